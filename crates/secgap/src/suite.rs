@@ -1,0 +1,707 @@
+//! Suites on disk: the principle catalog and function-level tasks.
+//!
+//! A suite is a folder holding `suite.toml`, `principles.toml`, a
+//! `runtime/<language>/` folder per language (the check library) and
+//! `tasks/<id>/task.toml` per task. Loading checks every cross-reference
+//! (principle ids, test names, reference files) and reports problems as
+//! `path:line: what was expected`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::lang::Language;
+
+/// A CWE identifier (the number after `CWE-`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct Cwe(pub u32);
+
+impl fmt::Display for Cwe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CWE-{}", self.0)
+    }
+}
+
+/// Whether a test checks behaviour or probes a weakness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    Functional,
+    Security,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Functional => "functional",
+            TestKind::Security => "security",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// File formats (what the JSON Schema describes)
+// ---------------------------------------------------------------------------
+
+/// `suite.toml`: names and versions a suite.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteManifest {
+    /// Short name of the suite, e.g. `builtin`.
+    pub name: String,
+    /// Version of the suite's content; bump it when tasks change.
+    pub version: String,
+    /// One line saying what the suite is.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `principles.toml`: the principle catalog.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipleFile {
+    pub principle: Vec<PrincipleEntry>,
+}
+
+/// One secure-coding principle.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipleEntry {
+    /// Stable kebab-case id that tasks refer to.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// A short name (two to six words).
+    pub title: String,
+    /// One imperative sentence: what to do.
+    pub statement: String,
+    /// Why it matters and what goes wrong otherwise.
+    pub rationale: String,
+    /// CWE ids this principle prevents.
+    pub cwes: Vec<Cwe>,
+}
+
+/// `tasks/<id>/task.toml`: one function-level task.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskManifest {
+    /// Unique id; must equal the task's folder name.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// One-line title.
+    pub title: String,
+    /// Language the subject writes the code in.
+    pub language: Language,
+    /// CWEs the task is exposed to.
+    pub cwes: Vec<Cwe>,
+    /// Ids of catalog principles the task exercises.
+    #[schemars(with = "Vec<String>")]
+    pub principles: Vec<Spanned<String>>,
+    /// The request, as a developer would phrase it. Must not name the weakness.
+    pub spec: String,
+    /// The interface (signature, declarations) the subject must implement.
+    pub interface: String,
+    /// Test file (relative to the task folder) holding one function per declared test.
+    /// Everything in its folder is copied read-only into the sandbox.
+    #[schemars(with = "String")]
+    pub test_file: Spanned<String>,
+    /// File name the candidate's code is written to; defaults per language
+    /// (`solution.py`, `solution.c`).
+    #[serde(default)]
+    pub solution_file: Option<String>,
+    /// Resource limits for each test process.
+    #[serde(default)]
+    pub limits: LimitsManifest,
+    /// Declared tests, in the order they run.
+    pub tests: Vec<TestManifest>,
+    /// Reference implementations.
+    pub references: ReferencesManifest,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsManifest {
+    /// Wall-clock seconds per test process (default 10).
+    pub timeout_secs: Option<u32>,
+    /// Address-space limit in MiB per test process (default 1024; sanitizer builds use the RSS limit instead).
+    pub memory_mb: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestManifest {
+    /// Name of the test function in the test file.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    pub kind: TestKind,
+    /// For security tests: the CWE the test probes.
+    #[serde(default)]
+    pub cwe: Option<Cwe>,
+    /// For security tests: the attack the test performs, in one sentence.
+    #[serde(default)]
+    pub attack: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferencesManifest {
+    /// Path (relative to the task folder) of the secure reference.
+    #[schemars(with = "String")]
+    pub secure: Spanned<String>,
+    /// Insecure references: functional but exploitable.
+    pub insecure: Vec<InsecureManifest>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsecureManifest {
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// The CWE this reference exhibits; one of the task's CWEs.
+    pub cwe: Cwe,
+    /// What is wrong with it, in one sentence.
+    #[serde(default)]
+    pub note: String,
+}
+
+// ---------------------------------------------------------------------------
+// Loaded, checked domain model
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Principle {
+    pub id: String,
+    pub title: String,
+    pub statement: String,
+    pub rationale: String,
+    pub cwes: Vec<Cwe>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestDecl {
+    pub name: String,
+    pub kind: TestKind,
+    pub cwe: Option<Cwe>,
+    pub attack: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InsecureRef {
+    pub file: PathBuf,
+    pub cwe: Cwe,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TaskLimits {
+    pub timeout_secs: u32,
+    pub memory_mb: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub language: Language,
+    pub cwes: Vec<Cwe>,
+    pub principles: Vec<String>,
+    pub spec: String,
+    pub interface: String,
+    /// The task's folder.
+    pub dir: PathBuf,
+    /// The test file, relative to `tests_dir`.
+    pub test_file_name: String,
+    /// The folder holding the test file; copied whole into the sandbox.
+    pub tests_dir: PathBuf,
+    pub solution_file: String,
+    pub limits: TaskLimits,
+    pub tests: Vec<TestDecl>,
+    pub secure_ref: PathBuf,
+    pub insecure_refs: Vec<InsecureRef>,
+}
+
+impl Task {
+    pub fn test(&self, name: &str) -> Option<&TestDecl> {
+        self.tests.iter().find(|t| t.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub root: PathBuf,
+    pub manifest: SuiteManifest,
+    pub principles: Vec<Principle>,
+    pub tasks: Vec<Task>,
+    /// SHA-256 over every file of the suite, in path order.
+    pub content_hash: String,
+}
+
+impl Suite {
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    pub fn principle(&self, id: &str) -> Option<&Principle> {
+        self.principles.iter().find(|p| p.id == id)
+    }
+
+    /// Folder of the check library for a language.
+    pub fn runtime_dir(&self, lang: Language) -> PathBuf {
+        self.root.join("runtime").join(lang.runtime_dir_name())
+    }
+
+    pub fn cwes(&self) -> BTreeSet<Cwe> {
+        self.tasks
+            .iter()
+            .flat_map(|t| t.cwes.iter().copied())
+            .collect()
+    }
+}
+
+/// A loading problem, located in a file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render_errors(.0))]
+pub struct SuiteError(pub Vec<Located>);
+
+#[derive(Debug)]
+pub struct Located {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+fn render_errors(errs: &[Located]) -> String {
+    let mut out = String::new();
+    for (i, e) in errs.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match e.line {
+            Some(l) => out.push_str(&format!("{}:{}: {}", e.file.display(), l, e.message)),
+            None => out.push_str(&format!("{}: {}", e.file.display(), e.message)),
+        }
+    }
+    out
+}
+
+struct Source {
+    path: PathBuf,
+    text: String,
+}
+
+impl Source {
+    fn read(path: &Path) -> Result<Source, Located> {
+        std::fs::read_to_string(path)
+            .map(|text| Source {
+                path: path.to_path_buf(),
+                text,
+            })
+            .map_err(|e| Located {
+                file: path.to_path_buf(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            })
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> Located {
+        Located {
+            file: self.path.clone(),
+            line: Some(self.line_of(spanned.span().start)),
+            message: message.into(),
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, Located> {
+        toml::from_str(&self.text).map_err(|e| Located {
+            file: self.path.clone(),
+            line: e.span().map(|s| self.line_of(s.start)),
+            message: e.message().trim().to_string(),
+        })
+    }
+}
+
+/// Load and check a suite folder.
+pub fn load(root: &Path) -> Result<Suite, SuiteError> {
+    let mut errors = Vec::new();
+    let root = root.to_path_buf();
+    let manifest = match Source::read(&root.join("suite.toml")).and_then(|s| s.parse()) {
+        Ok(m) => m,
+        Err(e) => return Err(SuiteError(vec![e])),
+    };
+    let principles = match load_principles(&root.join("principles.toml")) {
+        Ok(p) => p,
+        Err(e) => return Err(SuiteError(e)),
+    };
+    let known: BTreeMap<&str, &Principle> = principles.iter().map(|p| (p.id.as_str(), p)).collect();
+
+    let tasks_dir = root.join("tasks");
+    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(&tasks_dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect(),
+        Err(e) => {
+            return Err(SuiteError(vec![Located {
+                file: tasks_dir,
+                line: None,
+                message: format!("cannot list task folders: {e}"),
+            }]))
+        }
+    };
+    dirs.sort();
+    let mut tasks = Vec::new();
+    for dir in dirs {
+        match load_task(&dir, &known) {
+            Ok(t) => tasks.push(t),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    for lang in tasks.iter().map(|t| t.language).collect::<BTreeSet<_>>() {
+        let rt = root.join("runtime").join(lang.runtime_dir_name());
+        if !rt.is_dir() {
+            errors.push(Located {
+                file: rt,
+                line: None,
+                message: format!("missing the {lang} check library folder that {lang} tasks need"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SuiteError(errors));
+    }
+    let content_hash = hash_tree(&root).map_err(|e| {
+        SuiteError(vec![Located {
+            file: root.clone(),
+            line: None,
+            message: format!("cannot hash suite files: {e}"),
+        }])
+    })?;
+    Ok(Suite {
+        root,
+        manifest,
+        principles,
+        tasks,
+        content_hash,
+    })
+}
+
+fn load_principles(path: &Path) -> Result<Vec<Principle>, Vec<Located>> {
+    let src = Source::read(path).map_err(|e| vec![e])?;
+    let file: PrincipleFile = src.parse().map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for p in file.principle {
+        let id = p.id.get_ref().clone();
+        if !is_kebab(&id) {
+            errors.push(src.at(
+                &p.id,
+                format!("principle id `{id}` must be kebab-case (a-z, 0-9, '-')"),
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            errors.push(src.at(&p.id, format!("principle id `{id}` is defined twice")));
+        }
+        if p.cwes.is_empty() {
+            errors.push(src.at(
+                &p.id,
+                format!("principle `{id}` lists no CWEs; add `cwes = [N, ...]`"),
+            ));
+        }
+        out.push(Principle {
+            id,
+            title: p.title,
+            statement: p.statement,
+            rationale: p.rationale,
+            cwes: p.cwes,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut b = s.bytes();
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task, Vec<Located>> {
+    let path = dir.join("task.toml");
+    let src = Source::read(&path).map_err(|e| vec![e])?;
+    let m: TaskManifest = src.parse().map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+
+    let folder = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if m.id.get_ref() != &folder {
+        errors.push(src.at(
+            &m.id,
+            format!(
+                "task id `{}` must equal its folder name `{folder}`",
+                m.id.get_ref()
+            ),
+        ));
+    }
+    if !is_kebab(m.id.get_ref()) {
+        errors.push(src.at(&m.id, "task id must be kebab-case (a-z, 0-9, '-')"));
+    }
+    if m.cwes.is_empty() {
+        errors.push(src.at(&m.id, "task lists no CWEs; add `cwes = [N, ...]`"));
+    }
+    for p in &m.principles {
+        if !principles.contains_key(p.get_ref().as_str()) {
+            errors.push(src.at(
+                p,
+                format!(
+                    "unknown principle id `{}`; use an id from principles.toml (`secgap list principles`) or add it there",
+                    p.get_ref()
+                ),
+            ));
+        }
+    }
+    if m.principles.is_empty() {
+        errors.push(src.at(
+            &m.id,
+            "task lists no principles; add `principles = [\"id\", ...]`",
+        ));
+    }
+
+    let mut names = BTreeSet::new();
+    let mut tests = Vec::new();
+    for t in &m.tests {
+        let name = t.name.get_ref().clone();
+        if !is_identifier(&name) {
+            errors.push(src.at(
+                &t.name,
+                format!("test name `{name}` must be an identifier (letters, digits, '_')"),
+            ));
+        }
+        if !names.insert(name.clone()) {
+            errors.push(src.at(&t.name, format!("test `{name}` is declared twice")));
+        }
+        match t.kind {
+            TestKind::Security => {
+                match t.cwe {
+                    None => errors.push(src.at(
+                        &t.name,
+                        format!(
+                            "security test `{name}` must name the CWE it probes: add `cwe = N`"
+                        ),
+                    )),
+                    Some(c) if !m.cwes.contains(&c) => errors.push(src.at(
+                        &t.name,
+                        format!(
+                            "security test `{name}` probes {c}, which is not in the task's `cwes`"
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+                if t.attack.as_deref().is_none_or(|a| a.trim().is_empty()) {
+                    errors.push(src.at(
+                        &t.name,
+                        format!("security test `{name}` must describe its attack: add `attack = \"...\"`"),
+                    ));
+                }
+            }
+            TestKind::Functional => {
+                if t.cwe.is_some() {
+                    errors.push(src.at(
+                        &t.name,
+                        format!(
+                            "functional test `{name}` has a `cwe`; only security tests name one"
+                        ),
+                    ));
+                }
+            }
+        }
+        tests.push(TestDecl {
+            name,
+            kind: t.kind,
+            cwe: t.cwe,
+            attack: t.attack.clone(),
+        });
+    }
+    if !tests.iter().any(|t| t.kind == TestKind::Functional) {
+        errors.push(src.at(&m.id, "task declares no functional test"));
+    }
+    if !tests.iter().any(|t| t.kind == TestKind::Security) {
+        errors.push(src.at(&m.id, "task declares no security test"));
+    }
+
+    let mut file_in_task = |s: &Spanned<String>, what: &str| -> PathBuf {
+        let rel = Path::new(s.get_ref());
+        let p = dir.join(rel);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+        {
+            errors.push(src.at(
+                s,
+                format!(
+                    "{what} `{}` must be a path inside the task folder",
+                    s.get_ref()
+                ),
+            ));
+        } else if !p.is_file() {
+            errors.push(src.at(s, format!("{what} `{}` does not exist", p.display())));
+        }
+        p
+    };
+    let test_path = file_in_task(&m.test_file, "test file");
+    let secure_ref = file_in_task(&m.references.secure, "secure reference");
+    let mut insecure_refs = Vec::new();
+    for r in &m.references.insecure {
+        let file = file_in_task(&r.file, "insecure reference");
+        insecure_refs.push((r, file));
+    }
+    let insecure_refs: Vec<InsecureRef> = insecure_refs
+        .into_iter()
+        .map(|(r, file)| {
+            if !m.cwes.contains(&r.cwe) {
+                errors.push(src.at(
+                    &r.file,
+                    format!(
+                        "insecure reference exhibits {}, which is not in the task's `cwes`",
+                        r.cwe
+                    ),
+                ));
+            }
+            if !tests
+                .iter()
+                .any(|t| t.kind == TestKind::Security && t.cwe == Some(r.cwe))
+            {
+                errors.push(src.at(
+                    &r.file,
+                    format!(
+                        "insecure reference exhibits {} but no security test probes it",
+                        r.cwe
+                    ),
+                ));
+            }
+            InsecureRef {
+                file,
+                cwe: r.cwe,
+                note: r.note.clone(),
+            }
+        })
+        .collect();
+    if insecure_refs.is_empty() {
+        errors.push(src.at(
+            &m.references.secure,
+            "task needs at least one `[[references.insecure]]`",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let tests_dir = test_path.parent().unwrap_or(dir).to_path_buf();
+    let test_file_name = test_path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Task {
+        id: m.id.into_inner(),
+        title: m.title,
+        language: m.language,
+        cwes: m.cwes,
+        principles: m.principles.into_iter().map(|p| p.into_inner()).collect(),
+        spec: m.spec.trim().to_string(),
+        interface: m.interface.trim().to_string(),
+        dir: dir.to_path_buf(),
+        test_file_name,
+        tests_dir,
+        solution_file: m
+            .solution_file
+            .unwrap_or_else(|| m.language.default_solution_file().to_string()),
+        limits: TaskLimits {
+            timeout_secs: m.limits.timeout_secs.unwrap_or(10),
+            memory_mb: m.limits.memory_mb.unwrap_or(1024),
+        },
+        tests,
+        secure_ref,
+        insecure_refs,
+    })
+}
+
+/// SHA-256 of every regular file under `root` (path and content), in path order.
+pub fn hash_tree(root: &Path) -> std::io::Result<String> {
+    let mut files = Vec::new();
+    collect_files(root, root, &mut files)?;
+    files.sort();
+    let mut h = Sha256::new();
+    for rel in files {
+        let data = std::fs::read(root.join(&rel))?;
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update((data.len() as u64).to_le_bytes());
+        h.update(&data);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let ft = e.file_type()?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name == "__pycache__" || name.starts_with('.') {
+            continue;
+        }
+        if ft.is_dir() {
+            collect_files(root, &e.path(), out)?;
+        } else if ft.is_file() {
+            out.push(
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap_or(&e.path())
+                    .to_path_buf(),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// JSON Schemas of the suite's file formats.
+pub fn schemas() -> serde_json::Value {
+    serde_json::json!({
+        "suite.toml": schemars::schema_for!(SuiteManifest),
+        "principles.toml": schemars::schema_for!(PrincipleFile),
+        "task.toml": schemars::schema_for!(TaskManifest),
+    })
+}

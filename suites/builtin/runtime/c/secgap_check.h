@@ -1,0 +1,74 @@
+/* Small check library for secgap's C task tests.
+ *
+ * A test file defines tests with TEST(name) { ... } and uses the CHECK
+ * macros. The harness runs one test per process (`test_bin NAME`); the
+ * verdict goes to the out-of-band results channel, never to stdout.
+ * Tests are built with -fsanitize=address,undefined, so memory errors in
+ * the code under test abort the process and the harness records the
+ * sanitizer report as the test's evidence. */
+#ifndef SECGAP_CHECK_H
+#define SECGAP_CHECK_H
+
+#include <stddef.h>
+#include <string.h>
+
+typedef void (*secgap_test_fn)(void);
+
+void secgap_register(const char *name, secgap_test_fn fn);
+void secgap_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+/* A fresh scratch directory inside the sandbox's writable workspace. The
+ * returned path is static storage and stays valid until the next call. */
+const char *secgap_scratch_dir(void);
+
+#define TEST(name)                                                          \
+    static void secgap_test_##name(void);                                   \
+    __attribute__((constructor(200))) static void secgap_reg_##name(void) { \
+        secgap_register(#name, secgap_test_##name);                          \
+    }                                                                       \
+    static void secgap_test_##name(void)
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond)) secgap_fail(__FILE__, __LINE__, "check failed: %s", #cond); \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                 \
+    do {                                                                     \
+        if (!(cond)) secgap_fail(__FILE__, __LINE__, __VA_ARGS__);           \
+    } while (0)
+
+#define CHECK_EQ_INT(actual, expected)                                       \
+    do {                                                                     \
+        long long secgap_a_ = (long long)(actual);                           \
+        long long secgap_e_ = (long long)(expected);                         \
+        if (secgap_a_ != secgap_e_)                                          \
+            secgap_fail(__FILE__, __LINE__, "%s: expected %lld, got %lld",   \
+                        #actual, secgap_e_, secgap_a_);                      \
+    } while (0)
+
+#define CHECK_STR_EQ(actual, expected)                                       \
+    do {                                                                     \
+        const char *secgap_a_ = (actual);                                    \
+        const char *secgap_e_ = (expected);                                  \
+        if (secgap_a_ == NULL || secgap_e_ == NULL ||                        \
+            strcmp(secgap_a_, secgap_e_) != 0)                               \
+            secgap_fail(__FILE__, __LINE__, "%s: expected \"%s\", got \"%s\"", \
+                        #actual, secgap_e_ ? secgap_e_ : "(null)",           \
+                        secgap_a_ ? secgap_a_ : "(null)");                   \
+    } while (0)
+
+#define CHECK_NULL(ptr)                                                      \
+    do {                                                                     \
+        if ((ptr) != NULL)                                                   \
+            secgap_fail(__FILE__, __LINE__, "%s: expected NULL", #ptr);      \
+    } while (0)
+
+#define CHECK_NOT_NULL(ptr)                                                  \
+    do {                                                                     \
+        if ((ptr) == NULL)                                                   \
+            secgap_fail(__FILE__, __LINE__, "%s: expected non-NULL", #ptr);  \
+    } while (0)
+
+#endif

@@ -24,6 +24,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Evaluate subjects on the suite: generate, execute in the sandbox, score, report.
+    #[command(
+        long_about = "Evaluates every subject × strategy × task × sample. Each sample's response is \
+extracted, executed against the task's tests in a fresh bubblewrap sandbox, scored and committed to \
+DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`. Prints a table, or with \
+--json one JSON object with a row per (subject, strategy)."
+    )]
+    Run(RunArgs),
+    /// Finish an interrupted run: nothing finished is redone, nothing is lost.
+    Resume(ResumeArgs),
     /// Check that every task's tests do their job, using its reference implementations.
     #[command(
         long_about = "Runs each task's references through the real sandbox: the secure reference must pass \
@@ -36,6 +46,74 @@ Exits with status 1 if any task is wrong, naming the test at fault."
     List(ListArgs),
     /// Print the JSON Schema of the suite files (suite.toml, principles.toml, task.toml).
     Schema,
+    /// Check the sandbox, compilers and interpreters, and say how to install what is missing.
+    Doctor,
+    /// Measure performance figures.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, replay:FILE
+    #[arg(long = "subject", short = 's', required = true, value_name = "SUBJECT")]
+    subjects: Vec<String>,
+    /// Strategy (repeatable) [default: baseline]
+    #[arg(long = "strategy", value_name = "NAME")]
+    strategies: Vec<crate::strategy::Strategy>,
+    /// Samples per (subject, strategy, task)
+    #[arg(short = 'n', long, default_value_t = 1)]
+    n: u32,
+    /// Run folder (holds run.sqlite) [default: runs/<UTC time>-<id>]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue a run in --out even if its config differs
+    #[arg(long)]
+    force: bool,
+    /// Samples executed in parallel [default: number of CPUs]
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Print one JSON object with a row per (subject, strategy) on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ResumeArgs {
+    /// The run folder (holding run.sqlite)
+    dir: PathBuf,
+    /// Resume even if the suite changed since the run started
+    #[arg(long)]
+    force: bool,
+    /// Samples executed in parallel [default: number of CPUs]
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Print one JSON object with a row per (subject, strategy) on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Per-execution overhead of the sandbox: the same command bare and sandboxed.
+    Sandbox {
+        /// Executions of each kind
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// The command to time [default: /usr/bin/python3 -c pass]
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -100,6 +178,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Validate(a) => cmd_validate(a),
         Command::List(a) => cmd_list(a),
+        Command::Run(a) => cmd_run(a),
+        Command::Resume(a) => cmd_resume(a),
+        Command::Doctor => cmd_doctor(),
+        Command::Bench(a) => cmd_bench(a),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&suite::schemas())?);
             Ok(0)
@@ -239,11 +321,11 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
 fn cmd_list(a: ListArgs) -> Result<i32> {
     match a.what {
         ListWhat::Subjects => {
-            let rows = crate_subject_kinds();
+            let rows = crate::subject::KINDS;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                for (name, about) in rows {
+                for (name, about) in rows.iter() {
                     println!("{name:<22} {about}");
                 }
             }
@@ -303,22 +385,129 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn crate_subject_kinds() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (
-            "reference:secure",
-            "answers with each task's secure reference (upper bound)",
-        ),
-        (
-            "reference:insecure",
-            "answers with each task's insecure references, in turn by sample index (lower bound)",
-        ),
-        (
-            "replay:FILE",
-            "answers from recorded responses: JSON lines {task, sample, response}",
-        ),
-    ]
+fn cmd_run(a: RunArgs) -> Result<i32> {
+    let suite = load_suite(&a.suite)?;
+    let tasks = select_tasks(&suite, &a.suite)?;
+    if a.n == 0 {
+        bail!("-n must be at least 1");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &a.subjects {
+        if !seen.insert(s) {
+            bail!("subject `{s}` is given twice");
+        }
+        crate::subject::from_spec(s)?; // fail before any work starts
+    }
+    let strategies = if a.strategies.is_empty() {
+        vec![crate::strategy::Strategy::Baseline]
+    } else {
+        a.strategies.clone()
+    };
+    let config = crate::plan::RunConfig::new(&suite, &tasks, a.subjects.clone(), &strategies, a.n);
+    let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
+    let mut store = crate::run::open_run(&dir, &config, a.force)?;
+    finish(&mut store, &config, &suite, &dir, a.jobs, a.json)
 }
 
-#[allow(dead_code)]
-fn _unused(_: &Path) {}
+fn cmd_resume(a: ResumeArgs) -> Result<i32> {
+    let (mut store, config, suite) = crate::run::reopen(&a.dir, a.force)?;
+    finish(&mut store, &config, &suite, &a.dir, a.jobs, a.json)
+}
+
+fn finish(
+    store: &mut crate::store::Store,
+    config: &crate::plan::RunConfig,
+    suite: &Suite,
+    dir: &Path,
+    jobs: Option<usize>,
+    json: bool,
+) -> Result<i32> {
+    let opts = crate::run::RunOptions {
+        jobs: jobs_or_default(jobs),
+        progress: true,
+    };
+    let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
+    let groups = crate::run::metrics_of(store, suite)?;
+    if json {
+        let mut v = crate::report::json_rows(&groups);
+        v["run"] = serde_json::json!({
+            "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
+            "executed_now": summary.executed, "already_done": summary.skipped,
+            "generation_errors": summary.generation_errors,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{}", crate::report::table(&groups));
+        println!(
+            "run stored in {} ({} samples; {} executed now, {} already done)",
+            summary.dir.join(crate::store::DB_FILE).display(),
+            summary.planned,
+            summary.executed,
+            summary.skipped
+        );
+    }
+    if summary.generation_errors > 0 {
+        eprintln!(
+            "warning: {} sample(s) got no response and are left out of the metrics; `secgap resume {}` retries them",
+            summary.generation_errors,
+            dir.display()
+        );
+        return Ok(3);
+    }
+    Ok(0)
+}
+
+fn cmd_doctor() -> Result<i32> {
+    let checks = crate::doctor::run_checks();
+    let mut bad = 0;
+    for c in &checks {
+        println!(
+            "{} {:<24} {}",
+            if c.ok { "ok     " } else { "MISSING" },
+            c.name,
+            c.detail
+        );
+        if let Some(f) = &c.fix {
+            bad += 1;
+            println!("        fix: {f}");
+        }
+    }
+    if bad == 0 {
+        println!("everything secgap needs is here");
+        Ok(0)
+    } else {
+        println!("{bad} problem(s); run the fixes above (the project's scripts/setup.sh installs all of them on Debian)");
+        Ok(1)
+    }
+}
+
+fn cmd_bench(a: BenchArgs) -> Result<i32> {
+    match a.what {
+        BenchWhat::Sandbox {
+            iterations,
+            json,
+            command,
+        } => {
+            let argv = if command.is_empty() {
+                vec!["/usr/bin/python3".to_string(), "-c".into(), "pass".into()]
+            } else {
+                command
+            };
+            let b = crate::bench::sandbox(iterations.max(1), argv)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!("command: {}", b.command.join(" "));
+                println!("iterations: {} of each, interleaved", b.iterations);
+                println!("bare median:      {:8.2} ms", b.bare_median_ms);
+                println!("sandboxed median: {:8.2} ms", b.sandbox_median_ms);
+                println!(
+                    "median overhead:  {:8.2} ms per execution",
+                    b.overhead_median_ms
+                );
+                println!("ratio sandboxed/bare: {:.2}", b.ratio);
+            }
+            Ok(0)
+        }
+    }
+}

@@ -142,3 +142,103 @@ pub(crate) fn base_env() -> Vec<(String, String)> {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
 }
+
+/// Names of the functions a task's interface declares (what the candidate must define).
+pub fn interface_names(lang: Language, interface: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    match lang {
+        Language::Python => {
+            for line in interface.lines() {
+                let l = line.trim_start();
+                let rest = l
+                    .strip_prefix("async def ")
+                    .or_else(|| l.strip_prefix("def "));
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    continue; // methods and nested functions
+                }
+                if let Some(rest) = rest {
+                    let n: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !n.is_empty() {
+                        names.push(n);
+                    }
+                }
+            }
+        }
+        Language::C => {
+            let code = strip_c_comments(interface);
+            let code: String = code
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for stmt in code.split([';', '{', '}']) {
+                let s = stmt.trim();
+                if s.starts_with("typedef") || s.starts_with("struct") && !s.contains('(') {
+                    continue;
+                }
+                if let Some(i) = s.find('(') {
+                    let before = s[..i].trim_end();
+                    let n: String = before
+                        .chars()
+                        .rev()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    if !n.is_empty() && !n.chars().next().unwrap().is_ascii_digit() {
+                        names.push(n);
+                    }
+                }
+            }
+        }
+    }
+    names.dedup();
+    names
+}
+
+fn strip_c_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_interface_names() {
+        let i = "import os\n\ndef read_upload(base: str, name: str) -> bytes:\n    ...\n\nclass X:\n    def method(self): ...\n";
+        assert_eq!(interface_names(Language::Python, i), vec!["read_upload"]);
+    }
+
+    #[test]
+    fn c_interface_names() {
+        let i = "#include <stddef.h>\n/* f(x) in a comment */\ntypedef int (*cb)(int);\nint format_greeting(char *out, size_t n, const char *u);\nstruct rec *parse_rec(const unsigned char *b,\n  size_t len); // trailing ( comment\n";
+        assert_eq!(
+            interface_names(Language::C, i),
+            vec!["format_greeting", "parse_rec"]
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! secgap: measures how securely AI models and coding agents write code.
+//!
+//! Data flows one way: suite → plan → generate (subject) → extract →
+//! execute (sandbox) → score (metrics) → report, with the run store
+//! underneath. Each stage is its own module with a narrow interface:
+//! the sandbox knows nothing of tasks, subjects know nothing of tests,
+//! metrics know nothing of SQLite.
+
+pub mod bench;
+pub mod cli;
+pub mod doctor;
+pub mod exec;
+pub mod extract;
+pub mod lang;
+pub mod metrics;
+pub mod plan;
+pub mod report;
+pub mod run;
+pub mod sandbox;
+pub mod store;
+pub mod strategy;
+pub mod subject;
+pub mod suite;
+pub mod validate;

@@ -1,0 +1,133 @@
+//! The plan: a frozen run configuration and the samples it implies.
+//!
+//! The config is stored in the run database with a hash of its canonical
+//! JSON; `resume` rebuilds exactly the same plan from it and refuses to
+//! continue if the suite on disk no longer matches.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::strategy::Strategy;
+use crate::suite::{hex, Suite, Task};
+
+/// Everything that determines a run's results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub secgap_version: String,
+    pub suite_dir: PathBuf,
+    pub suite_name: String,
+    pub suite_version: String,
+    /// SHA-256 over every file of the suite.
+    pub suite_hash: String,
+    pub subjects: Vec<String>,
+    /// Strategy names with their versions, e.g. `baseline@1`.
+    pub strategies: Vec<String>,
+    /// Samples per (subject, strategy, task).
+    pub n: u32,
+    /// Selected task ids, in suite order.
+    pub tasks: Vec<String>,
+}
+
+impl RunConfig {
+    pub fn new(
+        suite: &Suite,
+        tasks: &[&Task],
+        subjects: Vec<String>,
+        strategies: &[Strategy],
+        n: u32,
+    ) -> RunConfig {
+        RunConfig {
+            secgap_version: env!("CARGO_PKG_VERSION").into(),
+            suite_dir: suite.root.clone(),
+            suite_name: suite.manifest.name.clone(),
+            suite_version: suite.manifest.version.clone(),
+            suite_hash: suite.content_hash.clone(),
+            subjects,
+            strategies: strategies
+                .iter()
+                .map(|s| format!("{}@{}", s.name(), s.version()))
+                .collect(),
+            n,
+            tasks: tasks.iter().map(|t| t.id.clone()).collect(),
+        }
+    }
+
+    /// Canonical JSON (struct field order is fixed) and its SHA-256.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("config serializes")
+    }
+
+    pub fn hash(&self) -> String {
+        hex(&Sha256::digest(self.canonical_json().as_bytes()))
+    }
+
+    /// The strategies, parsed back from `name@version`.
+    pub fn strategy_list(&self) -> Result<Vec<Strategy>, String> {
+        self.strategies
+            .iter()
+            .map(|s| {
+                let (name, version) = s.split_once('@').unwrap_or((s, ""));
+                let st: Strategy = name.parse()?;
+                if version != st.version().to_string() {
+                    return Err(format!(
+                        "strategy `{name}` was version {version} in this run but is version {} now",
+                        st.version()
+                    ));
+                }
+                Ok(st)
+            })
+            .collect()
+    }
+
+    /// Differences from another config, for a clear refusal message.
+    pub fn differences(&self, other: &RunConfig) -> Vec<String> {
+        let a = serde_json::to_value(self).expect("serializes");
+        let b = serde_json::to_value(other).expect("serializes");
+        let mut out = Vec::new();
+        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+            for (k, va) in a {
+                let vb = b.get(k).unwrap_or(&serde_json::Value::Null);
+                if va != vb {
+                    out.push(format!("{k}: run has {va}, now {vb}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The identity of one sample.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SampleKey {
+    pub subject: String,
+    pub strategy: String,
+    pub task: String,
+    pub index: u32,
+}
+
+/// Every sample of the run, in a fixed order: task-major, so that an
+/// interrupted run has partial results spread over subjects.
+pub fn samples(config: &RunConfig) -> Vec<SampleKey> {
+    let mut out = Vec::new();
+    for task in &config.tasks {
+        for index in 0..config.n {
+            for subject in &config.subjects {
+                for strategy in &config.strategies {
+                    out.push(SampleKey {
+                        subject: subject.clone(),
+                        strategy: strategy
+                            .split_once('@')
+                            .map(|(n, _)| n)
+                            .unwrap_or(strategy)
+                            .to_string(),
+                        task: task.clone(),
+                        index,
+                    });
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,369 @@
+//! Running a plan: generate → extract → execute → commit, per sample, on
+//! a pool of workers with the store's single writer on the calling thread.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::exec::{self, ExecOptions};
+use crate::extract::{self, Extraction};
+use crate::lang;
+use crate::metrics::{self, SampleOutcome};
+use crate::plan::{self, RunConfig, SampleKey};
+use crate::store::{SampleRecord, Scores, Store, DB_FILE};
+use crate::strategy::Strategy;
+use crate::subject::{self, GenRequest, Subject};
+use crate::suite::{self, Suite};
+
+pub struct RunOptions {
+    pub jobs: usize,
+    /// Print progress lines on stderr.
+    pub progress: bool,
+}
+
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub planned: usize,
+    pub skipped: usize,
+    pub executed: usize,
+    pub generation_errors: u64,
+}
+
+/// Make a fresh run folder name under `runs/`.
+pub fn default_run_dir() -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    PathBuf::from("runs").join(format!(
+        "{}-{}",
+        format_utc(secs),
+        crate::sandbox::random_hex(3)
+    ))
+}
+
+fn format_utc(secs: u64) -> String {
+    // Civil date from days since the epoch (proleptic Gregorian).
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Open the run in `dir` for `config`: create it, or continue it if it
+/// holds the same config. A different config is refused unless `force`.
+pub fn open_run(dir: &Path, config: &RunConfig, force: bool) -> Result<Store> {
+    let db = dir.join(DB_FILE);
+    if db.exists() {
+        let store = Store::open(&db)?;
+        let old = store.config()?;
+        if old.hash() != config.hash() {
+            let diffs = old.differences(config);
+            if !force {
+                bail!(
+                    "{} holds a run with a different config:\n  {}\nuse another --out folder, or pass --force to continue it with the new config",
+                    dir.display(),
+                    diffs.join("\n  ")
+                );
+            }
+            store.set_meta("config", &config.canonical_json())?;
+            store.set_meta("config_hash", &config.hash())?;
+        }
+        return Ok(store);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    Store::create(&db, config)
+}
+
+/// Re-open a run for `resume`: reload its suite and check it is unchanged.
+pub fn reopen(dir: &Path, force: bool) -> Result<(Store, RunConfig, Suite)> {
+    let store = Store::open(&dir.join(DB_FILE))?;
+    let config = store.config()?;
+    let suite = suite::load(&config.suite_dir)
+        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    let mut now = config.clone();
+    now.suite_hash = suite.content_hash.clone();
+    now.suite_version = suite.manifest.version.clone();
+    now.secgap_version = env!("CARGO_PKG_VERSION").into();
+    if now.hash() != config.hash() {
+        let diffs = config.differences(&now);
+        if !force {
+            bail!(
+                "the run's config no longer matches what is on disk, so resuming would mix results:\n  {}\npass --force to resume anyway (the stored config is updated)",
+                diffs.join("\n  ")
+            );
+        }
+        store.set_meta("config", &now.canonical_json())?;
+        store.set_meta("config_hash", &now.hash())?;
+        return Ok((store, now, suite));
+    }
+    Ok((store, config, suite))
+}
+
+/// Execute every sample of the plan that the store does not hold yet.
+pub fn execute_plan(
+    store: &mut Store,
+    config: &RunConfig,
+    suite: &Suite,
+    dir: &Path,
+    opts: &RunOptions,
+) -> Result<RunSummary> {
+    let strategies: HashMap<String, Strategy> = config
+        .strategy_list()
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .map(|s| (s.name().to_string(), s))
+        .collect();
+    let mut subjects: HashMap<String, Box<dyn Subject>> = HashMap::new();
+    for s in &config.subjects {
+        subjects.insert(s.clone(), subject::from_spec(s)?);
+    }
+    for t in &config.tasks {
+        if suite.task(t).is_none() {
+            bail!(
+                "the run's task `{t}` is not in the suite {}",
+                suite.root.display()
+            );
+        }
+    }
+    let cleared = store.clear_generation_errors()?;
+    let done = store.done()?;
+    let all = plan::samples(config);
+    let todo: Vec<SampleKey> = all.iter().filter(|k| !done.contains(k)).cloned().collect();
+    let skipped = all.len() - todo.len();
+    if opts.progress {
+        eprintln!(
+            "run {}: {} samples planned, {} already done{}, {} to go on {} job(s)",
+            dir.display(),
+            all.len(),
+            skipped,
+            if cleared > 0 {
+                format!(" ({cleared} failed generations retried)")
+            } else {
+                String::new()
+            },
+            todo.len(),
+            opts.jobs
+        );
+    }
+
+    let queue = Mutex::new(todo.iter());
+    let (tx, rx) = mpsc::channel::<Result<SampleRecord>>();
+    let total = todo.len();
+    let started = Instant::now();
+    let mut executed = 0usize;
+    let mut first_err: Option<anyhow::Error> = None;
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1).min(total.max(1)) {
+            let tx = tx.clone();
+            let queue = &queue;
+            let subjects = &subjects;
+            let strategies = &strategies;
+            scope.spawn(move || loop {
+                let key = match queue.lock().unwrap().next() {
+                    Some(k) => k.clone(),
+                    None => break,
+                };
+                let r = run_sample(suite, subjects, strategies, &key);
+                if tx.send(r).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let tty = std::io::stderr().is_terminal();
+        for r in rx {
+            match r.and_then(|rec| store.insert(&rec).map(|_| rec)) {
+                Ok(rec) => {
+                    executed += 1;
+                    if opts.progress {
+                        progress_line(executed, total, started.elapsed(), &rec, tty);
+                    }
+                }
+                Err(e) => {
+                    if first_err.is_none() {
+                        first_err = Some(e);
+                    }
+                    // Stop handing out work; samples in flight still finish.
+                    let mut q = queue.lock().unwrap();
+                    for _ in q.by_ref() {}
+                }
+            }
+        }
+    });
+    if opts.progress && std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    if let Some(e) = first_err {
+        return Err(
+            e.context("the run stopped; finished samples are saved, `secgap resume` continues it")
+        );
+    }
+    Ok(RunSummary {
+        dir: dir.to_path_buf(),
+        planned: all.len(),
+        skipped,
+        executed,
+        generation_errors: store.count("generation_error")?,
+    })
+}
+
+fn progress_line(done: usize, total: usize, elapsed: Duration, rec: &SampleRecord, tty: bool) {
+    let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
+    let eta = (total - done) as f64 / rate.max(1e-9);
+    let verdict = match (&rec.scores, &rec.failure) {
+        (None, _) => "generation error".to_string(),
+        (Some(s), _) if s.functional && s.secure => "func-sec".to_string(),
+        (Some(_), Some(f)) => f.clone(),
+        (Some(_), None) => "failed".to_string(),
+    };
+    let line = format!(
+        "[{done}/{total}] {:.1}/s eta {:.0}s  {} {} {} #{}: {verdict}",
+        rate, eta, rec.key.subject, rec.key.strategy, rec.key.task, rec.key.index
+    );
+    if tty {
+        eprint!("\r\x1b[2K{line}");
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+fn run_sample(
+    suite: &Suite,
+    subjects: &HashMap<String, Box<dyn Subject>>,
+    strategies: &HashMap<String, Strategy>,
+    key: &SampleKey,
+) -> Result<SampleRecord> {
+    let task = suite.task(&key.task).context("task vanished from suite")?;
+    let strategy = strategies[&key.strategy];
+    let subject = &subjects[&key.subject];
+    let prompt = strategy.prompt(task);
+    let mut rec = SampleRecord {
+        key: key.clone(),
+        language: task.language.name().into(),
+        prompt: prompt.clone(),
+        response: None,
+        extraction: None,
+        code: None,
+        build_log: None,
+        scores: None,
+        failure: None,
+        error: None,
+        verdicts: Vec::new(),
+        gen_ms: 0,
+        exec_ms: 0,
+    };
+    let t0 = Instant::now();
+    let gen = subject.generate(&GenRequest {
+        task,
+        strategy: strategy.name(),
+        prompt: &prompt,
+        sample: key.index,
+    });
+    rec.gen_ms = t0.elapsed().as_millis() as u64;
+    let response = match gen {
+        Ok(g) => g.response,
+        Err(e) => {
+            rec.failure = Some("generation_error".into());
+            rec.error = Some(format!("{e:#}"));
+            return Ok(rec);
+        }
+    };
+    let names = lang::interface_names(task.language, &task.interface);
+    let extraction = extract::extract(&response, task.language, &names);
+    rec.response = Some(response);
+    rec.extraction = Some(serde_json::to_string(&match &extraction {
+        Extraction::Code { how, .. } => serde_json::json!({"kind": "code", "how": how}),
+        other => serde_json::to_value(other)?,
+    })?);
+    let code = match extraction {
+        Extraction::Code { code, .. } => code,
+        other => {
+            rec.failure = other.failure_label().map(String::from);
+            rec.scores = Some(Scores {
+                functional: false,
+                secure: false,
+            });
+            return Ok(rec);
+        }
+    };
+    let t1 = Instant::now();
+    let ex = exec::execute(
+        task,
+        &code,
+        &ExecOptions {
+            runtime_dir: suite.runtime_dir(task.language),
+            build_timeout: Duration::from_secs(120),
+        },
+    )?;
+    rec.exec_ms = t1.elapsed().as_millis() as u64;
+    rec.code = Some(code);
+    let functional = ex.functional();
+    let secure = ex.secure();
+    rec.scores = Some(Scores { functional, secure });
+    rec.build_log = ex.build.as_ref().map(|b| b.log.clone());
+    rec.failure = if ex.build.as_ref().is_some_and(|b| !b.ok) {
+        Some("build_error".into())
+    } else {
+        ex.first_failure().map(|v| {
+            let what = if v.message.contains("did not finish within") {
+                "timeout"
+            } else if v.message.contains("output limit") {
+                "sandbox_limit"
+            } else {
+                "test_failure"
+            };
+            format!("{what}:{}", v.test)
+        })
+    };
+    rec.verdicts = ex.verdicts;
+    Ok(rec)
+}
+
+/// The metrics of everything scored in `store`.
+pub fn metrics_of(store: &Store, suite: &Suite) -> Result<Vec<metrics::GroupMetrics>> {
+    let rows = store.scored()?;
+    let outcomes: Vec<SampleOutcome> = rows
+        .into_iter()
+        .map(|r| SampleOutcome {
+            cwes: suite
+                .task(&r.key.task)
+                .map(|t| t.cwes.clone())
+                .unwrap_or_default(),
+            subject: r.key.subject,
+            strategy: r.key.strategy,
+            task: r.key.task,
+            functional: r.functional,
+            secure: r.secure,
+            security: r.security,
+        })
+        .collect();
+    Ok(metrics::summarize(&outcomes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(super::format_utc(0), "19700101-000000");
+        assert_eq!(super::format_utc(1_700_000_000), "20231114-221320");
+        assert_eq!(super::format_utc(951_782_400), "20000229-000000");
+    }
+}

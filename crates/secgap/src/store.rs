@@ -1,0 +1,357 @@
+//! The run store: one SQLite database per run (WAL, one writer).
+//!
+//! Holds the frozen config and its hash, and for every finished sample its
+//! prompt, response, extracted code, outcome, per-test verdicts with
+//! evidence, and timings. Each sample is committed in its own transaction
+//! the moment it finishes, so a killed run loses at most the samples that
+//! were in flight, and `resume` does nothing twice.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::exec::{TestOutcome, Verdict};
+use crate::plan::{RunConfig, SampleKey};
+use crate::suite::{Cwe, TestKind};
+
+pub const DB_FILE: &str = "run.sqlite";
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS samples (
+    id            INTEGER PRIMARY KEY,
+    subject       TEXT NOT NULL,
+    strategy      TEXT NOT NULL,
+    task          TEXT NOT NULL,
+    sample_index  INTEGER NOT NULL,
+    language      TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('scored', 'generation_error')),
+    failure       TEXT,
+    prompt        TEXT NOT NULL,
+    response      TEXT,
+    extraction    TEXT,
+    code          TEXT,
+    build_log     TEXT,
+    functional    INTEGER,
+    secure        INTEGER,
+    func_sec      INTEGER,
+    error         TEXT,
+    gen_ms        INTEGER NOT NULL,
+    exec_ms       INTEGER NOT NULL,
+    finished_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (subject, strategy, task, sample_index)
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    sample_id    INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    ordinal      INTEGER NOT NULL,
+    test         TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('functional', 'security')),
+    cwe          INTEGER,
+    outcome      TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+    message      TEXT NOT NULL,
+    evidence     TEXT,
+    duration_ms  INTEGER NOT NULL,
+    PRIMARY KEY (sample_id, test)
+);
+";
+
+/// A finished sample, ready to commit.
+#[derive(Debug, Clone)]
+pub struct SampleRecord {
+    pub key: SampleKey,
+    pub language: String,
+    pub prompt: String,
+    /// None when the subject gave no response (generation error).
+    pub response: Option<String>,
+    pub extraction: Option<String>,
+    pub code: Option<String>,
+    pub build_log: Option<String>,
+    /// None for generation errors; otherwise the scores.
+    pub scores: Option<Scores>,
+    /// Why the sample is not func-sec (no_code, build_error, test_failure...).
+    pub failure: Option<String>,
+    /// Generation error text.
+    pub error: Option<String>,
+    pub verdicts: Vec<Verdict>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scores {
+    pub functional: bool,
+    pub secure: bool,
+}
+
+/// One scored sample, as the metrics stage needs it.
+#[derive(Debug, Clone)]
+pub struct ScoredRow {
+    pub key: SampleKey,
+    pub functional: bool,
+    pub secure: bool,
+    pub failure: Option<String>,
+    /// Security verdicts: (cwe, passed).
+    pub security: Vec<(Option<Cwe>, bool)>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    fn open_conn(path: &Path) -> Result<Connection> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("open run database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(conn)
+    }
+
+    /// Create a new run database holding `config`.
+    pub fn create(path: &Path, config: &RunConfig) -> Result<Store> {
+        if path.exists() {
+            bail!("{} already exists", path.display());
+        }
+        let conn = Self::open_conn(path)?;
+        conn.execute_batch(SCHEMA)?;
+        let tx = conn.unchecked_transaction()?;
+        for (k, v) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("config", config.canonical_json()),
+            ("config_hash", config.hash()),
+            ("created_at", now_utc(&conn)?),
+        ] {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Store { conn })
+    }
+
+    /// Open an existing run database.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            bail!("no run database at {}", path.display());
+        }
+        let conn = Self::open_conn(path)?;
+        let store = Store { conn };
+        let v: i64 = store
+            .meta("schema_version")?
+            .context("run database has no schema_version")?
+            .parse()
+            .context("bad schema_version")?;
+        if v != SCHEMA_VERSION {
+            bail!(
+                "{} has schema version {v}; this secgap reads version {SCHEMA_VERSION}",
+                path.display()
+            );
+        }
+        Ok(store)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn config(&self) -> Result<RunConfig> {
+        let json = self.meta("config")?.context("run database has no config")?;
+        serde_json::from_str(&json).context("stored config does not parse")
+    }
+
+    /// Keys of samples that are finished and scored.
+    pub fn done(&self) -> Result<HashSet<SampleKey>> {
+        let mut st = self.conn.prepare(
+            "SELECT subject, strategy, task, sample_index FROM samples WHERE status = 'scored'",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SampleKey {
+                subject: r.get(0)?,
+                strategy: r.get(1)?,
+                task: r.get(2)?,
+                index: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forget samples whose generation failed, so they are tried again.
+    pub fn clear_generation_errors(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM samples WHERE status = 'generation_error'", [])?)
+    }
+
+    /// Commit one finished sample and its verdicts in a single transaction.
+    pub fn insert(&mut self, rec: &SampleRecord) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let status = if rec.scores.is_some() {
+            "scored"
+        } else {
+            "generation_error"
+        };
+        tx.execute(
+            "INSERT INTO samples (subject, strategy, task, sample_index, language, status, failure,
+                prompt, response, extraction, code, build_log, functional, secure, func_sec, error,
+                gen_ms, exec_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            params![
+                rec.key.subject,
+                rec.key.strategy,
+                rec.key.task,
+                rec.key.index,
+                rec.language,
+                status,
+                rec.failure,
+                rec.prompt,
+                rec.response,
+                rec.extraction,
+                rec.code,
+                rec.build_log,
+                rec.scores.map(|s| s.functional),
+                rec.scores.map(|s| s.secure),
+                rec.scores.map(|s| s.functional && s.secure),
+                rec.error,
+                rec.gen_ms as i64,
+                rec.exec_ms as i64,
+            ],
+        )
+        .with_context(|| format!("store sample {:?}", rec.key))?;
+        let id = tx.last_insert_rowid();
+        for (i, v) in rec.verdicts.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO verdicts (sample_id, ordinal, test, kind, cwe, outcome, message, evidence, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    id,
+                    i as i64,
+                    v.test,
+                    v.kind.as_str(),
+                    v.cwe.map(|c| c.0),
+                    v.outcome.as_str(),
+                    v.message,
+                    v.evidence,
+                    v.duration_ms as i64,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every scored sample with its security verdicts, for the metrics stage.
+    pub fn scored(&self) -> Result<Vec<ScoredRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, strategy, task, sample_index, functional, secure, failure
+             FROM samples WHERE status = 'scored' ORDER BY id",
+        )?;
+        let mut rows: Vec<(i64, ScoredRow)> = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    ScoredRow {
+                        key: SampleKey {
+                            subject: r.get(1)?,
+                            strategy: r.get(2)?,
+                            task: r.get(3)?,
+                            index: r.get(4)?,
+                        },
+                        functional: r.get(5)?,
+                        secure: r.get(6)?,
+                        failure: r.get(7)?,
+                        security: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut vs = self.conn.prepare(
+            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security' ORDER BY sample_id, ordinal",
+        )?;
+        let mut by_id: std::collections::HashMap<i64, Vec<(Option<Cwe>, bool)>> =
+            std::collections::HashMap::new();
+        for r in vs.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<u32>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (id, cwe, outcome) = r?;
+            by_id
+                .entry(id)
+                .or_default()
+                .push((cwe.map(Cwe), outcome == "pass"));
+        }
+        for (id, row) in rows.iter_mut() {
+            row.security = by_id.remove(id).unwrap_or_default();
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Verdicts of one sample, in test order.
+    pub fn verdicts(&self, key: &SampleKey) -> Result<Vec<Verdict>> {
+        let mut st = self.conn.prepare(
+            "SELECT v.test, v.kind, v.cwe, v.outcome, v.message, v.evidence, v.duration_ms
+             FROM verdicts v JOIN samples s ON s.id = v.sample_id
+             WHERE s.subject = ?1 AND s.strategy = ?2 AND s.task = ?3 AND s.sample_index = ?4
+             ORDER BY v.ordinal",
+        )?;
+        let rows = st.query_map(
+            params![key.subject, key.strategy, key.task, key.index],
+            |r| {
+                let kind: String = r.get(1)?;
+                let outcome: String = r.get(3)?;
+                Ok(Verdict {
+                    test: r.get(0)?,
+                    kind: if kind == "security" {
+                        TestKind::Security
+                    } else {
+                        TestKind::Functional
+                    },
+                    cwe: r.get::<_, Option<u32>>(2)?.map(Cwe),
+                    outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
+                    message: r.get(4)?,
+                    evidence: r.get(5)?,
+                    duration_ms: r.get::<_, i64>(6)? as u64,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn count(&self, status: &str) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM samples WHERE status = ?1",
+            [status],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
+
+fn now_utc(conn: &Connection) -> Result<String> {
+    Ok(
+        conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+            r.get(0)
+        })?,
+    )
+}

@@ -1,0 +1,185 @@
+//! Subjects: what is evaluated. A subject turns a prompt for a task and a
+//! sample index into a response; it knows nothing of tests or sandboxes.
+//! Model providers and agents (next) implement the same trait.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::suite::Task;
+
+/// One request to a subject.
+pub struct GenRequest<'a> {
+    pub task: &'a Task,
+    pub strategy: &'a str,
+    pub prompt: &'a str,
+    pub sample: u32,
+}
+
+/// A subject's answer.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub response: String,
+}
+
+pub trait Subject: Send + Sync {
+    /// The stable name the subject was given on the command line.
+    fn name(&self) -> &str;
+    /// Produce one response. An error means no response could be had
+    /// (recorded as a generation error and retried on resume), not that
+    /// the response was bad.
+    fn generate(&self, req: &GenRequest) -> Result<Generation>;
+}
+
+/// What the built-in subject kinds are, for `secgap list subjects`.
+pub const KINDS: &[(&str, &str)] = &[
+    (
+        "reference:secure",
+        "answers with each task's secure reference: the upper bound, and the pipeline's self-test",
+    ),
+    (
+        "reference:insecure",
+        "answers with each task's insecure references, taken in turn by sample index: the lower bound",
+    ),
+    (
+        "replay:FILE",
+        "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}",
+    ),
+];
+
+/// Build a subject from its command-line name.
+pub fn from_spec(spec: &str) -> Result<Box<dyn Subject>> {
+    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    match kind {
+        "reference" => match arg {
+            "secure" => Ok(Box::new(Reference {
+                name: spec.into(),
+                secure: true,
+            })),
+            "insecure" => Ok(Box::new(Reference {
+                name: spec.into(),
+                secure: false,
+            })),
+            _ => bail!("unknown reference subject `{spec}`: use reference:secure or reference:insecure"),
+        },
+        "replay" => {
+            if arg.is_empty() {
+                bail!("replay needs a file: replay:PATH (JSON lines with task, sample, response)");
+            }
+            Ok(Box::new(Replay::load(spec, Path::new(arg))?))
+        }
+        _ => bail!(
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE (see `secgap list subjects`)"
+        ),
+    }
+}
+
+/// The suite's own references.
+struct Reference {
+    name: String,
+    secure: bool,
+}
+
+impl Subject for Reference {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation> {
+        let t = req.task;
+        let path = if self.secure {
+            &t.secure_ref
+        } else {
+            let refs = &t.insecure_refs;
+            &refs[req.sample as usize % refs.len()].file
+        };
+        let code = std::fs::read_to_string(path)
+            .with_context(|| format!("read reference {}", path.display()))?;
+        let tag = t.language.fence_tags()[0];
+        Ok(Generation {
+            response: format!(
+                "Here is `{}`:\n\n```{tag}\n{}\n```\n",
+                t.solution_file,
+                code.trim_end()
+            ),
+        })
+    }
+}
+
+/// Recorded responses, keyed by (task, sample).
+struct Replay {
+    name: String,
+    file: PathBuf,
+    responses: HashMap<(String, u32), String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayLine {
+    task: String,
+    sample: u32,
+    response: String,
+    /// Optional: which strategy the response was recorded under (informational).
+    #[serde(default)]
+    #[allow(dead_code)]
+    strategy: Option<String>,
+}
+
+impl Replay {
+    fn load(name: &str, file: &Path) -> Result<Replay> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("read replay file {}", file.display()))?;
+        let mut responses = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rec: ReplayLine = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: expected a JSON object {{\"task\": ID, \"sample\": N, \"response\": TEXT}}",
+                    file.display(),
+                    i + 1
+                )
+            })?;
+            if responses
+                .insert((rec.task.clone(), rec.sample), rec.response)
+                .is_some()
+            {
+                bail!(
+                    "{}:{}: a second response for task `{}` sample {}; keep one per (task, sample)",
+                    file.display(),
+                    i + 1,
+                    rec.task,
+                    rec.sample
+                );
+            }
+        }
+        Ok(Replay {
+            name: name.into(),
+            file: file.to_path_buf(),
+            responses,
+        })
+    }
+}
+
+impl Subject for Replay {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation> {
+        match self.responses.get(&(req.task.id.clone(), req.sample)) {
+            Some(r) => Ok(Generation {
+                response: r.clone(),
+            }),
+            None => bail!(
+                "{} has no response for task `{}` sample {}",
+                self.file.display(),
+                req.task.id,
+                req.sample
+            ),
+        }
+    }
+}

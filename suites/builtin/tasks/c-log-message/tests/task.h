@@ -1,0 +1,2 @@
+#include <stddef.h>
+int format_log_line(char *out, size_t out_size, int level, const char *message);

@@ -1,0 +1,1 @@
+int config_get_long(const char *text, const char *key, long *value);

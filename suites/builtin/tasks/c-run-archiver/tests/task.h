@@ -1,0 +1,1 @@
+int compress_log(const char *dir, const char *name);

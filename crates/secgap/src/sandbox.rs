@@ -330,6 +330,28 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
     if running_as_root() {
         cmd.uid(SANDBOX_UID).gid(SANDBOX_GID);
     }
+    // If the harness dies (even by SIGKILL), bwrap dies with it, and with
+    // bwrap the whole sandbox. Set after the uid change, which clears it.
+    // SAFETY: prctl, getppid and _exit are async-signal-safe.
+    let harness = std::process::id() as libc::pid_t;
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != harness {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
     let nonce = if spec.channel {
         random_hex(16)
     } else {

@@ -1,0 +1,477 @@
+//! End-to-end tests of the `secgap` binary on the built-in suite: the
+//! run's headline numbers, validation (and rejection of a broken task),
+//! kill -9 and resume, config-change refusal, replay and extraction
+//! outcomes, and located loading errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use secgap::plan::SampleKey;
+use secgap::store::Store;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secgap"));
+    c.env_remove("SECGAP_SUITE");
+    c
+}
+
+fn builtin() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+fn run_ok(c: &mut Command) -> Output {
+    let out = c.output().expect("spawn secgap");
+    assert!(
+        out.status.success(),
+        "secgap failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn row<'a>(v: &'a serde_json::Value, subject: &str) -> &'a serde_json::Value {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == subject)
+        .unwrap_or_else(|| panic!("no row for {subject} in {v}"))
+}
+
+#[test]
+fn references_give_the_bounds_on_the_builtin_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(
+        bin()
+            .args([
+                "run",
+                "--subject",
+                "reference:secure",
+                "--subject",
+                "reference:insecure",
+            ])
+            .args(["-n", "3", "--json", "--out"])
+            .arg(dir.path().join("run"))
+            .arg("--suite")
+            .arg(builtin()),
+    );
+    let v = json(&out);
+    let secure = row(&v, "reference:secure");
+    let insecure = row(&v, "reference:insecure");
+    assert_eq!(secure["func@1"], 1.0);
+    assert_eq!(insecure["func@1"], 1.0);
+    assert_eq!(secure["func_sec@1"], 1.0);
+    assert_eq!(insecure["func_sec@1"], 0.0);
+    assert_eq!(secure["sec@3"], 1.0);
+    assert_eq!(insecure["func_sec@3"], 0.0);
+    assert_eq!(secure["n"], 3);
+    assert!(secure["tasks"].as_u64().unwrap() >= 12);
+    assert_eq!(insecure["insecure_among_functional"], 1.0);
+    // Every sample and verdict is in the database.
+    let store = Store::open(&dir.path().join("run/run.sqlite")).unwrap();
+    let scored = store.scored().unwrap();
+    assert_eq!(
+        scored.len() as u64,
+        2 * 3 * secure["tasks"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn validate_passes_the_builtin_suite_without_flips() {
+    let out = run_ok(
+        bin()
+            .args(["validate", "--repeat", "3", "--json", "--suite"])
+            .arg(builtin()),
+    );
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+    let tasks = v["tasks"].as_array().unwrap();
+    assert!(tasks.len() >= 12);
+    eprintln!(
+        "validate --repeat 3: {} tasks in {:.1} s",
+        tasks.len(),
+        v["wall_secs"].as_f64().unwrap()
+    );
+}
+
+/// A suite copy holding only `py-upload-read`, for tests that break it.
+fn small_suite(root: &Path) -> PathBuf {
+    let s = root.join("suite");
+    std::fs::create_dir_all(s.join("tasks")).unwrap();
+    for f in ["suite.toml", "principles.toml"] {
+        std::fs::copy(builtin().join(f), s.join(f)).unwrap();
+    }
+    copy_dir(&builtin().join("runtime"), &s.join("runtime"));
+    for t in ["py-upload-read", "c-copy-username"] {
+        copy_dir(&builtin().join("tasks").join(t), &s.join("tasks").join(t));
+    }
+    s
+}
+
+#[test]
+fn validate_rejects_a_security_test_that_never_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = small_suite(tmp.path());
+    // Break one security test so that it can never fail.
+    let test = s.join("tasks/py-upload-read/tests/test_task.py");
+    let text = std::fs::read_to_string(&test).unwrap();
+    let broken = text.replace(
+        "def absolute_path_escape():\n",
+        "def absolute_path_escape():\n    return\n",
+    );
+    assert_ne!(text, broken);
+    std::fs::write(&test, broken).unwrap();
+    let out = bin()
+        .args(["validate", "--suite"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("FAIL py-upload-read")
+            && err.contains("security test `absolute_path_escape` (CWE-22) never fails"),
+        "{err}"
+    );
+    assert!(err.contains("ok   c-copy-username"), "{err}");
+
+    // A secure reference that is actually insecure is caught too.
+    std::fs::copy(
+        s.join("tasks/py-upload-read/refs/insecure_join.py"),
+        s.join("tasks/py-upload-read/refs/secure.py"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["validate", "--tasks", "py-upload-read", "--suite"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("secure reference refs/secure.py fails security test `dotdot_escape`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn loading_errors_name_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = small_suite(tmp.path());
+    let manifest = s.join("tasks/py-upload-read/task.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("\"validate-input-at-boundary\"", "\"no-such-principle\""),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["list", "tasks", "--suite"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tasks/py-upload-read/task.toml:5: unknown principle id `no-such-principle`"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &manifest,
+        text.replace("kind = \"functional\"", "kind = \"functionl\""),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["list", "tasks", "--suite"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("task.toml:") && err.contains("functionl"),
+        "{err}"
+    );
+}
+
+fn outcomes(store: &Store) -> BTreeMap<SampleKey, (bool, bool, Option<String>, Vec<String>)> {
+    store
+        .scored()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let verdicts = store
+                .verdicts(&r.key)
+                .unwrap()
+                .into_iter()
+                .map(|v| format!("{}={}", v.test, v.outcome.as_str()))
+                .collect();
+            (r.key, (r.functional, r.secure, r.failure, verdicts))
+        })
+        .collect()
+}
+
+#[test]
+fn kill_9_then_resume_matches_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = builtin();
+    let tasks = "py-upload-read,py-sql-user-lookup,c-copy-username,py-calc-expression";
+    let args = |out: &Path| {
+        let mut c = bin();
+        c.args([
+            "run",
+            "--subject",
+            "reference:secure",
+            "--subject",
+            "reference:insecure",
+        ])
+        .args(["-n", "2", "--jobs", "1", "--tasks", tasks, "--suite"])
+        .arg(&suite)
+        .arg("--out")
+        .arg(out);
+        c
+    };
+
+    // Uninterrupted.
+    let full = tmp.path().join("full");
+    run_ok(args(&full).arg("--json"));
+
+    // Interrupted: kill -9 once a few samples are committed.
+    let cut = tmp.path().join("cut");
+    let mut child = args(&cut)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = cut.join("run.sqlite");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut at_kill = 0;
+    loop {
+        assert!(Instant::now() < deadline, "run made no progress");
+        if let Ok(s) = Store::open(&db) {
+            at_kill = s.count("scored").unwrap_or(0);
+            if at_kill >= 4 {
+                break;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let after_kill = Store::open(&db).unwrap().count("scored").unwrap();
+    assert!(
+        after_kill >= at_kill && after_kill < 16,
+        "killed too late: {after_kill}"
+    );
+
+    let out = run_ok(bin().arg("resume").arg(&cut).arg("--json"));
+    let v = json(&out);
+    assert_eq!(v["run"]["planned"], 16);
+    assert_eq!(v["run"]["already_done"].as_u64().unwrap(), after_kill);
+    assert_eq!(v["run"]["executed_now"].as_u64().unwrap(), 16 - after_kill);
+
+    let a = outcomes(&Store::open(&full.join("run.sqlite")).unwrap());
+    let b = outcomes(&Store::open(&db).unwrap());
+    assert_eq!(a.len(), 16);
+    assert_eq!(a, b);
+
+    // A second resume has nothing left to do.
+    let v = json(&run_ok(bin().arg("resume").arg(&cut).arg("--json")));
+    assert_eq!(v["run"]["executed_now"], 0);
+}
+
+#[test]
+fn resume_refuses_a_changed_suite_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = small_suite(tmp.path());
+    let out_dir = tmp.path().join("run");
+    run_ok(
+        bin()
+            .args([
+                "run",
+                "--subject",
+                "reference:secure",
+                "--tasks",
+                "py-upload-read",
+                "--suite",
+            ])
+            .arg(&s)
+            .arg("--out")
+            .arg(&out_dir),
+    );
+    let t = s.join("tasks/py-upload-read/tests/test_task.py");
+    let mut text = std::fs::read_to_string(&t).unwrap();
+    text.push_str("\n# changed\n");
+    std::fs::write(&t, text).unwrap();
+    let out = bin().arg("resume").arg(&out_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("suite_hash") && err.contains("--force"),
+        "{err}"
+    );
+    run_ok(bin().arg("resume").arg(&out_dir).arg("--force"));
+
+    // `run` into the same folder with another config is refused too.
+    let out = bin()
+        .args([
+            "run",
+            "--subject",
+            "reference:insecure",
+            "--tasks",
+            "py-upload-read",
+            "--suite",
+        ])
+        .arg(&s)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different config"));
+}
+
+#[test]
+fn replay_records_extraction_outcomes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secure =
+        std::fs::read_to_string(builtin().join("tasks/py-upload-read/refs/secure.py")).unwrap();
+    let lines = [
+        (0, format!("Sure!\n```python\n{secure}\n```\nHope it helps.")),
+        (1, "I'm sorry, but I can't help with that.".to_string()),
+        (2, "   ".to_string()),
+        (3, "Just resolve the path and check the prefix.".to_string()),
+        (
+            4,
+            format!("Usage:\n```python\nprint(read_upload('a', 'b'))\n```\nCode:\n```python\n{secure}\n```"),
+        ),
+        (5, "```python\ndef read_upload(base_dir, name):\n    return (\n```".to_string()),
+    ];
+    let file = tmp.path().join("replay.jsonl");
+    let text: String = lines
+        .iter()
+        .map(|(i, r)| {
+            serde_json::json!({"task": "py-upload-read", "sample": i, "response": r}).to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&file, text).unwrap();
+    let out_dir = tmp.path().join("run");
+    let out = bin()
+        .args([
+            "run",
+            "--tasks",
+            "py-upload-read",
+            "-n",
+            "7",
+            "--json",
+            "--subject",
+        ])
+        .arg(format!("replay:{}", file.display()))
+        .arg("--suite")
+        .arg(builtin())
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    // Sample 6 has no recorded response: a generation error, exit status 3.
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&out_dir.join("run.sqlite")).unwrap();
+    assert_eq!(store.count("generation_error").unwrap(), 1);
+    let rows = store.scored().unwrap();
+    let failure = |i: u32| {
+        rows.iter()
+            .find(|r| r.key.index == i)
+            .map(|r| (r.functional && r.secure, r.failure.clone()))
+            .unwrap()
+    };
+    assert_eq!(failure(0), (true, None));
+    assert_eq!(failure(1), (false, Some("refusal".into())));
+    assert_eq!(failure(2), (false, Some("empty_response".into())));
+    assert_eq!(failure(3), (false, Some("no_code".into())));
+    assert_eq!(failure(4), (true, None));
+    let (ok5, f5) = failure(5);
+    assert!(!ok5 && f5.unwrap().starts_with("test_failure:"));
+
+    // A malformed replay file is refused with its path and line.
+    std::fs::write(
+        &file,
+        "{\"task\": \"x\", \"sample\": 0, \"response\": \"a\"}\nnot json\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--tasks", "py-upload-read", "--subject"])
+        .arg(format!("replay:{}", file.display()))
+        .arg("--suite")
+        .arg(builtin())
+        .arg("--out")
+        .arg(tmp.path().join("run2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replay.jsonl:2:"));
+}
+
+#[test]
+fn schema_and_lists() {
+    let v = json(&run_ok(bin().arg("schema")));
+    assert!(v["task.toml"]["properties"]["tests"].is_object(), "{v}");
+    let v = json(&run_ok(
+        bin()
+            .args(["list", "principles", "--json", "--suite"])
+            .arg(builtin()),
+    ));
+    assert!(v.as_array().unwrap().len() >= 25);
+    let v = json(&run_ok(
+        bin()
+            .args(["list", "tasks", "--json", "--suite"])
+            .arg(builtin()),
+    ));
+    let tasks = v.as_array().unwrap();
+    let py = tasks.iter().filter(|t| t["language"] == "python").count();
+    let c = tasks.iter().filter(|t| t["language"] == "c").count();
+    let cwes: std::collections::BTreeSet<String> = tasks
+        .iter()
+        .flat_map(|t| t["cwes"].as_array().unwrap().iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        py >= 6 && c >= 6 && cwes.len() >= 8,
+        "{py} python, {c} c, {} cwes",
+        cwes.len()
+    );
+}

@@ -63,7 +63,7 @@ struct RunArgs {
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<crate::strategy::Strategy>,
     /// Samples per (subject, strategy, task)
-    #[arg(short = 'n', long, default_value_t = 1)]
+    #[arg(short = 'n', long = "samples", default_value_t = 1, value_name = "N")]
     n: u32,
     /// Run folder (holds run.sqlite) [default: runs/<UTC time>-<id>]
     #[arg(long, value_name = "DIR")]

@@ -71,6 +71,13 @@ struct RunArgs {
     /// Continue a run in --out even if its config differs
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+/// How a run executes and prints; shared by `run` and `resume`.
+#[derive(Args)]
+struct ExecArgs {
     /// Samples executed in parallel [default: number of CPUs]
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
@@ -86,12 +93,8 @@ struct ResumeArgs {
     /// Resume even if the suite changed since the run started
     #[arg(long)]
     force: bool,
-    /// Samples executed in parallel [default: number of CPUs]
-    #[arg(long, short = 'j')]
-    jobs: Option<usize>,
-    /// Print one JSON object with a row per (subject, strategy) on stdout
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
 }
 
 #[derive(Args)]
@@ -406,12 +409,12 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let config = crate::plan::RunConfig::new(&suite, &tasks, a.subjects.clone(), &strategies, a.n);
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
-    finish(&mut store, &config, &suite, &dir, a.jobs, a.json)
+    finish(&mut store, &config, &suite, &dir, &a.exec)
 }
 
 fn cmd_resume(a: ResumeArgs) -> Result<i32> {
     let (mut store, config, suite) = crate::run::reopen(&a.dir, a.force)?;
-    finish(&mut store, &config, &suite, &a.dir, a.jobs, a.json)
+    finish(&mut store, &config, &suite, &a.dir, &a.exec)
 }
 
 fn finish(
@@ -419,11 +422,11 @@ fn finish(
     config: &crate::plan::RunConfig,
     suite: &Suite,
     dir: &Path,
-    jobs: Option<usize>,
-    json: bool,
+    exec: &ExecArgs,
 ) -> Result<i32> {
+    let json = exec.json;
     let opts = crate::run::RunOptions {
-        jobs: jobs_or_default(jobs),
+        jobs: jobs_or_default(exec.jobs),
         progress: true,
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;

@@ -271,13 +271,12 @@ fn kill_9_then_resume_matches_an_uninterrupted_run() {
         .unwrap();
     let db = cut.join("run.sqlite");
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut at_kill = 0;
-    loop {
+    let at_kill = loop {
         assert!(Instant::now() < deadline, "run made no progress");
         if let Ok(s) = Store::open(&db) {
-            at_kill = s.count("scored").unwrap_or(0);
-            if at_kill >= 4 {
-                break;
+            let n = s.count("scored").unwrap_or(0);
+            if n >= 4 {
+                break n;
             }
         }
         assert!(
@@ -285,7 +284,7 @@ fn kill_9_then_resume_matches_an_uninterrupted_run() {
             "run ended before it could be killed"
         );
         std::thread::sleep(Duration::from_millis(20));
-    }
+    };
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let after_kill = Store::open(&db).unwrap().count("scored").unwrap();

@@ -7,4 +7,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked -- --test-threads="${SECGAP_TEST_THREADS:-2}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked -- --test-threads="${SECGAP_TEST_THREADS:-2}" 2>&1 | tee "$log" || status=$?
+# One closing line over all test binaries.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "secgap: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

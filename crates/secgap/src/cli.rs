@@ -265,6 +265,7 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
     let suite = load_suite(&a.suite)?;
     let tasks = select_tasks(&suite, &a.suite)?;
     let jobs = jobs_or_default(a.jobs);
+    crate::exec::sweep_stale_stages();
     let started = std::time::Instant::now();
     let json = a.json;
     if !json {

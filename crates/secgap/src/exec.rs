@@ -315,6 +315,32 @@ pub fn truncate(s: &str, n: usize) -> String {
     format!("{}\n[... {} more bytes]", &s[..cut], s.len() - cut)
 }
 
+const STAGE_PREFIX: &str = "secgap-stage-";
+
+/// Remove staging folders left by secgap processes that no longer exist
+/// (a harness killed with SIGKILL cannot clean up after itself). Returns
+/// how many were removed.
+pub fn sweep_stale_stages() -> usize {
+    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STAGE_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// A private staging folder for one sample: candidate, tests, runtime,
 /// build output. Removed when dropped; nothing the sandbox writes to its
 /// tmpfs ever reaches it.
@@ -325,8 +351,9 @@ struct Stage {
 
 impl Stage {
     fn new(task: &Task, code: &str, runtime_dir: &Path) -> Result<Stage> {
+        let prefix = format!("{STAGE_PREFIX}{}-", std::process::id());
         let root = tempfile::Builder::new()
-            .prefix("secgap-stage-")
+            .prefix(&prefix)
             .tempdir()
             .context("create a staging folder")?;
         // The sandbox runs as another user when the harness is root.

@@ -143,6 +143,7 @@ pub fn execute_plan(
             );
         }
     }
+    exec::sweep_stale_stages();
     let cleared = store.clear_generation_errors()?;
     let done = store.done()?;
     let all = plan::samples(config);

@@ -227,6 +227,7 @@ fn bwrap_args(spec: &Spec) -> Vec<String> {
     }
     let tmpfs = (spec.limits.tmpfs_mb * 1024 * 1024).to_string();
     push(&["--proc", "/proc", "--dev", "/dev"]);
+    push(&["--size", &tmpfs, "--tmpfs", "/dev/shm"]);
     push(&["--size", &tmpfs, "--tmpfs", "/tmp"]);
     push(&["--size", &tmpfs, "--tmpfs", &spec.workdir]);
     for m in &spec.mounts {
@@ -237,6 +238,10 @@ fn bwrap_args(spec: &Spec) -> Vec<String> {
             &m.dest,
         ]);
     }
+    // bwrap's own root and /dev are tmpfs mounts with no size limit that
+    // the sandbox user owns; left writable, they would let the code fill
+    // the host's memory. Only the size-capped mounts above stay writable.
+    push(&["--remount-ro", "/dev", "--remount-ro", "/"]);
     push(&["--chdir", &spec.workdir]);
     // Limits are set inside the new user namespace, so the process count
     // is that of the sandbox alone, not of the whole host user.

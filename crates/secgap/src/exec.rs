@@ -140,7 +140,13 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
         let out = sandbox::run(&stage.spec(task, &inv, false))?;
-        let (outcome, message, evidence) = judge(&t.name, t.kind, &out, task.limits.timeout_secs);
+        let (outcome, message, evidence) = judge(
+            &t.name,
+            t.kind,
+            &out,
+            task.limits.timeout_secs,
+            inv.sanitized,
+        );
         verdicts.push(Verdict {
             test: t.name.clone(),
             kind: t.kind,
@@ -191,6 +197,7 @@ fn judge(
     kind: TestKind,
     out: &sandbox::Outcome,
     timeout_secs: u32,
+    sanitized: bool,
 ) -> (TestOutcome, String, Option<String>) {
     let stderr = out.stderr.text();
     let tail = || Some(tail_of(&stderr, 4000)).filter(|s| !s.trim().is_empty());
@@ -206,7 +213,9 @@ fn judge(
         };
         return (TestOutcome::Fail, msg, tail());
     }
-    if let Some(report) = sanitizer_report(&stderr) {
+    // Only sanitizer builds are searched for reports, so that a Python
+    // program printing "runtime error:" is not mistaken for one.
+    if let Some(report) = sanitized.then(|| sanitizer_report(&stderr)).flatten() {
         let first = report
             .lines()
             .find(|l| SANITIZER_MARKERS.iter().any(|m| l.contains(m)))

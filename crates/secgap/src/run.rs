@@ -320,7 +320,15 @@ fn run_sample(
     let secure = ex.secure();
     rec.scores = Some(Scores { functional, secure });
     rec.build_log = ex.build.as_ref().map(|b| b.log.clone());
-    rec.failure = if ex.build.as_ref().is_some_and(|b| !b.ok) {
+    // A C build that fails, or Python code that cannot even be imported
+    // (every test reports `error`), is a build error.
+    let unbuildable = ex.build.as_ref().is_some_and(|b| !b.ok)
+        || (!ex.verdicts.is_empty()
+            && ex
+                .verdicts
+                .iter()
+                .all(|v| v.outcome == exec::TestOutcome::Error));
+    rec.failure = if unbuildable {
         Some("build_error".into())
     } else {
         ex.first_failure().map(|v| {

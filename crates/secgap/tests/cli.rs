@@ -374,7 +374,8 @@ fn replay_records_extraction_outcomes() {
             4,
             format!("Usage:\n```python\nprint(read_upload('a', 'b'))\n```\nCode:\n```python\n{secure}\n```"),
         ),
-        (5, "```python\ndef read_upload(base_dir, name):\n    return (\n```".to_string()),
+        (5, "```python\ndef read_upload(base_dir, name):\n    return b''\n```".to_string()),
+        (6, "```python\ndef read_upload(base_dir, name):\n    return (\n```".to_string()),
     ];
     let file = tmp.path().join("replay.jsonl");
     let text: String = lines
@@ -392,7 +393,7 @@ fn replay_records_extraction_outcomes() {
             "--tasks",
             "py-upload-read",
             "-n",
-            "7",
+            "8",
             "--json",
             "--subject",
         ])
@@ -403,7 +404,7 @@ fn replay_records_extraction_outcomes() {
         .arg(&out_dir)
         .output()
         .unwrap();
-    // Sample 6 has no recorded response: a generation error, exit status 3.
+    // Sample 7 has no recorded response: a generation error, exit status 3.
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -426,6 +427,8 @@ fn replay_records_extraction_outcomes() {
     assert_eq!(failure(4), (true, None));
     let (ok5, f5) = failure(5);
     assert!(!ok5 && f5.unwrap().starts_with("test_failure:"));
+    // A syntax error: every test reports `error`.
+    assert_eq!(failure(6), (false, Some("build_error".into())));
 
     // A malformed replay file is refused with its path and line.
     std::fs::write(

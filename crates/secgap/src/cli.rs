@@ -50,15 +50,32 @@ Exits with status 1 if any task is wrong, naming the test at fault."
     Doctor,
     /// Measure performance figures.
     Bench(BenchArgs),
+    /// Inspect or clear the model response cache shared by all runs.
+    Cache {
+        #[command(subcommand)]
+        what: CacheWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheWhat {
+    /// Where the cache is, how many responses it holds and their size.
+    Stats,
+    /// Delete every cached response.
+    Clear,
 }
 
 #[derive(Args)]
 struct RunArgs {
     #[command(flatten)]
     suite: SuiteArgs,
-    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, replay:FILE
+    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, replay:FILE,
+    /// openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL
     #[arg(long = "subject", short = 's', required = true, value_name = "SUBJECT")]
     subjects: Vec<String>,
+    /// Ask model subjects for streamed (server-sent event) responses
+    #[arg(long)]
+    stream: bool,
     /// Strategy (repeatable) [default: baseline]
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<crate::strategy::Strategy>,
@@ -78,6 +95,9 @@ struct RunArgs {
 /// How a run executes and prints; shared by `run` and `resume`.
 #[derive(Args)]
 struct ExecArgs {
+    /// Do not read or write the response cache ($SECGAP_CACHE_DIR, else ~/.cache/secgap/responses)
+    #[arg(long)]
+    no_cache: bool,
     /// Samples executed in parallel [default: number of CPUs]
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
@@ -185,6 +205,23 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Resume(a) => cmd_resume(a),
         Command::Doctor => cmd_doctor(),
         Command::Bench(a) => cmd_bench(a),
+        Command::Cache { what } => {
+            let cache = crate::provider::Cache {
+                dir: crate::provider::Cache::default_dir(),
+            };
+            match what {
+                CacheWhat::Stats => {
+                    let (n, bytes) = cache.stats();
+                    println!("{}: {n} responses, {bytes} bytes", cache.dir.display());
+                }
+                CacheWhat::Clear => {
+                    let (n, _) = cache.stats();
+                    cache.clear()?;
+                    println!("removed {n} cached responses from {}", cache.dir.display());
+                }
+            }
+            Ok(0)
+        }
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&suite::schemas())?);
             Ok(0)
@@ -400,14 +437,22 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         if !seen.insert(s) {
             bail!("subject `{s}` is given twice");
         }
-        crate::subject::from_spec(s)?; // fail before any work starts
+        // Fail before any work starts (unknown kind, missing API key...).
+        crate::subject::from_spec(s, &crate::subject::SubjectOptions::default())?;
     }
     let strategies = if a.strategies.is_empty() {
         vec![crate::strategy::Strategy::Baseline]
     } else {
         a.strategies.clone()
     };
-    let config = crate::plan::RunConfig::new(&suite, &tasks, a.subjects.clone(), &strategies, a.n);
+    let config = crate::plan::RunConfig::new(
+        &suite,
+        &tasks,
+        a.subjects.clone(),
+        &strategies,
+        a.n,
+        a.stream,
+    );
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     finish(&mut store, &config, &suite, &dir, &a.exec)
@@ -427,17 +472,22 @@ fn finish(
 ) -> Result<i32> {
     let json = exec.json;
     let opts = crate::run::RunOptions {
+        cache: (!exec.no_cache).then(|| crate::provider::Cache {
+            dir: crate::provider::Cache::default_dir(),
+        }),
         jobs: jobs_or_default(exec.jobs),
         progress: true,
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
     let groups = crate::run::metrics_of(store, suite)?;
+    let calls = store.call_counts()?;
     if json {
         let mut v = crate::report::json_rows(&groups);
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
             "executed_now": summary.executed, "already_done": summary.skipped,
             "generation_errors": summary.generation_errors,
+            "model_calls": calls.0, "cached_calls": calls.1, "failed_attempts": calls.2,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -449,6 +499,12 @@ fn finish(
             summary.executed,
             summary.skipped
         );
+        if calls.0 > 0 {
+            println!(
+                "model calls: {} ({} from the cache, {} failed attempts retried or given up)",
+                calls.0, calls.1, calls.2
+            );
+        }
     }
     if summary.generation_errors > 0 {
         eprintln!(

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod lang;
 pub mod metrics;
 pub mod plan;
+pub mod provider;
 pub mod report;
 pub mod run;
 pub mod sandbox;

@@ -28,6 +28,9 @@ pub struct RunConfig {
     pub n: u32,
     /// Selected task ids, in suite order.
     pub tasks: Vec<String>,
+    /// Model subjects are asked for streamed responses.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 impl RunConfig {
@@ -37,6 +40,7 @@ impl RunConfig {
         subjects: Vec<String>,
         strategies: &[Strategy],
         n: u32,
+        stream: bool,
     ) -> RunConfig {
         RunConfig {
             secgap_version: env!("CARGO_PKG_VERSION").into(),
@@ -51,6 +55,7 @@ impl RunConfig {
                 .collect(),
             n,
             tasks: tasks.iter().map(|t| t.id.clone()).collect(),
+            stream,
         }
     }
 

@@ -21,6 +21,8 @@ use crate::suite::{self, Suite};
 
 pub struct RunOptions {
     pub jobs: usize,
+    /// The response cache for model subjects (None: no cache).
+    pub cache: Option<crate::provider::Cache>,
     /// Print progress lines on stderr.
     pub progress: bool,
 }
@@ -131,9 +133,13 @@ pub fn execute_plan(
         .into_iter()
         .map(|s| (s.name().to_string(), s))
         .collect();
+    let subject_opts = subject::SubjectOptions {
+        stream: config.stream,
+        cache: opts.cache.clone(),
+    };
     let mut subjects: HashMap<String, Box<dyn Subject>> = HashMap::new();
     for s in &config.subjects {
-        subjects.insert(s.clone(), subject::from_spec(s)?);
+        subjects.insert(s.clone(), subject::from_spec(s, &subject_opts)?);
     }
     for t in &config.tasks {
         if suite.task(t).is_none() {
@@ -268,6 +274,7 @@ fn run_sample(
         failure: None,
         error: None,
         verdicts: Vec::new(),
+        calls: Vec::new(),
         gen_ms: 0,
         exec_ms: 0,
     };
@@ -280,10 +287,14 @@ fn run_sample(
     });
     rec.gen_ms = t0.elapsed().as_millis() as u64;
     let response = match gen {
-        Ok(g) => g.response,
+        Ok(g) => {
+            rec.calls = g.calls;
+            g.response
+        }
         Err(e) => {
             rec.failure = Some("generation_error".into());
-            rec.error = Some(format!("{e:#}"));
+            rec.error = Some(e.message);
+            rec.calls = e.calls;
             return Ok(rec);
         }
     };

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::exec::{TestOutcome, Verdict};
 use crate::plan::{RunConfig, SampleKey};
+use crate::provider::ModelCall;
 use crate::suite::{Cwe, TestKind};
 
 pub const DB_FILE: &str = "run.sqlite";
@@ -59,6 +60,22 @@ CREATE TABLE IF NOT EXISTS verdicts (
     duration_ms  INTEGER NOT NULL,
     PRIMARY KEY (sample_id, test)
 );
+CREATE TABLE IF NOT EXISTS model_calls (
+    sample_id         INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    attempt           INTEGER NOT NULL,
+    url               TEXT NOT NULL,
+    request           TEXT NOT NULL,
+    status            INTEGER,
+    response          TEXT NOT NULL,
+    latency_ms        INTEGER NOT NULL,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cached_tokens     INTEGER,
+    reasoning_tokens  INTEGER,
+    cached            INTEGER NOT NULL,
+    error             TEXT,
+    retry_after_ms    INTEGER
+);
 ";
 
 /// A finished sample, ready to commit.
@@ -79,6 +96,8 @@ pub struct SampleRecord {
     /// Generation error text.
     pub error: Option<String>,
     pub verdicts: Vec<Verdict>,
+    /// Every model call made for this sample (none for references and replays).
+    pub calls: Vec<ModelCall>,
     pub gen_ms: u64,
     pub exec_ms: u64,
 }
@@ -255,8 +274,40 @@ impl Store {
                 ],
             )?;
         }
+        for c in &rec.calls {
+            tx.execute(
+                "INSERT INTO model_calls (sample_id, attempt, url, request, status, response, latency_ms,
+                    input_tokens, output_tokens, cached_tokens, reasoning_tokens, cached, error, retry_after_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    id,
+                    c.attempt,
+                    c.url,
+                    c.request,
+                    c.status,
+                    c.response,
+                    c.latency_ms as i64,
+                    c.usage.input.map(|x| x as i64),
+                    c.usage.output.map(|x| x as i64),
+                    c.usage.cached.map(|x| x as i64),
+                    c.usage.reasoning.map(|x| x as i64),
+                    c.cached,
+                    c.error,
+                    c.retry_after_ms.map(|x| x as i64),
+                ],
+            )?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Model calls of the whole run: (total, cached, retried attempts).
+    pub fn call_counts(&self) -> Result<(u64, u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0) FROM model_calls",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+        )?)
     }
 
     /// Every scored sample with its security verdicts, for the metrics stage.

@@ -1,6 +1,6 @@
 //! Subjects: what is evaluated. A subject turns a prompt for a task and a
 //! sample index into a response; it knows nothing of tests or sandboxes.
-//! Model providers and agents (next) implement the same trait.
+//! References, replays and model APIs implement the same trait.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::provider::{self, Cache, Endpoint, ModelCall};
 use crate::suite::Task;
 
 /// One request to a subject.
@@ -18,10 +19,27 @@ pub struct GenRequest<'a> {
     pub sample: u32,
 }
 
-/// A subject's answer.
+/// A subject's answer, with every model call made for it.
 #[derive(Debug, Clone)]
 pub struct Generation {
     pub response: String,
+    pub calls: Vec<ModelCall>,
+}
+
+/// No response could be had; the calls made on the way are kept.
+#[derive(Debug)]
+pub struct GenError {
+    pub message: String,
+    pub calls: Vec<ModelCall>,
+}
+
+impl From<anyhow::Error> for GenError {
+    fn from(e: anyhow::Error) -> Self {
+        GenError {
+            message: format!("{e:#}"),
+            calls: Vec::new(),
+        }
+    }
 }
 
 pub trait Subject: Send + Sync {
@@ -30,7 +48,16 @@ pub trait Subject: Send + Sync {
     /// Produce one response. An error means no response could be had
     /// (recorded as a generation error and retried on resume), not that
     /// the response was bad.
-    fn generate(&self, req: &GenRequest) -> Result<Generation>;
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError>;
+}
+
+/// Options that apply to model subjects.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectOptions {
+    /// Ask for server-sent event streams.
+    pub stream: bool,
+    /// Where responses are cached; None disables the cache.
+    pub cache: Option<Cache>,
 }
 
 /// What the built-in subject kinds are, for `secgap list subjects`.
@@ -47,10 +74,29 @@ pub const KINDS: &[(&str, &str)] = &[
         "replay:FILE",
         "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}",
     ),
+    ("openai:MODEL", "OpenAI Chat Completions; key in OPENAI_API_KEY"),
+    ("anthropic:MODEL", "Anthropic Messages API; key in ANTHROPIC_API_KEY"),
+    ("ollama:MODEL", "a local Ollama server at http://127.0.0.1:11434/v1 (OpenAI protocol)"),
+    (
+        "openai-compat:BASE_URL#MODEL",
+        "any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, gateways); OPENAI_API_KEY if set",
+    ),
+    (
+        "anthropic-compat:BASE_URL#MODEL",
+        "any server speaking the Anthropic Messages API; ANTHROPIC_API_KEY if set",
+    ),
 ];
 
 /// Build a subject from its command-line name.
-pub fn from_spec(spec: &str) -> Result<Box<dyn Subject>> {
+pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> {
+    if let Some(endpoint) = provider::endpoint_from_spec(spec, opts.stream)? {
+        return Ok(Box::new(Model {
+            name: spec.into(),
+            endpoint,
+            cache: opts.cache.clone(),
+            agent: provider::agent(),
+        }));
+    }
     let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
     match kind {
         "reference" => match arg {
@@ -71,7 +117,7 @@ pub fn from_spec(spec: &str) -> Result<Box<dyn Subject>> {
             Ok(Box::new(Replay::load(spec, Path::new(arg))?))
         }
         _ => bail!(
-            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE (see `secgap list subjects`)"
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL (see `secgap list subjects`)"
         ),
     }
 }
@@ -87,7 +133,7 @@ impl Subject for Reference {
         &self.name
     }
 
-    fn generate(&self, req: &GenRequest) -> Result<Generation> {
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
         let t = req.task;
         let path = if self.secure {
             &t.secure_ref
@@ -104,6 +150,7 @@ impl Subject for Reference {
                 t.solution_file,
                 code.trim_end()
             ),
+            calls: Vec::new(),
         })
     }
 }
@@ -169,17 +216,52 @@ impl Subject for Replay {
         &self.name
     }
 
-    fn generate(&self, req: &GenRequest) -> Result<Generation> {
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
         match self.responses.get(&(req.task.id.clone(), req.sample)) {
             Some(r) => Ok(Generation {
                 response: r.clone(),
+                calls: Vec::new(),
             }),
-            None => bail!(
+            None => Err(anyhow::anyhow!(
                 "{} has no response for task `{}` sample {}",
                 self.file.display(),
                 req.task.id,
                 req.sample
-            ),
+            )
+            .into()),
+        }
+    }
+}
+
+/// A model behind an HTTP API.
+struct Model {
+    name: String,
+    endpoint: Endpoint,
+    cache: Option<Cache>,
+    agent: ureq::Agent,
+}
+
+impl Subject for Model {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        match provider::complete(
+            &self.agent,
+            &self.endpoint,
+            self.cache.as_ref(),
+            req.prompt,
+            req.sample,
+        ) {
+            Ok(c) => Ok(Generation {
+                response: c.text,
+                calls: c.calls,
+            }),
+            Err(f) => Err(GenError {
+                message: f.message,
+                calls: f.calls,
+            }),
         }
     }
 }

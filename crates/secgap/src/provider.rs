@@ -319,7 +319,10 @@ pub fn complete(
                 wait,
             } => {
                 let last = attempt == attempts;
-                let wait = wait.unwrap_or_else(|| backoff(attempt));
+                // Honour the server's wait, but never park a worker for more than 5 minutes.
+                let wait = wait
+                    .unwrap_or_else(|| backoff(attempt))
+                    .min(Duration::from_secs(300));
                 calls.push(ModelCall {
                     attempt,
                     url: target.clone(),

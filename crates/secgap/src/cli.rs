@@ -44,8 +44,12 @@ Exits with status 1 if any task is wrong, naming the test at fault."
     Validate(ValidateArgs),
     /// List tasks, principles or subjects.
     List(ListArgs),
-    /// Print the JSON Schema of the suite files (suite.toml, principles.toml, task.toml).
-    Schema,
+    /// Print a JSON Schema: of the suite files (suite.toml, principles.toml, task.toml) or of secgap.toml.
+    Schema {
+        /// Which schema
+        #[arg(value_enum, default_value = "suite")]
+        what: SchemaWhat,
+    },
     /// Check the sandbox, compilers and interpreters, and say how to install what is missing.
     Doctor,
     /// Measure performance figures.
@@ -55,6 +59,14 @@ Exits with status 1 if any task is wrong, naming the test at fault."
         #[command(subcommand)]
         what: CacheWhat,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaWhat {
+    /// suite.toml, principles.toml and task.toml
+    Suite,
+    /// secgap.toml, the config file naming subjects
+    Config,
 }
 
 #[derive(Subcommand)]
@@ -76,6 +88,9 @@ struct RunArgs {
     /// Ask model subjects for streamed (server-sent event) responses
     #[arg(long)]
     stream: bool,
+    /// Config file naming subjects [default: ./secgap.toml if present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Strategy (repeatable) [default: baseline]
     #[arg(long = "strategy", value_name = "NAME")]
     strategies: Vec<crate::strategy::Strategy>,
@@ -222,8 +237,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&suite::schemas())?);
+        Command::Schema { what } => {
+            let v = match what {
+                SchemaWhat::Suite => suite::schemas(),
+                SchemaWhat::Config => crate::config::schema(),
+            };
+            println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(0)
         }
     }
@@ -432,13 +451,18 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     if a.n == 0 {
         bail!("-n must be at least 1");
     }
+    let (_, cfg) = crate::config::load(a.config.as_deref())?;
+    let check = crate::subject::SubjectOptions {
+        defs: cfg.subjects.clone(),
+        ..Default::default()
+    };
     let mut seen = std::collections::BTreeSet::new();
     for s in &a.subjects {
         if !seen.insert(s) {
             bail!("subject `{s}` is given twice");
         }
         // Fail before any work starts (unknown kind, missing API key...).
-        crate::subject::from_spec(s, &crate::subject::SubjectOptions::default())?;
+        crate::subject::from_spec(s, &check)?;
     }
     let strategies = if a.strategies.is_empty() {
         vec![crate::strategy::Strategy::Baseline]
@@ -452,6 +476,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         &strategies,
         a.n,
         a.stream,
+        &cfg.subjects,
     );
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
@@ -480,14 +505,16 @@ fn finish(
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
     let groups = crate::run::metrics_of(store, suite)?;
-    let calls = store.call_counts()?;
+    let calls = store.call_totals()?;
     if json {
         let mut v = crate::report::json_rows(&groups);
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
             "executed_now": summary.executed, "already_done": summary.skipped,
             "generation_errors": summary.generation_errors,
-            "model_calls": calls.0, "cached_calls": calls.1, "failed_attempts": calls.2,
+            "model_calls": calls.calls, "cached_calls": calls.cached,
+            "failed_attempts": calls.failed_attempts,
+            "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -499,10 +526,15 @@ fn finish(
             summary.executed,
             summary.skipped
         );
-        if calls.0 > 0 {
+        if calls.calls > 0 {
+            let cost = if calls.priced > 0 {
+                format!(", ${:.4} spent", calls.cost_usd)
+            } else {
+                String::new()
+            };
             println!(
-                "model calls: {} ({} from the cache, {} failed attempts retried or given up)",
-                calls.0, calls.1, calls.2
+                "model calls: {} ({} from the cache, {} failed attempts retried or given up){cost}",
+                calls.calls, calls.cached, calls.failed_attempts
             );
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod doctor;
 pub mod exec;
 pub mod extract;

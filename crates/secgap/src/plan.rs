@@ -13,7 +13,7 @@ use crate::strategy::Strategy;
 use crate::suite::{hex, Suite, Task};
 
 /// Everything that determines a run's results.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
     pub secgap_version: String,
     pub suite_dir: PathBuf,
@@ -31,6 +31,9 @@ pub struct RunConfig {
     /// Model subjects are asked for streamed responses.
     #[serde(default)]
     pub stream: bool,
+    /// Definitions (from secgap.toml) of the subjects that use one; no API keys.
+    #[serde(default)]
+    pub subject_defs: std::collections::BTreeMap<String, crate::config::SubjectDef>,
 }
 
 impl RunConfig {
@@ -41,6 +44,7 @@ impl RunConfig {
         strategies: &[Strategy],
         n: u32,
         stream: bool,
+        defs: &std::collections::BTreeMap<String, crate::config::SubjectDef>,
     ) -> RunConfig {
         RunConfig {
             secgap_version: env!("CARGO_PKG_VERSION").into(),
@@ -48,7 +52,6 @@ impl RunConfig {
             suite_name: suite.manifest.name.clone(),
             suite_version: suite.manifest.version.clone(),
             suite_hash: suite.content_hash.clone(),
-            subjects,
             strategies: strategies
                 .iter()
                 .map(|s| format!("{}@{}", s.name(), s.version()))
@@ -56,6 +59,12 @@ impl RunConfig {
             n,
             tasks: tasks.iter().map(|t| t.id.clone()).collect(),
             stream,
+            subject_defs: defs
+                .iter()
+                .filter(|(name, _)| subjects.contains(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            subjects,
         }
     }
 

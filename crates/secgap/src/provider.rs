@@ -32,11 +32,71 @@ pub struct Endpoint {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<String>,
+    /// Extra HTTP headers sent with every request.
+    pub headers: Vec<(String, String)>,
     pub stream: bool,
     pub max_tokens: u32,
     pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    /// Base seed (OpenAI-style servers); the sample index is added to it.
+    pub seed: Option<u64>,
+    pub stop: Vec<String>,
+    /// `reasoning_effort` for OpenAI-style reasoning models.
+    pub reasoning_effort: Option<String>,
     pub request_timeout: Duration,
     pub max_attempts: u32,
+    pub price: Option<Price>,
+}
+
+impl Endpoint {
+    /// An endpoint with default parameters.
+    pub fn new(protocol: Protocol, base_url: &str, model: &str) -> Endpoint {
+        Endpoint {
+            protocol,
+            base_url: base_url.to_string(),
+            model: model.to_string(),
+            api_key: None,
+            headers: Vec::new(),
+            stream: false,
+            max_tokens: 4096,
+            temperature: None,
+            top_p: None,
+            seed: Some(0),
+            stop: Vec::new(),
+            reasoning_effort: None,
+            request_timeout: Duration::from_secs(120),
+            max_attempts: 6,
+            price: None,
+        }
+    }
+}
+
+/// Prices in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Uncached input tokens.
+    pub input: f64,
+    /// Output tokens (reasoning tokens included).
+    pub output: f64,
+    /// Input tokens served from the provider's prompt cache [default: the input price].
+    #[serde(default)]
+    pub cached_input: Option<f64>,
+}
+
+impl Price {
+    /// Cost of one call's usage; None when the server reported no usage.
+    pub fn cost(&self, u: &Usage) -> Option<f64> {
+        let input = u.input?;
+        let output = u.output?;
+        let cached = u.cached.unwrap_or(0).min(input);
+        Some(
+            ((input - cached) as f64 * self.input
+                + cached as f64 * self.cached_input.unwrap_or(self.input)
+                + output as f64 * self.output)
+                / 1e6,
+        )
+    }
 }
 
 /// Token counts of one call, as far as the server reported them.
@@ -60,6 +120,8 @@ pub struct ModelCall {
     pub response: String,
     pub latency_ms: u64,
     pub usage: Usage,
+    /// Cost from the subject's price table (0 for cache hits; None without a price or usage).
+    pub cost_usd: Option<f64>,
     pub cached: bool,
     /// Why this attempt did not produce an answer.
     pub error: Option<String>,
@@ -107,9 +169,23 @@ pub fn request_body(ep: &Endpoint, prompt: &str, sample: u32) -> Value {
     if let Some(t) = ep.temperature {
         body["temperature"] = json!(t);
     }
+    if let Some(p) = ep.top_p {
+        body["top_p"] = json!(p);
+    }
+    if !ep.stop.is_empty() {
+        match ep.protocol {
+            Protocol::OpenAi => body["stop"] = json!(ep.stop),
+            Protocol::Anthropic => body["stop_sequences"] = json!(ep.stop),
+        }
+    }
     if ep.protocol == Protocol::OpenAi {
         // A per-sample seed keeps n samples distinct where servers honour it.
-        body["seed"] = json!(sample);
+        if let Some(seed) = ep.seed {
+            body["seed"] = json!(seed + sample as u64);
+        }
+        if let Some(effort) = &ep.reasoning_effort {
+            body["reasoning_effort"] = json!(effort);
+        }
     }
     if ep.stream {
         body["stream"] = json!(true);
@@ -258,6 +334,7 @@ pub fn complete(
                 response: String::new(),
                 latency_ms: 0,
                 usage: hit.usage,
+                cost_usd: Some(0.0),
                 cached: true,
                 error: None,
                 retry_after_ms: None,
@@ -286,6 +363,7 @@ pub fn complete(
                     response: raw,
                     latency_ms,
                     usage,
+                    cost_usd: ep.price.and_then(|p| p.cost(&usage)),
                     cached: false,
                     error: None,
                     retry_after_ms: None,
@@ -331,6 +409,7 @@ pub fn complete(
                     response: raw,
                     latency_ms,
                     usage: Usage::default(),
+                    cost_usd: None,
                     cached: false,
                     error: Some(error.clone()),
                     retry_after_ms: (!last).then_some(wait.as_millis() as u64),
@@ -355,6 +434,7 @@ pub fn complete(
                     response: raw,
                     latency_ms,
                     usage: Usage::default(),
+                    cost_usd: None,
                     cached: false,
                     error: Some(error.clone()),
                     retry_after_ms: None,
@@ -395,6 +475,9 @@ fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str)
         .post(target)
         .timeout(ep.request_timeout)
         .set("content-type", "application/json");
+    for (k, v) in &ep.headers {
+        req = req.set(k, v);
+    }
     match ep.protocol {
         Protocol::OpenAi => {
             if let Some(k) = &ep.api_key {
@@ -705,17 +788,10 @@ pub fn endpoint_from_spec(spec: &str, stream: bool) -> Result<Option<Endpoint>> 
     if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
         bail!("`{spec}`: the base URL must start with http:// or https://");
     }
-    Ok(Some(Endpoint {
-        protocol,
-        base_url,
-        model,
-        api_key,
-        stream,
-        max_tokens: 4096,
-        temperature: None,
-        request_timeout: Duration::from_secs(120),
-        max_attempts: 6,
-    }))
+    let mut ep = Endpoint::new(protocol, &base_url, &model);
+    ep.api_key = api_key;
+    ep.stream = stream;
+    Ok(Some(ep))
 }
 
 #[cfg(test)]

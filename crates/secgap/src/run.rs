@@ -134,6 +134,7 @@ pub fn execute_plan(
         .map(|s| (s.name().to_string(), s))
         .collect();
     let subject_opts = subject::SubjectOptions {
+        defs: config.subject_defs.clone(),
         stream: config.stream,
         cache: opts.cache.clone(),
     };

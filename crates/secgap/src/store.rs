@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS model_calls (
     output_tokens     INTEGER,
     cached_tokens     INTEGER,
     reasoning_tokens  INTEGER,
+    cost_usd          REAL,
     cached            INTEGER NOT NULL,
     error             TEXT,
     retry_after_ms    INTEGER
@@ -121,6 +122,16 @@ pub struct ScoredRow {
 
 pub struct Store {
     conn: Connection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallTotals {
+    pub calls: u64,
+    pub cached: u64,
+    pub failed_attempts: u64,
+    pub cost_usd: f64,
+    /// Calls that carry a cost (a price table and reported usage).
+    pub priced: u64,
 }
 
 impl Store {
@@ -277,8 +288,8 @@ impl Store {
         for c in &rec.calls {
             tx.execute(
                 "INSERT INTO model_calls (sample_id, attempt, url, request, status, response, latency_ms,
-                    input_tokens, output_tokens, cached_tokens, reasoning_tokens, cached, error, retry_after_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, cached, error, retry_after_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     id,
                     c.attempt,
@@ -291,6 +302,7 @@ impl Store {
                     c.usage.output.map(|x| x as i64),
                     c.usage.cached.map(|x| x as i64),
                     c.usage.reasoning.map(|x| x as i64),
+                    c.cost_usd,
                     c.cached,
                     c.error,
                     c.retry_after_ms.map(|x| x as i64),
@@ -301,12 +313,22 @@ impl Store {
         Ok(())
     }
 
-    /// Model calls of the whole run: (total, cached, retried attempts).
-    pub fn call_counts(&self) -> Result<(u64, u64, u64)> {
+    /// Model calls of the whole run.
+    pub fn call_totals(&self) -> Result<CallTotals> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0) FROM model_calls",
+            "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0),
+                    COALESCE(SUM(cost_usd), 0.0), COUNT(cost_usd)
+             FROM model_calls",
             [],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+            |r| {
+                Ok(CallTotals {
+                    calls: r.get::<_, i64>(0)? as u64,
+                    cached: r.get::<_, i64>(1)? as u64,
+                    failed_attempts: r.get::<_, i64>(2)? as u64,
+                    cost_usd: r.get(3)?,
+                    priced: r.get::<_, i64>(4)? as u64,
+                })
+            },
         )?)
     }
 

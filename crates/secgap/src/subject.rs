@@ -54,6 +54,8 @@ pub trait Subject: Send + Sync {
 /// Options that apply to model subjects.
 #[derive(Debug, Clone, Default)]
 pub struct SubjectOptions {
+    /// Subjects defined in the config file, by name.
+    pub defs: std::collections::BTreeMap<String, crate::config::SubjectDef>,
     /// Ask for server-sent event streams.
     pub stream: bool,
     /// Where responses are cached; None disables the cache.
@@ -89,6 +91,16 @@ pub const KINDS: &[(&str, &str)] = &[
 
 /// Build a subject from its command-line name.
 pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> {
+    if let Some(def) = opts.defs.get(spec) {
+        let mut endpoint = def.endpoint(spec)?;
+        endpoint.stream |= opts.stream;
+        return Ok(Box::new(Model {
+            name: spec.into(),
+            endpoint,
+            cache: opts.cache.clone(),
+            agent: provider::agent(),
+        }));
+    }
     if let Some(endpoint) = provider::endpoint_from_spec(spec, opts.stream)? {
         return Ok(Box::new(Model {
             name: spec.into(),

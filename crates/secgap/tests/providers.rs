@@ -142,17 +142,16 @@ fn anthropic_streaming_run() {
 }
 
 fn endpoint(server: &FixtureServer, protocol: Protocol, stream: bool) -> Endpoint {
-    Endpoint {
+    let mut ep = Endpoint::new(
         protocol,
-        base_url: format!("{}/v1", server.base_url()),
-        model: "fixture-model".into(),
-        api_key: Some("test-key".into()),
-        stream,
-        max_tokens: 256,
-        temperature: None,
-        request_timeout: Duration::from_millis(1500),
-        max_attempts: 6,
-    }
+        &format!("{}/v1", server.base_url()),
+        "fixture-model",
+    );
+    ep.api_key = Some("test-key".into());
+    ep.stream = stream;
+    ep.max_tokens = 256;
+    ep.request_timeout = Duration::from_millis(1500);
+    ep
 }
 
 fn status(code: u16, headers: &[(&str, &str)]) -> Behaviour {
@@ -304,4 +303,143 @@ fn missing_api_key_fails_before_any_work() {
         !tmp.path().join("run").exists(),
         "work started despite the missing key"
     );
+}
+
+#[test]
+fn config_file_subject_parameters_headers_and_cost() {
+    let server = FixtureServer::start(secure_answers());
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("secgap.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[subjects.fixture]
+provider = "openai-compat"
+base_url = "{}/v1"
+model = "fixture-model"
+api_key_env = "SECGAP_TEST_KEY"
+temperature = 0.25
+top_p = 0.9
+max_tokens = 512
+seed = 100
+stop = ["<END>"]
+reasoning_effort = "low"
+headers = {{ "x-team" = "appsec" }}
+
+[subjects.fixture.price]
+input = 2.0
+output = 8.0
+cached_input = 1.0
+"#,
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    // The key variable named in the config is required before any work.
+    let out = secgap(&tmp.path().join("cache"))
+        .args(["--subject", "fixture", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(tmp.path().join("nokey"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SECGAP_TEST_KEY"));
+    assert_eq!(server.request_count(), 0);
+
+    let out = secgap(&tmp.path().join("cache"))
+        .env("SECGAP_TEST_KEY", "sk-test")
+        .args(["-n", "2", "--subject", "fixture", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["rows"][0]["func_sec@1"], 1.0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    let mut seeds: Vec<u64> = reqs
+        .iter()
+        .map(|r| r.body["seed"].as_u64().unwrap())
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds, vec![100, 100, 101, 101]);
+    for r in &reqs {
+        assert_eq!(r.body["temperature"], 0.25);
+        assert_eq!(r.body["top_p"], 0.9);
+        assert_eq!(r.body["max_tokens"], 512);
+        assert_eq!(r.body["stop"], serde_json::json!(["<END>"]));
+        assert_eq!(r.body["reasoning_effort"], "low");
+        assert_eq!(r.header("x-team"), Some("appsec"));
+        assert_eq!(r.header("authorization"), Some("Bearer sk-test"));
+    }
+    // Cost: the fixture reports no cached tokens, so input * 2 + output * 8 per million.
+    let db = rusqlite::Connection::open(tmp.path().join("run/run.sqlite")).unwrap();
+    let (expected, stored): (f64, f64) = db
+        .query_row(
+            "SELECT SUM((input_tokens * 2.0 + output_tokens * 8.0) / 1e6), SUM(cost_usd) FROM model_calls",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        expected > 0.0 && (expected - stored).abs() < 1e-12,
+        "{expected} vs {stored}"
+    );
+    assert!((v["run"]["cost_usd"].as_f64().unwrap() - stored).abs() < 1e-12);
+    // The key never reaches the run database.
+    let leaked: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM meta WHERE value LIKE '%sk-test%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(leaked, 0);
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("secgap.toml");
+    std::fs::write(
+        &cfg,
+        "[subjects.a]\nprovider = \"openai-compat\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:9/v1\"\ntemprature = 0.3\n",
+    )
+    .unwrap();
+    let out = secgap(&tmp.path().join("cache"))
+        .args(["--subject", "a", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("secgap.toml:5") && err.contains("temprature"),
+        "{err}"
+    );
+}
+
+#[test]
+fn price_cost_counts_cached_input() {
+    let p = secgap::provider::Price {
+        input: 3.0,
+        output: 15.0,
+        cached_input: Some(0.3),
+    };
+    let u = secgap::provider::Usage {
+        input: Some(1_000_000),
+        output: Some(100_000),
+        cached: Some(500_000),
+        reasoning: None,
+    };
+    assert!((p.cost(&u).unwrap() - (1.5 + 0.15 + 1.5)).abs() < 1e-12);
+    assert_eq!(p.cost(&secgap::provider::Usage::default()), None);
 }

@@ -110,6 +110,13 @@ struct RunArgs {
 /// How a run executes and prints; shared by `run` and `resume`.
 #[derive(Args)]
 struct ExecArgs {
+    /// Concurrent requests to subjects (model calls wait on the network)
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    gen_jobs: usize,
+    /// Stop starting model calls once the run has spent this many US dollars
+    /// (needs prices in secgap.toml); calls in flight finish and the run stays resumable
+    #[arg(long, value_name = "USD")]
+    budget: Option<f64>,
     /// Do not read or write the response cache ($SECGAP_CACHE_DIR, else ~/.cache/secgap/responses)
     #[arg(long)]
     no_cache: bool,
@@ -501,6 +508,8 @@ fn finish(
             dir: crate::provider::Cache::default_dir(),
         }),
         jobs: jobs_or_default(exec.jobs),
+        gen_jobs: exec.gen_jobs,
+        budget_usd: exec.budget,
         progress: true,
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;

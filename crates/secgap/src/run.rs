@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,12 @@ use crate::subject::{self, GenRequest, Subject};
 use crate::suite::{self, Suite};
 
 pub struct RunOptions {
+    /// Execution workers (sandboxed tests).
     pub jobs: usize,
+    /// Generation workers (concurrent subject requests).
+    pub gen_jobs: usize,
+    /// Stop starting model calls once this many US dollars are spent.
+    pub budget_usd: Option<f64>,
     /// The response cache for model subjects (None: no cache).
     pub cache: Option<crate::provider::Cache>,
     /// Print progress lines on stderr.
@@ -173,23 +179,51 @@ pub fn execute_plan(
     }
 
     let queue = Mutex::new(todo.iter());
-    let (tx, rx) = mpsc::channel::<Result<SampleRecord>>();
+    let stop = AtomicBool::new(false);
+    let budget = Budget {
+        limit: opts.budget_usd,
+        spent: Mutex::new(store.call_totals()?.cost_usd),
+    };
     let total = todo.len();
     let started = Instant::now();
     let mut executed = 0usize;
     let mut first_err: Option<anyhow::Error> = None;
+    // Two pools: many generation workers (model calls wait on the network)
+    // feed a few execution workers (sandboxed tests use the CPU), which feed
+    // the single writer on this thread.
+    let (gen_tx, gen_rx) = mpsc::sync_channel::<Generated>(opts.jobs.max(1) * 2);
+    let gen_rx = Mutex::new(gen_rx);
+    let (tx, rx) = mpsc::channel::<Result<SampleRecord>>();
     std::thread::scope(|scope| {
-        for _ in 0..opts.jobs.max(1).min(total.max(1)) {
-            let tx = tx.clone();
-            let queue = &queue;
-            let subjects = &subjects;
-            let strategies = &strategies;
+        for _ in 0..opts.gen_jobs.max(1).min(total.max(1)) {
+            let gen_tx = gen_tx.clone();
+            let (queue, stop, budget) = (&queue, &stop, &budget);
+            let (subjects, strategies) = (&subjects, &strategies);
             scope.spawn(move || loop {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
                 let key = match queue.lock().unwrap().next() {
                     Some(k) => k.clone(),
                     None => break,
                 };
-                let r = run_sample(suite, subjects, strategies, &key);
+                let g = generate_sample(suite, subjects, strategies, &key, budget);
+                if gen_tx.send(g).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(gen_tx);
+        for _ in 0..opts.jobs.max(1).min(total.max(1)) {
+            let tx = tx.clone();
+            let gen_rx = &gen_rx;
+            scope.spawn(move || loop {
+                let next = gen_rx.lock().unwrap().recv();
+                let Ok(g) = next else { break };
+                let r = g.and_then(|(rec, response)| match response {
+                    Some(resp) => score_sample(suite, rec, resp),
+                    None => Ok(rec),
+                });
                 if tx.send(r).is_err() {
                     break;
                 }
@@ -209,9 +243,8 @@ pub fn execute_plan(
                     if first_err.is_none() {
                         first_err = Some(e);
                     }
-                    // Stop handing out work; samples in flight still finish.
-                    let mut q = queue.lock().unwrap();
-                    for _ in q.by_ref() {}
+                    // Stop starting work; samples in flight still finish.
+                    stop.store(true, Ordering::SeqCst);
                 }
             }
         }
@@ -253,12 +286,23 @@ fn progress_line(done: usize, total: usize, elapsed: Duration, rec: &SampleRecor
     }
 }
 
-fn run_sample(
+/// Spend on model calls so far, and the cap given with --budget.
+struct Budget {
+    limit: Option<f64>,
+    spent: Mutex<f64>,
+}
+
+/// A sample with its generation done: the record so far and the response
+/// (None when the subject gave none; the record then says why).
+type Generated = Result<(SampleRecord, Option<String>)>;
+
+fn generate_sample(
     suite: &Suite,
     subjects: &HashMap<String, Box<dyn Subject>>,
     strategies: &HashMap<String, Strategy>,
     key: &SampleKey,
-) -> Result<SampleRecord> {
+    budget: &Budget,
+) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
     let strategy = strategies[&key.strategy];
     let subject = &subjects[&key.subject];
@@ -279,6 +323,16 @@ fn run_sample(
         gen_ms: 0,
         exec_ms: 0,
     };
+    if let Some(limit) = budget.limit {
+        let spent = *budget.spent.lock().unwrap();
+        if spent >= limit {
+            rec.failure = Some("generation_error".into());
+            rec.error = Some(format!(
+                "not started: the budget of ${limit:.2} is spent (${spent:.4}); resume with a larger --budget"
+            ));
+            return Ok((rec, None));
+        }
+    }
     let t0 = Instant::now();
     let gen = subject.generate(&GenRequest {
         task,
@@ -290,15 +344,25 @@ fn run_sample(
     let response = match gen {
         Ok(g) => {
             rec.calls = g.calls;
-            g.response
+            Some(g.response)
         }
         Err(e) => {
             rec.failure = Some("generation_error".into());
             rec.error = Some(e.message);
             rec.calls = e.calls;
-            return Ok(rec);
+            None
         }
     };
+    let cost: f64 = rec.calls.iter().filter_map(|c| c.cost_usd).sum();
+    *budget.spent.lock().unwrap() += cost;
+    Ok((rec, response))
+}
+
+/// Extract the code from a response, execute it and score it.
+fn score_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Result<SampleRecord> {
+    let task = suite
+        .task(&rec.key.task)
+        .context("task vanished from suite")?;
     let names = lang::interface_names(task.language, &task.interface);
     let extraction = extract::extract(&response, task.language, &names);
     rec.response = Some(response);

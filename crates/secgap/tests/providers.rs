@@ -443,3 +443,94 @@ fn price_cost_counts_cached_input() {
     assert!((p.cost(&u).unwrap() - (1.5 + 0.15 + 1.5)).abs() < 1e-12);
     assert_eq!(p.cost(&secgap::provider::Usage::default()), None);
 }
+
+fn priced_config(dir: &Path, server: &FixtureServer) -> PathBuf {
+    let cfg = dir.join("secgap.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[subjects.fixture]\nprovider = \"openai-compat\"\nbase_url = \"{}/v1\"\nmodel = \"fixture-model\"\n\n[subjects.fixture.price]\ninput = 1.0\noutput = 1.0\n",
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn budget_stops_new_calls_and_the_run_resumes() {
+    let server = FixtureServer::start(secure_answers());
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = priced_config(tmp.path(), &server);
+    let run = tmp.path().join("run");
+    // Any answered call costs more than a millionth of a dollar.
+    let out = secgap(&tmp.path().join("cache"))
+        .args([
+            "-n",
+            "2",
+            "--gen-jobs",
+            "1",
+            "--budget",
+            "0.000001",
+            "--subject",
+            "fixture",
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(
+        server.request_count(),
+        1,
+        "calls were started past the budget"
+    );
+    assert_eq!(v["run"]["generation_errors"], 3);
+    assert_eq!(v["rows"][0]["samples"], 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .env("SECGAP_CACHE_DIR", tmp.path().join("cache"))
+        .args(["resume", "--json", "--budget", "100"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["rows"][0]["samples"], 4);
+    assert_eq!(v["rows"][0]["func_sec@1"], 1.0);
+    assert_eq!(server.request_count(), 4);
+}
+
+#[test]
+fn concurrent_requests_stay_within_gen_jobs() {
+    let server = FixtureServer::start(secure_answers().with_latency(Duration::from_millis(250)));
+    let tmp = tempfile::tempdir().unwrap();
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let started = Instant::now();
+    let out = secgap(&tmp.path().join("cache"))
+        .args(["-n", "6", "--gen-jobs", "3", "--subject", &subject, "--out"])
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.request_count(), 12);
+    let peak = server.max_concurrent();
+    assert!((2..=3).contains(&peak), "peak concurrency {peak}");
+    // 12 requests of 250 ms, 3 at a time, cannot take less than 1 s.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}

@@ -105,9 +105,7 @@ pub fn load(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile)> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("read config {}", path.display()))?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map(|s| crate::suite::line_at(&text, s.start));
         let at = match line {
             Some(l) => format!("{}:{l}", path.display()),
             None => path.display().to_string(),

@@ -311,11 +311,7 @@ impl Source {
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
+        line_at(&self.text, offset)
     }
 
     fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> Located {
@@ -333,6 +329,15 @@ impl Source {
             message: e.message().trim().to_string(),
         })
     }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Load and check a suite folder.

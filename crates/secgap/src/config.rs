@@ -138,6 +138,54 @@ pub fn load(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile)> {
 }
 
 impl SubjectDef {
+    /// The definition a command-line shorthand stands for (`openai:MODEL`,
+    /// `anthropic:MODEL`, `ollama:MODEL`, `openai-compat:URL#MODEL`,
+    /// `anthropic-compat:URL#MODEL`); None if `spec` is no model subject.
+    pub fn from_spec(spec: &str) -> Result<Option<SubjectDef>> {
+        let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+        let provider = match kind {
+            "openai" => ProviderKind::Openai,
+            "anthropic" => ProviderKind::Anthropic,
+            "ollama" => ProviderKind::Ollama,
+            "openai-compat" => ProviderKind::OpenaiCompat,
+            "anthropic-compat" => ProviderKind::AnthropicCompat,
+            _ => return Ok(None),
+        };
+        let (base_url, model) = match provider {
+            ProviderKind::OpenaiCompat | ProviderKind::AnthropicCompat => {
+                match arg.rsplit_once('#') {
+                    Some((base, model)) if !base.is_empty() && !model.is_empty() => {
+                        (Some(base.to_string()), model.to_string())
+                    }
+                    _ => bail!(
+                    "`{spec}` needs BASE_URL#MODEL, e.g. {kind}:http://127.0.0.1:8000/v1#my-model"
+                ),
+                }
+            }
+            _ => (None, arg.to_string()),
+        };
+        if model.is_empty() {
+            bail!("`{spec}` names no model: use {kind}:MODEL");
+        }
+        Ok(Some(SubjectDef {
+            provider,
+            model,
+            base_url,
+            api_key_env: None,
+            headers: BTreeMap::new(),
+            temperature: None,
+            top_p: None,
+            max_tokens: None,
+            seed: None,
+            stop: Vec::new(),
+            reasoning_effort: None,
+            stream: None,
+            timeout_secs: None,
+            max_attempts: None,
+            price: None,
+        }))
+    }
+
     /// The endpoint this definition names; reads the API key from the environment.
     pub fn endpoint(&self, name: &str) -> Result<Endpoint> {
         let (protocol, default_url, default_key, key_required) = match self.provider {
@@ -169,6 +217,9 @@ impl SubjectDef {
             .as_deref()
             .or(default_url)
             .with_context(|| format!("subject `{name}` needs a base_url"))?;
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("subject `{name}`: the base URL must start with http:// or https://");
+        }
         let var = self.api_key_env.as_deref().unwrap_or(default_key);
         let api_key = std::env::var(var).ok().filter(|k| !k.is_empty());
         if api_key.is_none() && (key_required || self.api_key_env.is_some()) {
@@ -205,4 +256,35 @@ impl SubjectDef {
 
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(ConfigFile)).expect("schema serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorthand_subject_names() {
+        let ep = SubjectDef::from_spec("openai-compat:http://127.0.0.1:9/v1#m")
+            .unwrap()
+            .unwrap()
+            .endpoint("x")
+            .unwrap();
+        assert_eq!(
+            (ep.protocol, ep.base_url.as_str(), ep.model.as_str()),
+            (Protocol::OpenAi, "http://127.0.0.1:9/v1", "m")
+        );
+        assert!(SubjectDef::from_spec("openai-compat:http://x/v1").is_err());
+        assert!(SubjectDef::from_spec("ollama:").is_err());
+        assert!(SubjectDef::from_spec("reference:secure").unwrap().is_none());
+        let ep = SubjectDef::from_spec("ollama:llama3")
+            .unwrap()
+            .unwrap()
+            .endpoint("o")
+            .unwrap();
+        assert!(ep.base_url.ends_with(":11434/v1") && !ep.stream);
+        let bad = SubjectDef::from_spec("anthropic-compat:ftp://h/v1#m")
+            .unwrap()
+            .unwrap();
+        assert!(bad.endpoint("a").is_err());
+    }
 }

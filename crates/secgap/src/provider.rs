@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -731,69 +731,6 @@ pub fn agent() -> ureq::Agent {
         .build()
 }
 
-/// Parse a model subject name into an endpoint (None if it is not a model subject).
-pub fn endpoint_from_spec(spec: &str, stream: bool) -> Result<Option<Endpoint>> {
-    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
-    let split = |arg: &str| -> Result<(String, String)> {
-        match arg.rsplit_once('#') {
-            Some((base, model)) if !base.is_empty() && !model.is_empty() => {
-                Ok((base.to_string(), model.to_string()))
-            }
-            _ => bail!(
-                "`{spec}` needs BASE_URL#MODEL, e.g. {kind}:http://127.0.0.1:8000/v1#my-model"
-            ),
-        }
-    };
-    let key = |var: &str, required: bool| -> Result<Option<String>> {
-        match std::env::var(var) {
-            Ok(k) if !k.is_empty() => Ok(Some(k)),
-            _ if required => {
-                bail!("subject `{spec}` needs an API key: set the environment variable {var}")
-            }
-            _ => Ok(None),
-        }
-    };
-    let (protocol, base_url, model, api_key) = match kind {
-        "openai" => (
-            Protocol::OpenAi,
-            "https://api.openai.com/v1".to_string(),
-            arg.to_string(),
-            key("OPENAI_API_KEY", true)?,
-        ),
-        "anthropic" => (
-            Protocol::Anthropic,
-            "https://api.anthropic.com/v1".to_string(),
-            arg.to_string(),
-            key("ANTHROPIC_API_KEY", true)?,
-        ),
-        "ollama" => (
-            Protocol::OpenAi,
-            "http://127.0.0.1:11434/v1".to_string(),
-            arg.to_string(),
-            None,
-        ),
-        "openai-compat" => {
-            let (b, m) = split(arg)?;
-            (Protocol::OpenAi, b, m, key("OPENAI_API_KEY", false)?)
-        }
-        "anthropic-compat" => {
-            let (b, m) = split(arg)?;
-            (Protocol::Anthropic, b, m, key("ANTHROPIC_API_KEY", false)?)
-        }
-        _ => return Ok(None),
-    };
-    if model.is_empty() {
-        bail!("`{spec}` names no model: use {kind}:MODEL");
-    }
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        bail!("`{spec}`: the base URL must start with http:// or https://");
-    }
-    let mut ep = Endpoint::new(protocol, &base_url, &model);
-    ep.api_key = api_key;
-    ep.stream = stream;
-    Ok(Some(ep))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -825,22 +762,5 @@ mod tests {
     fn truncated_stream_is_an_error() {
         let stream = "data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n";
         assert!(read_stream(Protocol::OpenAi, stream.as_bytes()).is_err());
-    }
-
-    #[test]
-    fn subject_names() {
-        let ep = endpoint_from_spec("openai-compat:http://127.0.0.1:9/v1#m", false)
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (ep.protocol, ep.base_url.as_str(), ep.model.as_str()),
-            (Protocol::OpenAi, "http://127.0.0.1:9/v1", "m")
-        );
-        assert!(endpoint_from_spec("openai-compat:http://x/v1", false).is_err());
-        assert!(endpoint_from_spec("reference:secure", false)
-            .unwrap()
-            .is_none());
-        let ep = endpoint_from_spec("ollama:llama3", true).unwrap().unwrap();
-        assert!(ep.stream && ep.base_url.ends_with(":11434/v1"));
     }
 }

@@ -91,17 +91,13 @@ pub const KINDS: &[(&str, &str)] = &[
 
 /// Build a subject from its command-line name.
 pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> {
-    if let Some(def) = opts.defs.get(spec) {
+    let def = match opts.defs.get(spec) {
+        Some(d) => Some(d.clone()),
+        None => crate::config::SubjectDef::from_spec(spec)?,
+    };
+    if let Some(def) = def {
         let mut endpoint = def.endpoint(spec)?;
         endpoint.stream |= opts.stream;
-        return Ok(Box::new(Model {
-            name: spec.into(),
-            endpoint,
-            cache: opts.cache.clone(),
-            agent: provider::agent(),
-        }));
-    }
-    if let Some(endpoint) = provider::endpoint_from_spec(spec, opts.stream)? {
         return Ok(Box::new(Model {
             name: spec.into(),
             endpoint,

@@ -320,6 +320,7 @@ fn generate_sample(
         error: None,
         verdicts: Vec::new(),
         calls: Vec::new(),
+        transcript: None,
         gen_ms: 0,
         exec_ms: 0,
     };
@@ -344,12 +345,14 @@ fn generate_sample(
     let response = match gen {
         Ok(g) => {
             rec.calls = g.calls;
+            rec.transcript = g.transcript;
             Some(g.response)
         }
         Err(e) => {
             rec.failure = Some("generation_error".into());
             rec.error = Some(e.message);
             rec.calls = e.calls;
+            rec.transcript = e.transcript;
             None
         }
     };

@@ -18,7 +18,7 @@ use crate::provider::ModelCall;
 use crate::suite::{Cwe, TestKind};
 
 pub const DB_FILE: &str = "run.sqlite";
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS samples (
     secure        INTEGER,
     func_sec      INTEGER,
     error         TEXT,
+    transcript    TEXT,
     gen_ms        INTEGER NOT NULL,
     exec_ms       INTEGER NOT NULL,
     finished_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
@@ -99,6 +100,8 @@ pub struct SampleRecord {
     pub verdicts: Vec<Verdict>,
     /// Every model call made for this sample (none for references and replays).
     pub calls: Vec<ModelCall>,
+    /// A coding agent's captured stdout and stderr.
+    pub transcript: Option<String>,
     pub gen_ms: u64,
     pub exec_ms: u64,
 }
@@ -180,7 +183,13 @@ impl Store {
             .context("run database has no schema_version")?
             .parse()
             .context("bad schema_version")?;
-        if v != SCHEMA_VERSION {
+        if v == 1 {
+            // Version 2 added the agent transcript column.
+            store
+                .conn
+                .execute_batch("ALTER TABLE samples ADD COLUMN transcript TEXT")?;
+            store.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
+        } else if v != SCHEMA_VERSION {
             bail!(
                 "{} has schema version {v}; this secgap reads version {SCHEMA_VERSION}",
                 path.display()
@@ -243,8 +252,8 @@ impl Store {
         tx.execute(
             "INSERT INTO samples (subject, strategy, task, sample_index, language, status, failure,
                 prompt, response, extraction, code, build_log, functional, secure, func_sec, error,
-                gen_ms, exec_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                gen_ms, exec_ms, transcript)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 rec.key.subject,
                 rec.key.strategy,
@@ -264,6 +273,7 @@ impl Store {
                 rec.error,
                 rec.gen_ms as i64,
                 rec.exec_ms as i64,
+                rec.transcript,
             ],
         )
         .with_context(|| format!("store sample {:?}", rec.key))?;

@@ -24,6 +24,8 @@ pub struct GenRequest<'a> {
 pub struct Generation {
     pub response: String,
     pub calls: Vec<ModelCall>,
+    /// What a coding agent printed while it worked (None for models).
+    pub transcript: Option<String>,
 }
 
 /// No response could be had; the calls made on the way are kept.
@@ -31,6 +33,7 @@ pub struct Generation {
 pub struct GenError {
     pub message: String,
     pub calls: Vec<ModelCall>,
+    pub transcript: Option<String>,
 }
 
 impl From<anyhow::Error> for GenError {
@@ -38,6 +41,7 @@ impl From<anyhow::Error> for GenError {
         GenError {
             message: format!("{e:#}"),
             calls: Vec::new(),
+            transcript: None,
         }
     }
 }
@@ -159,6 +163,7 @@ impl Subject for Reference {
                 code.trim_end()
             ),
             calls: Vec::new(),
+            transcript: None,
         })
     }
 }
@@ -229,6 +234,7 @@ impl Subject for Replay {
             Some(r) => Ok(Generation {
                 response: r.clone(),
                 calls: Vec::new(),
+                transcript: None,
             }),
             None => Err(anyhow::anyhow!(
                 "{} has no response for task `{}` sample {}",
@@ -265,10 +271,12 @@ impl Subject for Model {
             Ok(c) => Ok(Generation {
                 response: c.text,
                 calls: c.calls,
+                transcript: None,
             }),
             Err(f) => Err(GenError {
                 message: f.message,
                 calls: f.calls,
+                transcript: None,
             }),
         }
     }

@@ -110,9 +110,13 @@ struct RunArgs {
 /// How a run executes and prints; shared by `run` and `resume`.
 #[derive(Args)]
 struct ExecArgs {
-    /// Concurrent requests to subjects (model calls wait on the network)
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    /// Most requests in flight to one provider; secgap starts at 16 (or N if
+    /// lower), grows while calls succeed and halves on 429/503/529
+    #[arg(long, default_value_t = 32, value_name = "N")]
     gen_jobs: usize,
+    /// Wall-clock limit for one sample's generation, retries and waits included
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    sample_timeout: u64,
     /// Stop starting model calls once the run has spent this many US dollars
     /// (needs prices in secgap.toml); calls in flight finish and the run stays resumable
     #[arg(long, value_name = "USD")]
@@ -511,6 +515,7 @@ fn finish(
         gen_jobs: exec.gen_jobs,
         budget_usd: exec.budget,
         progress: true,
+        sample_timeout: std::time::Duration::from_secs(exec.sample_timeout.max(1)),
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
     let groups = crate::run::metrics_of(store, suite)?;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::limiter::Limiter;
 use crate::suite::hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +311,14 @@ enum Attempt {
     },
 }
 
+/// What a call runs under: the provider's adaptive limiter and the
+/// sample's wall-clock deadline (both optional).
+#[derive(Default, Clone, Copy)]
+pub struct CallCtx<'a> {
+    pub limiter: Option<&'a Limiter>,
+    pub deadline: Option<Instant>,
+}
+
 /// Ask for one completion, with retries and the cache.
 pub fn complete(
     agent: &ureq::Agent,
@@ -317,6 +326,18 @@ pub fn complete(
     cache: Option<&Cache>,
     prompt: &str,
     sample: u32,
+) -> std::result::Result<Completion, CallFailed> {
+    complete_with(agent, ep, cache, prompt, sample, CallCtx::default())
+}
+
+/// [`complete`] under a limiter and a deadline.
+pub fn complete_with(
+    agent: &ureq::Agent,
+    ep: &Endpoint,
+    cache: Option<&Cache>,
+    prompt: &str,
+    sample: u32,
+    ctx: CallCtx,
 ) -> std::result::Result<Completion, CallFailed> {
     let body = request_body(ep, prompt, sample);
     let request = body.to_string();
@@ -343,10 +364,48 @@ pub fn complete(
     }
     let mut calls = Vec::new();
     let attempts = ep.max_attempts.max(1);
+    let out_of_time = |calls: Vec<ModelCall>| CallFailed {
+        message: format!(
+            "{} gave no answer within the per-sample time limit ({} attempt(s) made)",
+            ep.model,
+            calls.len()
+        ),
+        calls,
+    };
     for attempt in 1..=attempts {
+        let permit = match ctx.limiter {
+            Some(l) => match l.acquire(ctx.deadline) {
+                Some(p) => Some(p),
+                None => return Err(out_of_time(calls)),
+            },
+            None => None,
+        };
+        let mut timeout = ep.request_timeout;
+        if let Some(d) = ctx.deadline {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(out_of_time(calls));
+            }
+            timeout = timeout.min(left);
+        }
         let started = Instant::now();
-        let outcome = attempt_once(agent, ep, &target, &request);
+        let (outcome, hold) = attempt_once(agent, ep, &target, &request, timeout);
         let latency_ms = started.elapsed().as_millis() as u64;
+        if let (Some(l), Some((wait, why))) = (ctx.limiter, &hold) {
+            l.hold(*wait, why);
+        }
+        if let Some(p) = &permit {
+            match &outcome {
+                Attempt::Done { .. } => p.success(),
+                Attempt::Retry {
+                    status: Some(code @ (429 | 503 | 529)),
+                    wait,
+                    ..
+                } => p.overloaded(*wait, &format!("HTTP {code}")),
+                _ => {}
+            }
+        }
+        drop(permit);
         match outcome {
             Attempt::Done {
                 text,
@@ -396,11 +455,10 @@ pub fn complete(
                 error,
                 wait,
             } => {
-                let last = attempt == attempts;
                 // Honour the server's wait, but never park a worker for more than 5 minutes.
-                let wait = wait
-                    .unwrap_or_else(|| backoff(attempt))
-                    .min(Duration::from_secs(300));
+                let wait = wait.unwrap_or_else(|| backoff(attempt)).min(MAX_WAIT);
+                let past_deadline = ctx.deadline.is_some_and(|d| Instant::now() + wait >= d);
+                let last = attempt == attempts || past_deadline;
                 calls.push(ModelCall {
                     attempt,
                     url: target.clone(),
@@ -414,6 +472,11 @@ pub fn complete(
                     error: Some(error.clone()),
                     retry_after_ms: (!last).then_some(wait.as_millis() as u64),
                 });
+                if past_deadline && attempt < attempts {
+                    let mut f = out_of_time(calls);
+                    f.message.push_str(&format!("; last error: {error}"));
+                    return Err(f);
+                }
                 if last {
                     return Err(CallFailed {
                         message: format!(
@@ -423,7 +486,14 @@ pub fn complete(
                         calls,
                     });
                 }
-                std::thread::sleep(wait);
+                let reason = match status {
+                    Some(code) => format!("HTTP {code}"),
+                    None => "a transport error".to_string(),
+                };
+                match ctx.limiter {
+                    Some(l) => l.retry_wait(wait, &reason),
+                    None => std::thread::sleep(wait),
+                }
             }
             Attempt::Fatal { status, raw, error } => {
                 calls.push(ModelCall {
@@ -449,6 +519,9 @@ pub fn complete(
     unreachable!("the loop returns on its last attempt")
 }
 
+/// The longest wait a server can impose on one worker.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
 /// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s ... capped at 30 s.
 fn backoff(attempt: u32) -> Duration {
     let base = 500u64.saturating_mul(1 << attempt.min(6).saturating_sub(1));
@@ -457,7 +530,8 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base / 2 + jitter + base / 4).min(30_000))
 }
 
-/// Retry-After (seconds or HTTP date is not supported: seconds only) or retry-after-ms.
+/// The wait a response asks for: `retry-after-ms`, else `Retry-After` in
+/// seconds or as an HTTP date.
 fn retry_after(resp: &ureq::Response) -> Option<Duration> {
     if let Some(ms) = resp
         .header("retry-after-ms")
@@ -465,15 +539,122 @@ fn retry_after(resp: &ureq::Response) -> Option<Duration> {
     {
         return Some(Duration::from_millis(ms.max(0.0) as u64));
     }
-    resp.header("retry-after")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(|s| Duration::from_millis((s.max(0.0) * 1000.0) as u64))
+    let v = resp.header("retry-after")?.trim();
+    if let Ok(s) = v.parse::<f64>() {
+        return Some(Duration::from_millis((s.max(0.0) * 1000.0) as u64));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
-fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str) -> Attempt {
+/// Rate-limit headers that say nothing is left until a reset: OpenAI's
+/// `x-ratelimit-remaining-*` with `x-ratelimit-reset-*` (durations such
+/// as `6m0s` or `120ms`) and Anthropic's `anthropic-ratelimit-*-remaining`
+/// with `-reset` (RFC 3339 times). Returns the longest such wait.
+fn rate_limit_hold(resp: &ureq::Response) -> Option<(Duration, String)> {
+    const PAIRS: &[(&str, &str)] = &[
+        (
+            "x-ratelimit-remaining-requests",
+            "x-ratelimit-reset-requests",
+        ),
+        ("x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
+        (
+            "anthropic-ratelimit-requests-remaining",
+            "anthropic-ratelimit-requests-reset",
+        ),
+        (
+            "anthropic-ratelimit-tokens-remaining",
+            "anthropic-ratelimit-tokens-reset",
+        ),
+        (
+            "anthropic-ratelimit-input-tokens-remaining",
+            "anthropic-ratelimit-input-tokens-reset",
+        ),
+        (
+            "anthropic-ratelimit-output-tokens-remaining",
+            "anthropic-ratelimit-output-tokens-reset",
+        ),
+    ];
+    let mut best: Option<(Duration, String)> = None;
+    for (remaining, reset) in PAIRS {
+        let left = resp
+            .header(remaining)
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if left != Some(0) {
+            continue;
+        }
+        let Some(wait) = resp.header(reset).and_then(parse_reset) else {
+            continue;
+        };
+        let wait = wait.min(MAX_WAIT);
+        if best.as_ref().is_none_or(|(w, _)| wait > *w) {
+            best = Some((wait, format!("{remaining}: 0")));
+        }
+    }
+    best
+}
+
+/// A reset given as a duration (`1s`, `6m0s`, `1.5s`, `20ms`, `1h2m`), a
+/// number of seconds, or an RFC 3339 time.
+pub fn parse_reset(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(s) = v.parse::<f64>() {
+        return (s >= 0.0).then(|| Duration::from_secs_f64(s));
+    }
+    if let Some(d) = parse_go_duration(v) {
+        return Some(d);
+    }
+    let when = humantime::parse_rfc3339_weak(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+fn parse_go_duration(v: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut rest = v;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "\u{b5}s" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += num * scale;
+        rest = &rest[u..];
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// One HTTP attempt, and any provider-wide hold its headers ask for.
+fn attempt_once(
+    agent: &ureq::Agent,
+    ep: &Endpoint,
+    target: &str,
+    request: &str,
+    timeout: Duration,
+) -> (Attempt, Option<(Duration, String)>) {
     let mut req = agent
         .post(target)
-        .timeout(ep.request_timeout)
+        .timeout(timeout)
         .set("content-type", "application/json");
     for (k, v) in &ep.headers {
         req = req.set(k, v);
@@ -495,9 +676,10 @@ fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str)
         Ok(r) => r,
         Err(ureq::Error::Status(code, resp)) => {
             let wait = retry_after(&resp);
+            let hold = rate_limit_hold(&resp);
             let raw = resp.into_string().unwrap_or_default();
             let error = format!("HTTP {code}: {}", error_message(&raw));
-            return if code == 429 || code == 408 || code >= 500 {
+            let attempt = if code == 429 || code == 408 || code >= 500 {
                 Attempt::Retry {
                     status: Some(code),
                     raw,
@@ -511,17 +693,20 @@ fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str)
                     error,
                 }
             };
+            return (attempt, hold);
         }
         Err(ureq::Error::Transport(t)) => {
-            return Attempt::Retry {
+            let attempt = Attempt::Retry {
                 status: None,
                 raw: String::new(),
                 error: format!("transport: {t}"),
                 wait: None,
-            }
+            };
+            return (attempt, None);
         }
     };
     let status = resp.status();
+    let hold = rate_limit_hold(&resp);
     let parsed = if ep.stream {
         read_stream(ep.protocol, resp.into_reader())
     } else {
@@ -533,7 +718,7 @@ fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str)
             Err(e) => Err((format!("reading the response: {e}"), raw)),
         }
     };
-    match parsed {
+    let attempt = match parsed {
         Ok((text, finish_reason, usage, raw)) => Attempt::Done {
             text,
             finish_reason,
@@ -547,7 +732,8 @@ fn attempt_once(agent: &ureq::Agent, ep: &Endpoint, target: &str, request: &str)
             error,
             wait: None,
         },
-    }
+    };
+    (attempt, hold)
 }
 
 fn error_message(raw: &str) -> String {
@@ -756,6 +942,28 @@ mod tests {
         assert_eq!(text, "caf\u{e9} \u{2713}");
         assert_eq!(finish.as_deref(), Some("stop"));
         assert_eq!((usage.input, usage.output), (Some(3), Some(2)));
+    }
+
+    #[test]
+    fn reset_headers_in_every_format() {
+        let ms = |v: &str| parse_reset(v).map(|d| d.as_millis());
+        assert_eq!(ms("1s"), Some(1000));
+        assert_eq!(ms("6m0s"), Some(360_000));
+        assert_eq!(ms("1.5s"), Some(1500));
+        assert_eq!(ms("120ms"), Some(120));
+        assert_eq!(ms("1h2m"), Some(3_720_000));
+        assert_eq!(ms("2"), Some(2000));
+        assert_eq!(ms("soon"), None);
+        assert_eq!(ms("5x"), None);
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        let stamp = humantime::format_rfc3339_seconds(later).to_string();
+        let d = parse_reset(&stamp).unwrap();
+        assert!(
+            d > Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        // A reset in the past means no wait.
+        assert_eq!(ms("2001-01-01T00:00:00Z"), Some(0));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! a pool of workers with the store's single writer on the calling thread.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -15,6 +14,7 @@ use crate::extract::{self, Extraction};
 use crate::lang;
 use crate::metrics::{self, SampleOutcome};
 use crate::plan::{self, RunConfig, SampleKey};
+use crate::progress::Progress;
 use crate::store::{SampleRecord, Scores, Store, DB_FILE};
 use crate::strategy::Strategy;
 use crate::subject::{self, GenRequest, Subject};
@@ -29,8 +29,10 @@ pub struct RunOptions {
     pub budget_usd: Option<f64>,
     /// The response cache for model subjects (None: no cache).
     pub cache: Option<crate::provider::Cache>,
-    /// Print progress lines on stderr.
+    /// Show progress bars on stderr (only drawn when it is a terminal).
     pub progress: bool,
+    /// Wall-clock limit for one sample's generation, retries and waits included.
+    pub sample_timeout: Duration,
 }
 
 pub struct RunSummary {
@@ -139,10 +141,12 @@ pub fn execute_plan(
         .into_iter()
         .map(|s| (s.name().to_string(), s))
         .collect();
+    let limiters = std::sync::Arc::new(crate::limiter::Limiters::new(opts.gen_jobs));
     let subject_opts = subject::SubjectOptions {
         defs: config.subject_defs.clone(),
         stream: config.stream,
         cache: opts.cache.clone(),
+        limiters: limiters.clone(),
     };
     let mut subjects: HashMap<String, Box<dyn Subject>> = HashMap::new();
     for s in &config.subjects {
@@ -185,9 +189,10 @@ pub fn execute_plan(
         spent: Mutex::new(store.call_totals()?.cost_usd),
     };
     let total = todo.len();
-    let started = Instant::now();
     let mut executed = 0usize;
     let mut first_err: Option<anyhow::Error> = None;
+    let progress = Progress::new(total as u64, opts.progress);
+    let finished = AtomicBool::new(false);
     // Two pools: many generation workers (model calls wait on the network)
     // feed a few execution workers (sandboxed tests use the CPU), which feed
     // the single writer on this thread.
@@ -197,8 +202,9 @@ pub fn execute_plan(
     std::thread::scope(|scope| {
         for _ in 0..opts.gen_jobs.max(1).min(total.max(1)) {
             let gen_tx = gen_tx.clone();
-            let (queue, stop, budget) = (&queue, &stop, &budget);
+            let (queue, stop, budget, progress) = (&queue, &stop, &budget, &progress);
             let (subjects, strategies) = (&subjects, &strategies);
+            let timeout = opts.sample_timeout;
             scope.spawn(move || loop {
                 if stop.load(Ordering::SeqCst) {
                     break;
@@ -207,7 +213,8 @@ pub fn execute_plan(
                     Some(k) => k.clone(),
                     None => break,
                 };
-                let g = generate_sample(suite, subjects, strategies, &key, budget);
+                let g = generate_sample(suite, subjects, strategies, &key, budget, timeout);
+                progress.generated();
                 if gen_tx.send(g).is_err() {
                     break;
                 }
@@ -230,14 +237,26 @@ pub fn execute_plan(
             });
         }
         drop(tx);
-        let tty = std::io::stderr().is_terminal();
+        {
+            let (progress, finished, budget, limiters) = (&progress, &finished, &budget, &limiters);
+            scope.spawn(move || {
+                while !finished.load(Ordering::SeqCst) {
+                    let spent = *budget.spent.lock().unwrap();
+                    let shown = (spent > 0.0 || budget.limit.is_some()).then_some(spent);
+                    progress.set_status(crate::progress::status_line(
+                        shown,
+                        budget.limit,
+                        &limiters.views(),
+                    ));
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
         for r in rx {
             match r.and_then(|rec| store.insert(&rec).map(|_| rec)) {
                 Ok(rec) => {
                     executed += 1;
-                    if opts.progress {
-                        progress_line(executed, total, started.elapsed(), &rec, tty);
-                    }
+                    progress.executed(&sample_line(&rec));
                 }
                 Err(e) => {
                     if first_err.is_none() {
@@ -248,10 +267,9 @@ pub fn execute_plan(
                 }
             }
         }
+        finished.store(true, Ordering::SeqCst);
     });
-    if opts.progress && std::io::stderr().is_terminal() {
-        eprintln!();
-    }
+    progress.finish();
     if let Some(e) = first_err {
         return Err(
             e.context("the run stopped; finished samples are saved, `secgap resume` continues it")
@@ -266,24 +284,18 @@ pub fn execute_plan(
     })
 }
 
-fn progress_line(done: usize, total: usize, elapsed: Duration, rec: &SampleRecord, tty: bool) {
-    let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
-    let eta = (total - done) as f64 / rate.max(1e-9);
+/// What became of one sample, in a few words.
+fn sample_line(rec: &SampleRecord) -> String {
     let verdict = match (&rec.scores, &rec.failure) {
         (None, _) => "generation error".to_string(),
         (Some(s), _) if s.functional && s.secure => "func-sec".to_string(),
         (Some(_), Some(f)) => f.clone(),
         (Some(_), None) => "failed".to_string(),
     };
-    let line = format!(
-        "[{done}/{total}] {:.1}/s eta {:.0}s  {} {} {} #{}: {verdict}",
-        rate, eta, rec.key.subject, rec.key.strategy, rec.key.task, rec.key.index
-    );
-    if tty {
-        eprint!("\r\x1b[2K{line}");
-    } else {
-        eprintln!("{line}");
-    }
+    format!(
+        "{} {} #{}: {verdict}",
+        rec.key.subject, rec.key.task, rec.key.index
+    )
 }
 
 /// Spend on model calls so far, and the cap given with --budget.
@@ -302,6 +314,7 @@ fn generate_sample(
     strategies: &HashMap<String, Strategy>,
     key: &SampleKey,
     budget: &Budget,
+    timeout: Duration,
 ) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
     let strategy = strategies[&key.strategy];
@@ -340,6 +353,7 @@ fn generate_sample(
         strategy: strategy.name(),
         prompt: &prompt,
         sample: key.index,
+        deadline: Some(t0 + timeout),
     });
     rec.gen_ms = t0.elapsed().as_millis() as u64;
     let response = match gen {

@@ -17,6 +17,8 @@ pub struct GenRequest<'a> {
     pub strategy: &'a str,
     pub prompt: &'a str,
     pub sample: u32,
+    /// The sample's wall-clock limit for generation, retries included.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// A subject's answer, with every model call made for it.
@@ -64,6 +66,8 @@ pub struct SubjectOptions {
     pub stream: bool,
     /// Where responses are cached; None disables the cache.
     pub cache: Option<Cache>,
+    /// Adaptive concurrency, one limiter per provider, shared by all subjects.
+    pub limiters: std::sync::Arc<crate::limiter::Limiters>,
 }
 
 /// What the built-in subject kinds are, for `secgap list subjects`.
@@ -104,6 +108,7 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
         endpoint.stream |= opts.stream;
         return Ok(Box::new(Model {
             name: spec.into(),
+            limiter: opts.limiters.for_url(&endpoint.base_url),
             endpoint,
             cache: opts.cache.clone(),
             agent: provider::agent(),
@@ -253,6 +258,7 @@ struct Model {
     endpoint: Endpoint,
     cache: Option<Cache>,
     agent: ureq::Agent,
+    limiter: std::sync::Arc<crate::limiter::Limiter>,
 }
 
 impl Subject for Model {
@@ -261,12 +267,16 @@ impl Subject for Model {
     }
 
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
-        match provider::complete(
+        match provider::complete_with(
             &self.agent,
             &self.endpoint,
             self.cache.as_ref(),
             req.prompt,
             req.sample,
+            provider::CallCtx {
+                limiter: Some(&self.limiter),
+                deadline: req.deadline,
+            },
         ) {
             Ok(c) => Ok(Generation {
                 response: c.text,

@@ -534,3 +534,163 @@ fn concurrent_requests_stay_within_gen_jobs() {
     // 12 requests of 250 ms, 3 at a time, cannot take less than 1 s.
     assert!(started.elapsed() >= Duration::from_secs(1));
 }
+
+/// An OpenAI answer body, for fixture responses that need headers.
+fn openai_answer() -> String {
+    serde_json::json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "fixture-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+    })
+    .to_string()
+}
+
+#[test]
+fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
+    use secgap::limiter::Limiter;
+    let mut queue = vec![status(429, &[("retry-after", "1")]); 16];
+    queue.push(Behaviour::Answer);
+    let server = FixtureServer::start(
+        Script::default()
+            .with_queue(queue)
+            .with_latency(Duration::from_millis(100)),
+    );
+    let ep = endpoint(&server, Protocol::OpenAi, false);
+    let limiter = Limiter::new(&server.base_url(), 16);
+    let agent = provider::agent();
+    std::thread::scope(|s| {
+        for i in 0..16 {
+            let (ep, limiter, agent) = (&ep, &limiter, &agent);
+            s.spawn(move || {
+                let ctx = provider::CallCtx {
+                    limiter: Some(limiter),
+                    deadline: None,
+                };
+                let c = provider::complete_with(agent, ep, None, "hi", i, ctx).unwrap();
+                assert_eq!(c.calls.len(), 2, "{:?}", c.calls);
+                assert_eq!(c.calls[0].status, Some(429));
+            });
+        }
+    });
+    let view = limiter.view();
+    assert_eq!(view.cuts, 1, "one round trip of 429s is one cut: {view:?}");
+    assert!(view.limit < 16, "{view:?}");
+    assert_eq!(view.retries, 16);
+    let mut at: Vec<Instant> = server.requests().iter().map(|r| r.at).collect();
+    at.sort();
+    assert_eq!(at.len(), 32);
+    // No retry went out before the Retry-After of the first 429 had passed.
+    let first_answer = at[0] + Duration::from_millis(100);
+    assert!(at[16] >= first_answer + Duration::from_millis(990));
+    // The retries ran at most 8 at a time: the 9th waited for a slot.
+    assert!(
+        at[24].duration_since(at[16]) >= Duration::from_millis(90),
+        "retries were not limited: {:?}",
+        at[24].duration_since(at[16])
+    );
+}
+
+#[test]
+fn exhausted_rate_limit_headers_hold_the_next_request() {
+    // OpenAI style: a good answer that says no requests are left for 800 ms.
+    let server = FixtureServer::start(Script::default().with_queue(vec![Behaviour::Status {
+        code: 200,
+        headers: vec![
+            ("x-ratelimit-remaining-requests".into(), "0".into()),
+            ("x-ratelimit-reset-requests".into(), "800ms".into()),
+        ],
+        body: Some(openai_answer()),
+    }]));
+    let ep = endpoint(&server, Protocol::OpenAi, false);
+    let limiter = secgap::limiter::Limiter::new("x", 4);
+    let ctx = provider::CallCtx {
+        limiter: Some(&limiter),
+        deadline: None,
+    };
+    let agent = provider::agent();
+    assert_eq!(
+        provider::complete_with(&agent, &ep, None, "a", 0, ctx)
+            .unwrap()
+            .text,
+        "ok"
+    );
+    provider::complete_with(&agent, &ep, None, "b", 0, ctx).unwrap();
+    let reqs = server.requests();
+    assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(790));
+
+    // Anthropic style: a 429 without Retry-After whose reset time is an RFC 3339 stamp.
+    let reset = humantime::format_rfc3339_millis(
+        std::time::SystemTime::now() + Duration::from_millis(1500),
+    )
+    .to_string();
+    let server = FixtureServer::start(Script::default().with_queue(vec![status(
+        429,
+        &[
+            ("anthropic-ratelimit-requests-remaining", "0"),
+            ("anthropic-ratelimit-requests-reset", &reset),
+        ],
+    )]));
+    let ep = endpoint(&server, Protocol::Anthropic, false);
+    let limiter = secgap::limiter::Limiter::new("y", 4);
+    let ctx = provider::CallCtx {
+        limiter: Some(&limiter),
+        deadline: None,
+    };
+    let started = Instant::now();
+    let c = provider::complete_with(&agent, &ep, None, "a", 0, ctx).unwrap();
+    assert_eq!(c.calls.len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1300),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_per_sample_time_limit_stops_retrying() {
+    let server = FixtureServer::start(
+        Script::default().with_default(status(503, &[("retry-after-ms", "300")])),
+    );
+    let ep = endpoint(&server, Protocol::OpenAi, false);
+    let started = Instant::now();
+    let ctx = provider::CallCtx {
+        limiter: None,
+        deadline: Some(started + Duration::from_secs(1)),
+    };
+    let e = provider::complete_with(&provider::agent(), &ep, None, "a", 0, ctx).unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1400));
+    assert!(e.message.contains("per-sample time limit"), "{}", e.message);
+    assert!(
+        e.calls.len() >= 2 && e.calls.len() <= 4,
+        "{:?}",
+        e.calls.len()
+    );
+    assert!(e.calls.iter().all(|c| c.status == Some(503)));
+
+    // Through the command line: a model slower than --sample-timeout is a
+    // generation error, and the run says how to retry it.
+    let server = FixtureServer::start(
+        secure_answers().with_default(Behaviour::Slow(Duration::from_secs(10))),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let started = Instant::now();
+    let out = secgap(&tmp.path().join("cache"))
+        .args(["--tasks", "py-upload-read", "--sample-timeout", "1"])
+        .args(["--subject", &subject, "--out"])
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let db = rusqlite::Connection::open(tmp.path().join("run/run.sqlite")).unwrap();
+    let err: String = db
+        .query_row("SELECT error FROM samples", [], |r| r.get(0))
+        .unwrap();
+    assert!(err.contains("per-sample time limit"), "{err}");
+}

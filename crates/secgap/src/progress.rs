@@ -26,9 +26,15 @@ impl Progress {
         };
         let multi = MultiProgress::with_draw_target(target);
         let style = ProgressStyle::with_template(
-            "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec:>9} eta {eta:>4} {msg}",
+            "{prefix:>9} [{bar:30}] {pos}/{len} {rate:>8} eta {eta:>4} {msg}",
         )
         .expect("progress template is valid")
+        .with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1}/s", s.per_sec());
+            },
+        )
         .progress_chars("=> ");
         let bar = |name: &str| {
             let b = multi.add(ProgressBar::new(total));
@@ -42,7 +48,6 @@ impl Progress {
         status.set_style(
             ProgressStyle::with_template("{prefix:>9} {msg}").expect("status template is valid"),
         );
-        status.set_prefix("status");
         Progress {
             multi,
             gen,
@@ -61,6 +66,8 @@ impl Progress {
     }
 
     pub fn set_status(&self, text: String) {
+        self.status
+            .set_prefix(if text.is_empty() { "" } else { "status" });
         self.status.set_message(text);
     }
 

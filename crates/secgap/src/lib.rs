@@ -16,6 +16,7 @@ pub mod lang;
 pub mod limiter;
 pub mod metrics;
 pub mod plan;
+pub mod probe;
 pub mod progress;
 pub mod provider;
 pub mod report;

@@ -18,7 +18,7 @@ use crate::provider::ModelCall;
 use crate::suite::{Cwe, TestKind};
 
 pub const DB_FILE: &str = "run.sqlite";
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -63,6 +63,59 @@ CREATE TABLE IF NOT EXISTS verdicts (
 );
 CREATE TABLE IF NOT EXISTS model_calls (
     sample_id         INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    attempt           INTEGER NOT NULL,
+    url               TEXT NOT NULL,
+    request           TEXT NOT NULL,
+    status            INTEGER,
+    response          TEXT NOT NULL,
+    latency_ms        INTEGER NOT NULL,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cached_tokens     INTEGER,
+    reasoning_tokens  INTEGER,
+    cost_usd          REAL,
+    cached            INTEGER NOT NULL,
+    error             TEXT,
+    retry_after_ms    INTEGER
+);
+";
+
+/// Level 1: the run's probes, each subject's answers and their grades, the
+/// judges' verdicts on explain answers, and the model calls behind both.
+const PROBE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS probes (
+    id      TEXT PRIMARY KEY,
+    kind    TEXT NOT NULL CHECK (kind IN ('identify', 'recognize', 'explain')),
+    task    TEXT NOT NULL,
+    prompt  TEXT NOT NULL,
+    key     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS probe_answers (
+    id           INTEGER PRIMARY KEY,
+    subject      TEXT NOT NULL,
+    probe_id     TEXT NOT NULL REFERENCES probes(id),
+    status       TEXT NOT NULL CHECK (status IN ('answered', 'generation_error')),
+    response     TEXT,
+    error        TEXT,
+    grade        TEXT,
+    score        REAL,
+    gen_ms       INTEGER NOT NULL,
+    finished_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (subject, probe_id)
+);
+CREATE TABLE IF NOT EXISTS judgments (
+    answer_id  INTEGER NOT NULL REFERENCES probe_answers(id) ON DELETE CASCADE,
+    judge      TEXT NOT NULL,
+    rubric     TEXT NOT NULL,
+    prompt     TEXT NOT NULL,
+    reply      TEXT,
+    verdicts   TEXT,
+    error      TEXT,
+    PRIMARY KEY (answer_id, judge)
+);
+CREATE TABLE IF NOT EXISTS probe_calls (
+    answer_id         INTEGER NOT NULL REFERENCES probe_answers(id) ON DELETE CASCADE,
+    judge             TEXT,
     attempt           INTEGER NOT NULL,
     url               TEXT NOT NULL,
     request           TEXT NOT NULL,
@@ -127,6 +180,48 @@ pub struct Store {
     conn: Connection,
 }
 
+/// One subject's finished answer to one probe, ready to commit.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRecord {
+    pub subject: String,
+    pub probe_id: String,
+    /// None when the subject gave no answer (generation error).
+    pub response: Option<String>,
+    pub error: Option<String>,
+    /// Exact grade (identify, recognize).
+    pub grade: Option<crate::probe::Grade>,
+    /// The probe's score in [0, 1]; explain: the share of principles the
+    /// judges' majority found named; None if not graded.
+    pub score: Option<f64>,
+    pub calls: Vec<ModelCall>,
+    pub judgments: Vec<JudgmentRecord>,
+    pub gen_ms: u64,
+}
+
+/// One judge's grading of an explain answer.
+#[derive(Debug, Clone)]
+pub struct JudgmentRecord {
+    pub judge: String,
+    pub prompt: String,
+    pub reply: Option<String>,
+    /// One verdict per principle of the probe; None if the reply could not be read.
+    pub verdicts: Option<Vec<bool>>,
+    pub error: Option<String>,
+    pub calls: Vec<ModelCall>,
+}
+
+/// A stored answer, as the analysis needs it.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRow {
+    pub subject: String,
+    pub probe_id: String,
+    pub answered: bool,
+    pub grade: Option<crate::probe::Grade>,
+    pub score: Option<f64>,
+    /// (judge, verdicts) for explain answers.
+    pub judgments: Vec<(String, Option<Vec<bool>>)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallTotals {
     pub calls: u64,
@@ -155,6 +250,7 @@ impl Store {
         }
         let conn = Self::open_conn(path)?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(PROBE_SCHEMA)?;
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -183,12 +279,19 @@ impl Store {
             .context("run database has no schema_version")?
             .parse()
             .context("bad schema_version")?;
-        if v == 1 {
-            // Version 2 added the agent transcript column.
-            store
-                .conn
-                .execute_batch("ALTER TABLE samples ADD COLUMN transcript TEXT")?;
-            store.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
+        if (1..SCHEMA_VERSION).contains(&v) {
+            let tx = store.conn.unchecked_transaction()?;
+            if v < 2 {
+                // Version 2 added the agent transcript column.
+                tx.execute_batch("ALTER TABLE samples ADD COLUMN transcript TEXT")?;
+            }
+            // Version 3 added the Level 1 tables.
+            tx.execute_batch(PROBE_SCHEMA)?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+            tx.commit()?;
         } else if v != SCHEMA_VERSION {
             bail!(
                 "{} has schema version {v}; this secgap reads version {SCHEMA_VERSION}",
@@ -296,26 +399,24 @@ impl Store {
             )?;
         }
         for c in &rec.calls {
+            insert_call(&tx, "model_calls", "sample_id", id, None, c)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Store the run's probes (idempotent: a probe already there is kept).
+    pub fn insert_probes(&mut self, probes: &[crate::probe::Probe]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for p in probes {
             tx.execute(
-                "INSERT INTO model_calls (sample_id, attempt, url, request, status, response, latency_ms,
-                    input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, cached, error, retry_after_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT OR IGNORE INTO probes (id, kind, task, prompt, key) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
-                    id,
-                    c.attempt,
-                    c.url,
-                    c.request,
-                    c.status,
-                    c.response,
-                    c.latency_ms as i64,
-                    c.usage.input.map(|x| x as i64),
-                    c.usage.output.map(|x| x as i64),
-                    c.usage.cached.map(|x| x as i64),
-                    c.usage.reasoning.map(|x| x as i64),
-                    c.cost_usd,
-                    c.cached,
-                    c.error,
-                    c.retry_after_ms.map(|x| x as i64),
+                    p.id,
+                    p.kind.as_str(),
+                    p.task,
+                    p.prompt,
+                    serde_json::to_string(&p.key)?
                 ],
             )?;
         }
@@ -323,12 +424,124 @@ impl Store {
         Ok(())
     }
 
-    /// Model calls of the whole run.
+    /// (subject, probe id) of every probe answered.
+    pub fn probes_done(&self) -> Result<HashSet<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT subject, probe_id FROM probe_answers WHERE status = 'answered'")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forget probe answers that got no response, so they are asked again.
+    pub fn clear_probe_errors(&self) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM probe_answers WHERE status = 'generation_error'",
+            [],
+        )?)
+    }
+
+    /// Commit one probe answer with its judgments and calls in one transaction.
+    pub fn insert_probe_answer(&mut self, rec: &ProbeAnswerRecord) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let status = if rec.response.is_some() {
+            "answered"
+        } else {
+            "generation_error"
+        };
+        tx.execute(
+            "INSERT INTO probe_answers (subject, probe_id, status, response, error, grade, score, gen_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                rec.subject,
+                rec.probe_id,
+                status,
+                rec.response,
+                rec.error,
+                rec.grade.as_ref().map(serde_json::to_string).transpose()?,
+                rec.score,
+                rec.gen_ms as i64,
+            ],
+        )
+        .with_context(|| format!("store the answer of {} to {}", rec.subject, rec.probe_id))?;
+        let id = tx.last_insert_rowid();
+        for c in &rec.calls {
+            insert_call(&tx, "probe_calls", "answer_id", id, None, c)?;
+        }
+        for j in &rec.judgments {
+            tx.execute(
+                "INSERT INTO judgments (answer_id, judge, rubric, prompt, reply, verdicts, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    j.judge,
+                    crate::probe::JUDGE_VERSION,
+                    j.prompt,
+                    j.reply,
+                    j.verdicts.as_ref().map(serde_json::to_string).transpose()?,
+                    j.error,
+                ],
+            )?;
+            for c in &j.calls {
+                insert_call(&tx, "probe_calls", "answer_id", id, Some(&j.judge), c)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every answered probe with its grade and judgments.
+    pub fn probe_answers(&self) -> Result<Vec<ProbeAnswerRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, probe_id, status, grade, score FROM probe_answers ORDER BY id",
+        )?;
+        let mut rows: Vec<(i64, ProbeAnswerRow)> = st
+            .query_map([], |r| {
+                let grade: Option<String> = r.get(4)?;
+                Ok((
+                    r.get(0)?,
+                    ProbeAnswerRow {
+                        subject: r.get(1)?,
+                        probe_id: r.get(2)?,
+                        answered: r.get::<_, String>(3)? == "answered",
+                        grade: grade.and_then(|g| serde_json::from_str(&g).ok()),
+                        score: r.get(5)?,
+                        judgments: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut js = self.conn.prepare(
+            "SELECT answer_id, judge, verdicts FROM judgments ORDER BY answer_id, judge",
+        )?;
+        let mut by_id: std::collections::HashMap<i64, Vec<(String, Option<Vec<bool>>)>> =
+            std::collections::HashMap::new();
+        for r in js.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })? {
+            let (id, judge, v) = r?;
+            by_id
+                .entry(id)
+                .or_default()
+                .push((judge, v.and_then(|v| serde_json::from_str(&v).ok())));
+        }
+        for (id, row) in rows.iter_mut() {
+            row.judgments = by_id.remove(id).unwrap_or_default();
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Model calls of the whole run: code samples, probes and judges.
     pub fn call_totals(&self) -> Result<CallTotals> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0),
                     COALESCE(SUM(cost_usd), 0.0), COUNT(cost_usd)
-             FROM model_calls",
+             FROM (SELECT cached, error, cost_usd FROM model_calls
+                   UNION ALL SELECT cached, error, cost_usd FROM probe_calls)",
             [],
             |r| {
                 Ok(CallTotals {
@@ -429,6 +642,69 @@ impl Store {
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
+}
+
+/// Store one model call in `table` (model_calls or probe_calls), owned by
+/// row `owner` of `owner_col`; `judge` names the judge for probe calls.
+fn insert_call(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    owner_col: &str,
+    owner: i64,
+    judge: Option<&str>,
+    c: &ModelCall,
+) -> Result<()> {
+    use rusqlite::types::Value as V;
+    let int = |x: Option<u64>| x.map_or(V::Null, |x| V::Integer(x as i64));
+    let text = |x: &Option<String>| x.clone().map_or(V::Null, V::Text);
+    let mut cols = vec![owner_col];
+    let mut vals = vec![V::Integer(owner)];
+    if table == "probe_calls" {
+        cols.push("judge");
+        vals.push(judge.map_or(V::Null, |j| V::Text(j.to_string())));
+    }
+    cols.extend([
+        "attempt",
+        "url",
+        "request",
+        "status",
+        "response",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "cached",
+        "error",
+        "retry_after_ms",
+    ]);
+    vals.extend([
+        V::Integer(c.attempt as i64),
+        V::Text(c.url.clone()),
+        V::Text(c.request.clone()),
+        int(c.status.map(u64::from)),
+        V::Text(c.response.clone()),
+        V::Integer(c.latency_ms as i64),
+        int(c.usage.input),
+        int(c.usage.output),
+        int(c.usage.cached),
+        int(c.usage.reasoning),
+        c.cost_usd.map_or(V::Null, V::Real),
+        V::Integer(c.cached as i64),
+        text(&c.error),
+        int(c.retry_after_ms),
+    ]);
+    let marks: Vec<String> = (1..=vals.len()).map(|i| format!("?{i}")).collect();
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            cols.join(", "),
+            marks.join(", ")
+        ),
+        rusqlite::params_from_iter(vals),
+    )?;
+    Ok(())
 }
 
 fn now_utc(conn: &Connection) -> Result<String> {

@@ -623,6 +623,131 @@ pub fn parse_judgment(reply: &str, count: usize) -> Option<Vec<bool>> {
     verdicts.into_iter().collect()
 }
 
+/// The majority verdict per principle over the judges whose reply could
+/// be read (a tie counts as not named); None if no judge's reply could.
+pub fn majority(judgments: &[Option<Vec<bool>>], count: usize) -> Option<Vec<bool>> {
+    let read: Vec<&Vec<bool>> = judgments
+        .iter()
+        .flatten()
+        .filter(|v| v.len() == count)
+        .collect();
+    if read.is_empty() {
+        return None;
+    }
+    Some(
+        (0..count)
+            .map(|i| 2 * read.iter().filter(|v| v[i]).count() > read.len())
+            .collect(),
+    )
+}
+
+/// One subject's answer to one probe, as scoring needs it.
+pub struct Answer<'a> {
+    pub probe: &'a Probe,
+    /// None when no answer could be had (left out, not scored 0).
+    pub grade: Option<&'a Grade>,
+    /// Explain: the judges' verdicts, one list per judge.
+    pub judgments: Vec<Option<Vec<bool>>>,
+}
+
+/// How well a subject understood one task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskUnderstanding {
+    pub task: String,
+    /// Identify score (Jaccard), if answered.
+    pub identify: Option<f64>,
+    /// Mean recognize score over the task's insecure references, if answered.
+    pub recognize: Option<f64>,
+    /// Share of the task's principles the judges' majority found named, if judged.
+    pub explain: Option<f64>,
+    /// Mean of the available probe scores above; None if none is available.
+    pub score: Option<f64>,
+    /// Per principle of the task: the mean of the available signals (chosen
+    /// in identify; chosen with the right implementation in recognize, for
+    /// the probes where the principle is broken; named in explain).
+    pub principles: Vec<(String, Option<f64>)>,
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// Score a subject's understanding of `task` from its answers to the
+/// task's probes.
+pub fn task_understanding(task: &Task, answers: &[Answer]) -> TaskUnderstanding {
+    let mine: Vec<&Answer> = answers.iter().filter(|a| a.probe.task == task.id).collect();
+    let mut identify = Vec::new();
+    let mut recognize = Vec::new();
+    let mut explain = Vec::new();
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); task.principles.len()];
+    for a in &mine {
+        match (&a.probe.key, a.grade) {
+            (Key::Identify { options, .. }, Some(g)) => {
+                identify.push(g.score);
+                for (i, p) in task.principles.iter().enumerate() {
+                    let chosen = options
+                        .iter()
+                        .position(|o| o == p)
+                        .is_some_and(|k| g.chosen.contains(&letter(k)));
+                    per[i].push(if g.parsed && chosen { 1.0 } else { 0.0 });
+                }
+            }
+            (
+                Key::Recognize {
+                    options,
+                    correct,
+                    unsafe_label,
+                    ..
+                },
+                Some(g),
+            ) => {
+                recognize.push(g.score);
+                let right = g.parsed && g.unsafe_label == Some(*unsafe_label);
+                for (i, p) in task.principles.iter().enumerate() {
+                    let Some(k) = options.iter().position(|o| o == p) else {
+                        continue;
+                    };
+                    if correct.contains(&letter(k)) {
+                        let chosen = g.chosen.contains(&letter(k));
+                        per[i].push(if right && chosen { 1.0 } else { 0.0 });
+                    }
+                }
+            }
+            (Key::Explain { principles }, _) => {
+                if let Some(m) = majority(&a.judgments, principles.len()) {
+                    explain.push(m.iter().filter(|v| **v).count() as f64 / m.len().max(1) as f64);
+                    for (i, p) in task.principles.iter().enumerate() {
+                        if let Some(k) = principles.iter().position(|o| o == p) {
+                            per[i].push(if m[k] { 1.0 } else { 0.0 });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let identify = mean(&identify);
+    let recognize = mean(&recognize);
+    let explain = mean(&explain);
+    let parts: Vec<f64> = [identify, recognize, explain]
+        .into_iter()
+        .flatten()
+        .collect();
+    TaskUnderstanding {
+        task: task.id.clone(),
+        identify,
+        recognize,
+        explain,
+        score: mean(&parts),
+        principles: task
+            .principles
+            .iter()
+            .cloned()
+            .zip(per.iter().map(|v| mean(v)))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,6 +844,7 @@ mod tests {
         let other = probes(&suite, &tasks, 8).unwrap();
         assert_ne!(a, other, "another seed shuffles differently");
         let recognize: usize = tasks.iter().map(|t| t.insecure_refs.len()).sum();
+        let mut graded = Vec::new();
         assert_eq!(a.len(), 2 * tasks.len() + recognize);
         for p in &a {
             let task = suite.task(&p.task).unwrap();
@@ -751,11 +877,47 @@ mod tests {
                 }
                 _ => {
                     let good = grade(p, &reference_answer(&suite, p, true)).unwrap();
-                    assert!(good.exact && good.score == 1.0, "{}: {good:?}", p.id);
                     let bad = grade(p, &reference_answer(&suite, p, false)).unwrap();
+                    graded.push((p, good.clone(), bad.clone()));
+                    assert!(good.exact && good.score == 1.0, "{}: {good:?}", p.id);
                     assert!(bad.parsed && bad.score < 0.5, "{}: {bad:?}", p.id);
                 }
             }
         }
+        // Understanding: the key's answers score 1 everywhere; the naive
+        // answers score below 0.5 on every task and principle.
+        for task in &tasks {
+            for knows in [true, false] {
+                let answers: Vec<Answer> = graded
+                    .iter()
+                    .filter(|(p, _, _)| p.task == task.id)
+                    .map(|(p, good, bad)| Answer {
+                        probe: p,
+                        grade: Some(if knows { good } else { bad }),
+                        judgments: Vec::new(),
+                    })
+                    .collect();
+                let u = task_understanding(task, &answers);
+                assert!(u.explain.is_none());
+                let score = u.score.unwrap();
+                if knows {
+                    assert_eq!(score, 1.0, "{}", task.id);
+                    assert!(u.principles.iter().all(|(_, v)| *v == Some(1.0)));
+                } else {
+                    assert!(score < 0.5, "{}: {u:?}", task.id);
+                    assert!(u.principles.iter().all(|(_, v)| v.unwrap() < 0.5), "{u:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn judges_majority_and_explain_scores() {
+        assert_eq!(
+            majority(&[Some(vec![true, false]), Some(vec![true, true]), None], 2),
+            Some(vec![true, false]),
+            "a tie is not named"
+        );
+        assert_eq!(majority(&[None, Some(vec![true])], 2), None);
     }
 }

@@ -219,8 +219,11 @@ pub struct ProbeAnswerRow {
     pub grade: Option<crate::probe::Grade>,
     pub score: Option<f64>,
     /// (judge, verdicts) for explain answers.
-    pub judgments: Vec<(String, Option<Vec<bool>>)>,
+    pub judgments: Vec<Judged>,
 }
+
+/// A judge's name and its verdicts (None when its reply could not be read).
+pub type Judged = (String, Option<Vec<bool>>);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallTotals {
@@ -514,7 +517,7 @@ impl Store {
         let mut js = self.conn.prepare(
             "SELECT answer_id, judge, verdicts FROM judgments ORDER BY answer_id, judge",
         )?;
-        let mut by_id: std::collections::HashMap<i64, Vec<(String, Option<Vec<bool>>)>> =
+        let mut by_id: std::collections::HashMap<i64, Vec<Judged>> =
             std::collections::HashMap::new();
         for r in js.query_map([], |r| {
             Ok((

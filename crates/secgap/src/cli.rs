@@ -82,7 +82,8 @@ struct RunArgs {
     #[command(flatten)]
     suite: SuiteArgs,
     /// Subject to evaluate (repeatable): reference:secure, reference:insecure, replay:FILE,
-    /// openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL
+    /// openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL,
+    /// agent:PRESET (claude-code, codex, aider, gemini-cli), agent:NAME ([agents.NAME] in the config)
     #[arg(long = "subject", short = 's', required = true, value_name = "SUBJECT")]
     subjects: Vec<String>,
     /// Ask model subjects for streamed (server-sent event) responses
@@ -465,6 +466,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let (_, cfg) = crate::config::load(a.config.as_deref())?;
     let check = crate::subject::SubjectOptions {
         defs: cfg.subjects.clone(),
+        agents: cfg.agents.clone(),
         ..Default::default()
     };
     let mut seen = std::collections::BTreeSet::new();
@@ -488,7 +490,8 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         a.n,
         a.stream,
         &cfg.subjects,
-    );
+    )
+    .with_agents(&cfg.agents, &cfg.subjects);
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     finish(&mut store, &config, &suite, &dir, &a.exec)

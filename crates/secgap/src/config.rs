@@ -1,5 +1,6 @@
 //! `secgap.toml`: named subjects with their provider, endpoint, sampling
-//! parameters, API-key variable, extra headers and price table.
+//! parameters, API-key variable, extra headers and price table, and coding
+//! agents (see [`crate::agent`]).
 //!
 //! ```toml
 //! [subjects.small]
@@ -10,6 +11,10 @@
 //! [subjects.small.price]
 //! input = 0.15
 //! output = 0.60
+//!
+//! [agents.aider-small]
+//! preset = "aider"
+//! upstream = "small"
 //! ```
 
 use std::collections::BTreeMap;
@@ -29,6 +34,9 @@ pub struct ConfigFile {
     /// Subjects by name; use the name with `--subject NAME`.
     #[serde(default)]
     pub subjects: BTreeMap<String, SubjectDef>,
+    /// Coding agents by name; use the name with `--subject agent:NAME`.
+    #[serde(default)]
+    pub agents: BTreeMap<String, crate::agent::AgentDef>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -44,6 +52,18 @@ pub enum ProviderKind {
     OpenaiCompat,
     /// Any server speaking the Anthropic Messages API; needs base_url
     AnthropicCompat,
+}
+
+impl ProviderKind {
+    /// The wire protocol the provider speaks.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            ProviderKind::Openai | ProviderKind::Ollama | ProviderKind::OpenaiCompat => {
+                Protocol::OpenAi
+            }
+            ProviderKind::Anthropic | ProviderKind::AnthropicCompat => Protocol::Anthropic,
+        }
+    }
 }
 
 /// One named subject.
@@ -133,6 +153,16 @@ pub fn load(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile)> {
                 def.provider
             );
         }
+    }
+    for (name, def) in &file.agents {
+        if name.contains(':') || name.is_empty() {
+            bail!(
+                "{}: agent name `{name}` must be non-empty and must not contain ':'",
+                path.display()
+            );
+        }
+        def.check(name, &file.subjects)
+            .map_err(|e| anyhow::anyhow!("{}: {e:#}", path.display()))?;
     }
     Ok((Some(path), file))
 }

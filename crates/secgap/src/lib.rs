@@ -6,6 +6,7 @@
 //! the sandbox knows nothing of tasks, subjects know nothing of tests,
 //! metrics know nothing of SQLite.
 
+pub mod agent;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod plan;
 pub mod probe;
 pub mod progress;
 pub mod provider;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod sandbox;

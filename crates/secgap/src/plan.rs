@@ -34,6 +34,11 @@ pub struct RunConfig {
     /// Definitions (from secgap.toml) of the subjects that use one; no API keys.
     #[serde(default)]
     pub subject_defs: std::collections::BTreeMap<String, crate::config::SubjectDef>,
+    /// Definitions (from secgap.toml) of the coding agents the run uses
+    /// (`agent:NAME`); left out of the JSON when empty, so the configs (and
+    /// hashes) of runs without agents are what they were.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub agent_defs: std::collections::BTreeMap<String, crate::agent::AgentDef>,
 }
 
 impl RunConfig {
@@ -64,8 +69,30 @@ impl RunConfig {
                 .filter(|(name, _)| subjects.contains(name))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            agent_defs: Default::default(),
             subjects,
         }
+    }
+
+    /// Freeze the definitions of the coding agents among the subjects
+    /// (`agent:NAME` with NAME in `agents`) and of the `[subjects]` entries
+    /// they name as their upstream.
+    pub fn with_agents(
+        mut self,
+        agents: &std::collections::BTreeMap<String, crate::agent::AgentDef>,
+        defs: &std::collections::BTreeMap<String, crate::config::SubjectDef>,
+    ) -> RunConfig {
+        for s in &self.subjects {
+            let Some(def) = s.strip_prefix("agent:").and_then(|n| agents.get(n)) else {
+                continue;
+            };
+            if let Some(up) = def.upstream.as_ref().and_then(|u| defs.get_key_value(u)) {
+                self.subject_defs.insert(up.0.clone(), up.1.clone());
+            }
+            self.agent_defs
+                .insert(s["agent:".len()..].to_string(), def.clone());
+        }
+        self
     }
 
     /// Canonical JSON (struct field order is fixed) and its SHA-256.

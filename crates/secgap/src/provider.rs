@@ -756,11 +756,15 @@ fn openai_usage(v: &Value) -> Usage {
     }
 }
 
+/// Anthropic reports prompt-cache reads and writes apart from
+/// `input_tokens`; our `input` is all three together, `cached` the reads.
 fn anthropic_usage(v: &Value) -> Usage {
+    let read = u(&v["cache_read_input_tokens"]);
+    let written = u(&v["cache_creation_input_tokens"]);
     Usage {
-        input: u(&v["input_tokens"]),
+        input: u(&v["input_tokens"]).map(|i| i + read.unwrap_or(0) + written.unwrap_or(0)),
         output: u(&v["output_tokens"]),
-        cached: u(&v["cache_read_input_tokens"]),
+        cached: read,
         reasoning: None,
     }
 }
@@ -942,6 +946,23 @@ mod tests {
         assert_eq!(text, "caf\u{e9} \u{2713}");
         assert_eq!(finish.as_deref(), Some("stop"));
         assert_eq!((usage.input, usage.output), (Some(3), Some(2)));
+    }
+
+    #[test]
+    fn anthropic_cache_reads_count_as_input() {
+        let v: Value = serde_json::from_str(
+            r#"{"input_tokens": 10, "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 5, "output_tokens": 20}"#,
+        )
+        .unwrap();
+        let usage = anthropic_usage(&v);
+        assert_eq!((usage.input, usage.cached), (Some(1015), Some(1000)));
+        let price = Price {
+            input: 3.0,
+            output: 15.0,
+            cached_input: Some(0.3),
+        };
+        let cost = price.cost(&usage).unwrap();
+        assert!((cost - (15.0 * 3.0 + 1000.0 * 0.3 + 20.0 * 15.0) / 1e6).abs() < 1e-12);
     }
 
     #[test]

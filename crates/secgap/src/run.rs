@@ -144,6 +144,7 @@ pub fn execute_plan(
     let limiters = std::sync::Arc::new(crate::limiter::Limiters::new(opts.gen_jobs));
     let subject_opts = subject::SubjectOptions {
         defs: config.subject_defs.clone(),
+        agents: config.agent_defs.clone(),
         stream: config.stream,
         cache: opts.cache.clone(),
         limiters: limiters.clone(),

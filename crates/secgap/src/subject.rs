@@ -66,6 +66,8 @@ pub struct SubjectOptions {
     pub stream: bool,
     /// Where responses are cached; None disables the cache.
     pub cache: Option<Cache>,
+    /// Coding agents defined in the config file (or frozen in the run), by name.
+    pub agents: std::collections::BTreeMap<String, crate::agent::AgentDef>,
     /// Adaptive concurrency, one limiter per provider, shared by all subjects.
     pub limiters: std::sync::Arc<crate::limiter::Limiters>,
 }
@@ -94,6 +96,14 @@ pub const KINDS: &[(&str, &str)] = &[
     (
         "anthropic-compat:BASE_URL#MODEL",
         "any server speaking the Anthropic Messages API; ANTHROPIC_API_KEY if set",
+    ),
+    (
+        "agent:PRESET",
+        "a coding agent run in a scratch workspace: claude-code, codex, aider or gemini-cli; it uses its own credentials, so its usage and cost are not recorded",
+    ),
+    (
+        "agent:NAME",
+        "an [agents.NAME] entry of secgap.toml (preset or command template); with `upstream` its model traffic goes through secgap's loopback proxy, which records every call's usage and cost",
     ),
 ];
 
@@ -133,8 +143,9 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
             }
             Ok(Box::new(Replay::load(spec, Path::new(arg))?))
         }
+        "agent" => crate::agent::from_spec(spec, &opts.defs, &opts.agents),
         _ => bail!(
-            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL (see `secgap list subjects`)"
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL, agent:PRESET, agent:NAME (see `secgap list subjects`)"
         ),
     }
 }

@@ -508,8 +508,7 @@ fn handle_connection(stream: TcpStream, shared: Arc<Shared>) {
     });
 
     let guard = InFlight::enter(&shared);
-    let sent = respond(&stream, &shared, &req, parsed);
-    drop(guard);
+    let sent = respond(&stream, &shared, &req, parsed, guard);
     if sent {
         linger_close(&stream);
     }
@@ -517,7 +516,18 @@ fn handle_connection(stream: TcpStream, shared: Arc<Shared>) {
 
 /// Answer one request. Returns false when the connection was dropped
 /// without a response.
-fn respond(stream: &TcpStream, shared: &Shared, req: &Request, parsed: Option<Value>) -> bool {
+///
+/// `in_flight` counts the request as being served from its arrival until
+/// its answer starts (latency and `Slow` waits included): the client
+/// cannot send its next request before that, so the peak concurrency the
+/// server reports is exact, with no overlap from connections still closing.
+fn respond(
+    stream: &TcpStream,
+    shared: &Shared,
+    req: &Request,
+    parsed: Option<Value>,
+    in_flight: InFlight,
+) -> bool {
     if !sleep_unless_stopped(shared, shared.latency) {
         return false;
     }
@@ -557,6 +567,12 @@ fn respond(stream: &TcpStream, shared: &Shared, req: &Request, parsed: Option<Va
         .pop_front()
         .unwrap_or_else(|| shared.default.clone());
     let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+    if let Behaviour::Slow(d) = behaviour {
+        if !sleep_unless_stopped(shared, d) {
+            return false;
+        }
+    }
+    drop(in_flight);
 
     match behaviour {
         Behaviour::Drop => {
@@ -576,10 +592,7 @@ fn respond(stream: &TcpStream, shared: &Shared, req: &Request, parsed: Option<Va
             let _ = write_json(stream, code, &headers, &body);
             true
         }
-        Behaviour::Slow(d) => {
-            if !sleep_unless_stopped(shared, d) {
-                return false;
-            }
+        Behaviour::Slow(_) => {
             answer(stream, shared, proto, &request, id, None, Mode::Normal);
             true
         }

@@ -24,6 +24,7 @@ pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod stats;
 pub mod store;
 pub mod strategy;
 pub mod subject;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install what secgap needs, build it, prove the built-in
-# suite's tests with their references (validate --repeat 3), then evaluate
-# both reference subjects on the suite and print the results.
+# suite's tests with their references (validate --repeat 3), then run a
+# three-level evaluation (probes, code, gap) of the three reference subjects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +11,4 @@ bin="${CARGO_TARGET_DIR:-target}/release/secgap"
 
 "$bin" doctor
 "$bin" validate --repeat 3
-"$bin" run --subject reference:secure --subject reference:insecure -n 3 --out "runs/reference-$(date -u +%Y%m%d-%H%M%S)"
+"$bin" run --levels 1,2,3 --subject reference:secure --subject reference:insecure --subject reference:naive -n 3 --out "runs/reference-$(date -u +%Y%m%d-%H%M%S)"

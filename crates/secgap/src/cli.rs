@@ -34,6 +34,14 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
     Run(RunArgs),
     /// Finish an interrupted run: nothing finished is redone, nothing is lost.
     Resume(ResumeArgs),
+    /// Level 3: the knowledge–actuation gap of a run that asked probes (--levels 1,2,3).
+    Analyze {
+        /// The run folder (holding run.sqlite)
+        dir: PathBuf,
+        /// Print the analysis as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that every task's tests do their job, using its reference implementations.
     #[command(
         long_about = "Runs each task's references through the real sandbox: the secure reference must pass \
@@ -81,7 +89,7 @@ enum CacheWhat {
 struct RunArgs {
     #[command(flatten)]
     suite: SuiteArgs,
-    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, replay:FILE,
+    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, reference:naive, replay:FILE,
     /// openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL,
     /// agent:PRESET (claude-code, codex, aider, gemini-cli), agent:NAME ([agents.NAME] in the config)
     #[arg(long = "subject", short = 's', required = true, value_name = "SUBJECT")]
@@ -98,6 +106,16 @@ struct RunArgs {
     /// Samples per (subject, strategy, task)
     #[arg(short = 'n', long = "samples", default_value_t = 1, value_name = "N")]
     n: u32,
+    /// Levels: 1 = understanding probes, 2 = code (always on), 3 = the gap
+    /// analysis (needs 1), e.g. --levels 1,2,3
+    #[arg(long, value_delimiter = ',', default_value = "2", value_name = "LIST")]
+    levels: Vec<u8>,
+    /// Subject that grades `explain` probe answers (repeatable; majority vote)
+    #[arg(long = "judge", value_name = "SUBJECT")]
+    judges: Vec<String>,
+    /// Seed of the probes' shuffles (the same seed gives every subject the same questions)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    probe_seed: u64,
     /// Run folder (holds run.sqlite) [default: runs/<UTC time>-<id>]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -230,6 +248,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::List(a) => cmd_list(a),
         Command::Run(a) => cmd_run(a),
         Command::Resume(a) => cmd_resume(a),
+        Command::Analyze { dir, json } => cmd_analyze(&dir, json),
         Command::Doctor => cmd_doctor(),
         Command::Bench(a) => cmd_bench(a),
         Command::Cache { what } => {
@@ -464,6 +483,21 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         bail!("-n must be at least 1");
     }
     let (_, cfg) = crate::config::load(a.config.as_deref())?;
+    let mut levels = a.levels.clone();
+    levels.sort();
+    levels.dedup();
+    if let Some(l) = levels.iter().find(|l| !(1..=3).contains(*l)) {
+        bail!("--levels: there is no level {l}; use 1 (probes), 2 (code) and 3 (gap), e.g. --levels 1,2,3");
+    }
+    if !levels.contains(&2) {
+        bail!("--levels must include 2: a run always writes and tests code (use --levels 1,2,3)");
+    }
+    if levels.contains(&3) && !levels.contains(&1) {
+        bail!("level 3 (the gap) needs level 1 (the probes): use --levels 1,2,3");
+    }
+    if !a.judges.is_empty() && !levels.contains(&1) {
+        bail!("--judge grades probe answers, which only level 1 asks: add --levels 1,2,3");
+    }
     let check = crate::subject::SubjectOptions {
         defs: cfg.subjects.clone(),
         agents: cfg.agents.clone(),
@@ -476,6 +510,9 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         }
         // Fail before any work starts (unknown kind, missing API key...).
         crate::subject::from_spec(s, &check)?;
+    }
+    for j in &a.judges {
+        crate::subject::from_spec(j, &check).with_context(|| format!("judge `{j}`"))?;
     }
     let strategies = if a.strategies.is_empty() {
         vec![crate::strategy::Strategy::Baseline]
@@ -492,9 +529,48 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         &cfg.subjects,
     )
     .with_agents(&cfg.agents, &cfg.subjects);
+    let mut config = config;
+    if levels.contains(&1) {
+        config.probes = Some(crate::plan::ProbeConfig {
+            seed: a.probe_seed,
+            version: crate::probe::PROBE_VERSION.into(),
+            judges: a.judges.clone(),
+        });
+        // Judges defined in the config file are frozen with the run too.
+        for j in &a.judges {
+            if let Some(d) = cfg.subjects.get(j) {
+                config.subject_defs.insert(j.clone(), d.clone());
+            }
+        }
+    }
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     finish(&mut store, &config, &suite, &dir, &a.exec)
+}
+
+fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
+    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
+    let config = store.config()?;
+    let suite = crate::suite::load(&config.suite_dir)
+        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    if suite.content_hash != config.suite_hash {
+        bail!(
+            "the suite in {} changed since the run, so its probes cannot be rebuilt exactly; analyse with the suite the run used",
+            config.suite_dir.display()
+        );
+    }
+    let Some(gap) = crate::run::gap_of(&store, &config, &suite)? else {
+        bail!(
+            "{} asked no probes, so there is no gap to analyse: run with --levels 1,2,3",
+            dir.display()
+        );
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&gap)?);
+    } else {
+        print!("{}", crate::gap::table(&gap));
+    }
+    Ok(0)
 }
 
 fn cmd_resume(a: ResumeArgs) -> Result<i32> {
@@ -523,8 +599,22 @@ fn finish(
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
     let groups = crate::run::metrics_of(store, suite)?;
     let calls = store.call_totals()?;
+    let gap = crate::run::gap_of(store, config, suite)?;
     if json {
         let mut v = crate::report::json_rows(&groups);
+        if let (Some(g), Some(rows)) = (&gap, v["rows"].as_array_mut()) {
+            for row in rows {
+                let s = g
+                    .subjects
+                    .iter()
+                    .find(|s| row["subject"] == s.subject.as_str());
+                row["understanding"] = serde_json::json!(s.and_then(|s| s.understanding));
+                row["gap_rate"] = serde_json::json!(s.and_then(|s| s.gap_rate));
+            }
+        }
+        if let Some(g) = &gap {
+            v["gap"] = serde_json::to_value(g)?;
+        }
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
             "executed_now": summary.executed, "already_done": summary.skipped,
@@ -536,6 +626,9 @@ fn finish(
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!("{}", crate::report::table(&groups));
+        if let Some(g) = &gap {
+            println!("{}", crate::gap::table(g));
+        }
         println!(
             "run stored in {} ({} samples; {} executed now, {} already done)",
             summary.dir.join(crate::store::DB_FILE).display(),
@@ -555,7 +648,14 @@ fn finish(
             );
         }
     }
-    if summary.generation_errors > 0 {
+    if summary.probe_errors > 0 {
+        eprintln!(
+            "warning: {} probe(s) got no answer and are left out of the understanding scores; `secgap resume {}` asks again",
+            summary.probe_errors,
+            dir.display()
+        );
+    }
+    if summary.generation_errors > 0 || summary.probe_errors > 0 {
         eprintln!(
             "warning: {} sample(s) got no response and are left out of the metrics; `secgap resume {}` retries them",
             summary.generation_errors,

@@ -13,6 +13,7 @@ pub mod config;
 pub mod doctor;
 pub mod exec;
 pub mod extract;
+pub mod gap;
 pub mod lang;
 pub mod limiter;
 pub mod metrics;

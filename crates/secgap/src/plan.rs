@@ -39,6 +39,21 @@ pub struct RunConfig {
     /// hashes) of runs without agents are what they were.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub agent_defs: std::collections::BTreeMap<String, crate::agent::AgentDef>,
+    /// Level 1: ask the probes too (left out of the JSON when off, so the
+    /// configs of code-only runs keep their hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<ProbeConfig>,
+}
+
+/// How a run asks Level 1 probes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeConfig {
+    /// Seed of the probes' shuffles.
+    pub seed: u64,
+    /// `probe::PROBE_VERSION` the probes were made with.
+    pub version: String,
+    /// Subjects that grade explain answers (majority when several).
+    pub judges: Vec<String>,
 }
 
 impl RunConfig {
@@ -70,6 +85,7 @@ impl RunConfig {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             agent_defs: Default::default(),
+            probes: None,
             subjects,
         }
     }

@@ -41,6 +41,8 @@ pub struct RunSummary {
     pub skipped: usize,
     pub executed: usize,
     pub generation_errors: u64,
+    /// Level 1 probes that got no answer (asked again on resume).
+    pub probe_errors: u64,
 }
 
 /// Make a fresh run folder name under `runs/`.
@@ -161,6 +163,20 @@ pub fn execute_plan(
             );
         }
     }
+    let budget = Budget {
+        limit: opts.budget_usd,
+        spent: Mutex::new(store.call_totals()?.cost_usd),
+    };
+    let probe_errors = match &config.probes {
+        Some(pc) => {
+            let mut judges: HashMap<String, Box<dyn Subject>> = HashMap::new();
+            for j in &pc.judges {
+                judges.insert(j.clone(), subject::from_spec(j, &subject_opts)?);
+            }
+            ask_probes(store, config, pc, suite, &subjects, &judges, &budget, opts)?
+        }
+        None => 0,
+    };
     exec::sweep_stale_stages();
     let cleared = store.clear_generation_errors()?;
     let done = store.done()?;
@@ -185,10 +201,6 @@ pub fn execute_plan(
 
     let queue = Mutex::new(todo.iter());
     let stop = AtomicBool::new(false);
-    let budget = Budget {
-        limit: opts.budget_usd,
-        spent: Mutex::new(store.call_totals()?.cost_usd),
-    };
     let total = todo.len();
     let mut executed = 0usize;
     let mut first_err: Option<anyhow::Error> = None;
@@ -282,7 +294,159 @@ pub fn execute_plan(
         skipped,
         executed,
         generation_errors: store.count("generation_error")?,
+        probe_errors,
     })
+}
+
+/// Level 1: ask every subject every probe it has not answered yet, grade
+/// the answers (judges grade explain answers) and commit each at once.
+/// Returns how many probes got no answer.
+#[allow(clippy::too_many_arguments)]
+fn ask_probes(
+    store: &mut Store,
+    config: &RunConfig,
+    pc: &crate::plan::ProbeConfig,
+    suite: &Suite,
+    subjects: &HashMap<String, Box<dyn Subject>>,
+    judges: &HashMap<String, Box<dyn Subject>>,
+    budget: &Budget,
+    opts: &RunOptions,
+) -> Result<u64> {
+    use crate::probe;
+    use crate::store::{JudgmentRecord, ProbeAnswerRecord};
+    let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
+    let probes = probe::probes(suite, &tasks, pc.seed)?;
+    store.insert_probes(&probes)?;
+    store.clear_probe_errors()?;
+    let done = store.probes_done()?;
+    let todo: Vec<(&String, &probe::Probe)> = config
+        .subjects
+        .iter()
+        .flat_map(|s| probes.iter().map(move |p| (s, p)))
+        .filter(|(s, p)| !done.contains(&((*s).clone(), p.id.clone())))
+        .collect();
+    if todo.is_empty() {
+        return Ok(0);
+    }
+    if opts.progress {
+        eprintln!(
+            "level 1: {} probe answers to get ({} probes x {} subjects, {} judge(s))",
+            todo.len(),
+            probes.len(),
+            config.subjects.len(),
+            pc.judges.len()
+        );
+    }
+    let progress = Progress::new(todo.len() as u64, opts.progress);
+    let queue = Mutex::new(todo.into_iter());
+    let (tx, rx) = mpsc::channel::<ProbeAnswerRecord>();
+    let mut errors = 0u64;
+    let mut first_err: Option<anyhow::Error> = None;
+    std::thread::scope(|scope| {
+        for _ in 0..opts.gen_jobs.max(1) {
+            let tx = tx.clone();
+            let (queue, progress) = (&queue, &progress);
+            scope.spawn(move || loop {
+                let Some((subject, p)) = queue.lock().unwrap().next() else {
+                    break;
+                };
+                let t0 = Instant::now();
+                let deadline = Some(t0 + opts.sample_timeout);
+                let mut rec = ProbeAnswerRecord {
+                    subject: subject.clone(),
+                    probe_id: p.id.clone(),
+                    response: None,
+                    error: None,
+                    grade: None,
+                    score: None,
+                    calls: Vec::new(),
+                    judgments: Vec::new(),
+                    gen_ms: 0,
+                };
+                let over = budget
+                    .limit
+                    .filter(|l| *budget.spent.lock().unwrap() >= *l);
+                if let Some(limit) = over {
+                    rec.error = Some(format!(
+                        "not asked: the budget of ${limit:.2} is spent; resume with a larger --budget"
+                    ));
+                } else {
+                    let answer = subjects[subject].answer_probe(&subject::ProbeRequest {
+                        suite,
+                        probe: p,
+                        deadline,
+                    });
+                    rec.gen_ms = t0.elapsed().as_millis() as u64;
+                    match answer {
+                        Ok(g) => {
+                            rec.calls = g.calls;
+                            rec.grade = probe::grade(p, &g.response);
+                            rec.score = rec.grade.as_ref().map(|g| g.score);
+                            rec.response = Some(g.response);
+                        }
+                        Err(e) => {
+                            rec.error = Some(e.message);
+                            rec.calls = e.calls;
+                        }
+                    }
+                }
+                if let (probe::Key::Explain { principles }, Some(answer)) = (&p.key, &rec.response) {
+                    let prompt = probe::judge_prompt(suite, p, answer)
+                        .expect("explain probes name catalog principles");
+                    let mut names: Vec<&String> = judges.keys().collect();
+                    names.sort();
+                    for name in names {
+                        let got = judges[name].ask(&prompt, deadline);
+                        let (reply, error, calls) = match got {
+                            Ok(g) => (Some(g.response), None, g.calls),
+                            Err(e) => (None, Some(e.message), e.calls),
+                        };
+                        let verdicts = reply
+                            .as_deref()
+                            .and_then(|r| probe::parse_judgment(r, principles.len()));
+                        rec.judgments.push(JudgmentRecord {
+                            judge: name.clone(),
+                            prompt: prompt.clone(),
+                            reply,
+                            verdicts,
+                            error,
+                            calls,
+                        });
+                    }
+                    let verdicts: Vec<Option<Vec<bool>>> =
+                        rec.judgments.iter().map(|j| j.verdicts.clone()).collect();
+                    rec.score = probe::majority(&verdicts, principles.len()).map(|m| {
+                        m.iter().filter(|v| **v).count() as f64 / m.len().max(1) as f64
+                    });
+                }
+                let cost: f64 = rec
+                    .calls
+                    .iter()
+                    .chain(rec.judgments.iter().flat_map(|j| j.calls.iter()))
+                    .filter_map(|c| c.cost_usd)
+                    .sum();
+                *budget.spent.lock().unwrap() += cost;
+                progress.generated();
+                if tx.send(rec).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for rec in rx {
+            if rec.response.is_none() {
+                errors += 1;
+            }
+            if let Err(e) = store.insert_probe_answer(&rec) {
+                first_err.get_or_insert(e);
+            }
+        }
+    });
+    progress.finish();
+    if let Some(e) = first_err {
+        return Err(e.context("storing probe answers failed; `secgap resume` continues"));
+    }
+    Ok(errors)
 }
 
 /// What became of one sample, in a few words.
@@ -438,6 +602,26 @@ fn score_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Resul
     };
     rec.verdicts = ex.verdicts;
     Ok(rec)
+}
+
+/// Level 3 for a run that asked probes (None when it did not).
+pub fn gap_of(
+    store: &Store,
+    config: &RunConfig,
+    suite: &Suite,
+) -> Result<Option<crate::gap::GapReport>> {
+    let Some(pc) = &config.probes else {
+        return Ok(None);
+    };
+    let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
+    let probes = crate::probe::probes(suite, &tasks, pc.seed)?;
+    Ok(Some(crate::gap::analyze(
+        suite,
+        &config.subjects,
+        &probes,
+        &store.probe_answers()?,
+        &store.scored()?,
+    )))
 }
 
 /// The metrics of everything scored in `store`.

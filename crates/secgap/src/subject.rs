@@ -48,6 +48,13 @@ impl From<anyhow::Error> for GenError {
     }
 }
 
+/// A Level 1 question to a subject.
+pub struct ProbeRequest<'a> {
+    pub suite: &'a crate::suite::Suite,
+    pub probe: &'a crate::probe::Probe,
+    pub deadline: Option<std::time::Instant>,
+}
+
 pub trait Subject: Send + Sync {
     /// The stable name the subject was given on the command line.
     fn name(&self) -> &str;
@@ -55,6 +62,21 @@ pub trait Subject: Send + Sync {
     /// (recorded as a generation error and retried on resume), not that
     /// the response was bad.
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError>;
+
+    /// Answer a free-form question (a probe's prompt, a judge's rubric).
+    fn ask(
+        &self,
+        _prompt: &str,
+        _deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
+        Err(anyhow::anyhow!("{} does not answer free-form questions", self.name()).into())
+    }
+
+    /// Answer a Level 1 probe: by default its prompt is asked like any
+    /// other question; references answer from the key.
+    fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {
+        self.ask(&req.probe.prompt, req.deadline)
+    }
 }
 
 /// Options that apply to model subjects.
@@ -80,7 +102,11 @@ pub const KINDS: &[(&str, &str)] = &[
     ),
     (
         "reference:insecure",
-        "answers with each task's insecure references, taken in turn by sample index: the lower bound",
+        "answers with each task's insecure references, taken in turn by sample index: the lower bound; answers probes from the key (knows but does not do)",
+    ),
+    (
+        "reference:naive",
+        "writes the insecure references and answers probes wrongly (neither knows nor does)",
     ),
     (
         "replay:FILE",
@@ -126,17 +152,19 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
     }
     let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
     match kind {
-        "reference" => match arg {
-            "secure" => Ok(Box::new(Reference {
+        "reference" => {
+            let (secure, knows) = match arg {
+                "secure" => (true, true),
+                "insecure" => (false, true),
+                "naive" => (false, false),
+                _ => bail!("unknown reference subject `{spec}`: use reference:secure, reference:insecure or reference:naive"),
+            };
+            Ok(Box::new(Reference {
                 name: spec.into(),
-                secure: true,
-            })),
-            "insecure" => Ok(Box::new(Reference {
-                name: spec.into(),
-                secure: false,
-            })),
-            _ => bail!("unknown reference subject `{spec}`: use reference:secure or reference:insecure"),
-        },
+                secure,
+                knows,
+            }))
+        }
         "replay" => {
             if arg.is_empty() {
                 bail!("replay needs a file: replay:PATH (JSON lines with task, sample, response)");
@@ -145,15 +173,17 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
         }
         "agent" => crate::agent::from_spec(spec, &opts.defs, &opts.agents),
         _ => bail!(
-            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL, agent:PRESET, agent:NAME (see `secgap list subjects`)"
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, reference:naive, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL, agent:PRESET, agent:NAME (see `secgap list subjects`)"
         ),
     }
 }
 
-/// The suite's own references.
+/// The suite's own references. `knows`: answers probes from the key
+/// (else wrongly on purpose).
 struct Reference {
     name: String,
     secure: bool,
+    knows: bool,
 }
 
 impl Subject for Reference {
@@ -178,6 +208,14 @@ impl Subject for Reference {
                 t.solution_file,
                 code.trim_end()
             ),
+            calls: Vec::new(),
+            transcript: None,
+        })
+    }
+
+    fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {
+        Ok(Generation {
+            response: crate::probe::reference_answer(req.suite, req.probe, self.knows),
             calls: Vec::new(),
             transcript: None,
         })
@@ -278,15 +316,34 @@ impl Subject for Model {
     }
 
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        self.complete(req.prompt, req.sample, req.deadline)
+    }
+
+    fn ask(
+        &self,
+        prompt: &str,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
+        self.complete(prompt, 0, deadline)
+    }
+}
+
+impl Model {
+    fn complete(
+        &self,
+        prompt: &str,
+        sample: u32,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
         match provider::complete_with(
             &self.agent,
             &self.endpoint,
             self.cache.as_ref(),
-            req.prompt,
-            req.sample,
+            prompt,
+            sample,
             provider::CallCtx {
                 limiter: Some(&self.limiter),
-                deadline: req.deadline,
+                deadline,
             },
         ) {
             Ok(c) => Ok(Generation {

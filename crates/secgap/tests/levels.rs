@@ -1,0 +1,246 @@
+//! Levels 1 and 3 through the command line: the reference subjects answer
+//! the probes, a judge behind the fixture server grades explain answers,
+//! and the gap analysis comes out of the run database.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+use support::fixture_server::{FixtureServer, Script};
+
+fn builtin() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin")
+}
+
+fn secgap() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secgap"));
+    c.env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .arg("run")
+        .arg("--suite")
+        .arg(builtin());
+    c
+}
+
+fn run_json(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn three_references_show_knowing_doing_and_neither() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let v = run_json(
+        secgap()
+            .args([
+                "--tasks",
+                "py-*,c-alloc-matrix",
+                "--levels",
+                "1,2,3",
+                "--json",
+            ])
+            .args([
+                "--subject",
+                "reference:secure",
+                "--subject",
+                "reference:insecure",
+            ])
+            .args(["--subject", "reference:naive", "--out"])
+            .arg(&dir),
+    );
+    let row = |s: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subject"] == s)
+            .unwrap()
+            .clone()
+    };
+    let (secure, insecure, naive) = (
+        row("reference:secure"),
+        row("reference:insecure"),
+        row("reference:naive"),
+    );
+    assert_eq!(secure["understanding"], 1.0);
+    assert_eq!(insecure["understanding"], 1.0);
+    assert!(naive["understanding"].as_f64().unwrap() < 0.5, "{naive}");
+    assert_eq!(secure["gap_rate"], 0.0);
+    assert_eq!(insecure["gap_rate"], 1.0);
+    assert!(
+        naive["gap_rate"].is_null(),
+        "the naive subject understood nothing"
+    );
+    assert_eq!(naive["func@1"], 1.0);
+    assert_eq!(naive["func_sec@1"], 0.0);
+    // Per principle: the insecure reference knew every principle and failed.
+    let gap = &v["gap"];
+    let insecure_gap = gap["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject"] == "reference:insecure")
+        .unwrap();
+    for p in insecure_gap["principles"].as_array().unwrap() {
+        assert_eq!(p["gap_rate"], 1.0, "{p}");
+        assert_eq!(p["cell"]["knew_did"], 0, "{p}");
+    }
+    // The paired test finds the secure reference better than the insecure one.
+    let pair = gap["mcnemar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["first"] == "reference:secure" && t["second"] == "reference:insecure")
+        .unwrap();
+    assert!(
+        pair["result"]["Ok"]["exact"]["p_value"].as_f64().unwrap() < 0.01,
+        "{pair}"
+    );
+    // Separated data: the fit says so and falls back to Firth, never a silent huge number.
+    let fs = gap["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["outcome"] == "func_sec")
+        .unwrap();
+    assert_eq!(fs["result"]["Ok"]["fit"]["estimator"], "firth", "{fs}");
+    assert!(fs["result"]["Ok"]["separation"].is_object());
+
+    // Every probe answer is in the database, graded; resume asks nothing again.
+    let db = rusqlite::Connection::open(dir.join("run.sqlite")).unwrap();
+    let probes: i64 = db
+        .query_row("SELECT COUNT(*) FROM probes", [], |r| r.get(0))
+        .unwrap();
+    let answers: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM probe_answers WHERE status = 'answered'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(answers, 3 * probes);
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("resume")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("probe answers to get"));
+    let again: i64 = db
+        .query_row("SELECT COUNT(*) FROM probe_answers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(again, answers);
+
+    // `secgap analyze` reads the same run.
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .args(["analyze", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["subjects"], gap["subjects"]);
+}
+
+#[test]
+fn judges_behind_the_fixture_grade_explain_answers() {
+    // Judge "yes" says every principle is named; judge "no" says none is.
+    let yes = FixtureServer::start(Script::answering(|_| {
+        "1: YES\n2: YES\n3: YES\n4: YES\n5: YES".to_string()
+    }));
+    let no = FixtureServer::start(Script::answering(|_| {
+        "**1.** No\n2) NO\n3: no\n4: NO\n5: NO".to_string()
+    }));
+    let judge = |s: &FixtureServer| format!("openai-compat:{}/v1#judge-model", s.base_url());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let v = run_json(
+        secgap()
+            .env("SECGAP_CACHE_DIR", tmp.path().join("cache"))
+            .args(["--tasks", "py-sql-user-lookup,py-upload-read"])
+            .args([
+                "--levels",
+                "1,2,3",
+                "--json",
+                "--subject",
+                "reference:secure",
+            ])
+            .args(["--judge", &judge(&yes), "--out"])
+            .arg(&dir),
+    );
+    let s = &v["gap"]["subjects"][0];
+    for t in s["tasks"].as_array().unwrap() {
+        assert_eq!(t["explain"], 1.0, "{t}");
+    }
+    // One explain probe per task, one judge call each, stored with prompt and reply.
+    assert_eq!(yes.request_count(), 2);
+    let db = rusqlite::Connection::open(dir.join("run.sqlite")).unwrap();
+    let (n, rubric, verdicts): (i64, String, String) = db
+        .query_row(
+            "SELECT COUNT(*), MIN(rubric), MIN(verdicts) FROM judgments WHERE prompt LIKE '%<answer>%' AND reply LIKE '1: YES%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(rubric, secgap::probe::JUDGE_VERSION);
+    assert!(verdicts.starts_with("[true"), "{verdicts}");
+    let judge_calls: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM probe_calls WHERE judge IS NOT NULL AND status = 200",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(judge_calls, 2);
+
+    // Two judges that disagree: a tie is not a majority, so nothing counts as named.
+    let v = run_json(
+        secgap()
+            .env("SECGAP_CACHE_DIR", tmp.path().join("cache"))
+            .args([
+                "--tasks",
+                "py-sql-user-lookup",
+                "--levels",
+                "1,2,3",
+                "--json",
+            ])
+            .args(["--subject", "reference:secure"])
+            .args(["--judge", &judge(&yes), "--judge", &judge(&no), "--out"])
+            .arg(tmp.path().join("two")),
+    );
+    let t = &v["gap"]["subjects"][0]["tasks"][0];
+    assert_eq!(t["explain"], 0.0, "{t}");
+    assert_eq!(no.request_count(), 1);
+}
+
+#[test]
+fn level_flags_are_checked_before_any_work() {
+    for (args, says) in [
+        (vec!["--levels", "1,3"], "must include 2"),
+        (vec!["--levels", "2,3"], "needs level 1"),
+        (vec!["--levels", "1,2,4"], "no level 4"),
+        (vec!["--judge", "reference:secure"], "only level 1 asks"),
+    ] {
+        let out = secgap()
+            .args(["--subject", "reference:secure"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

@@ -66,6 +66,8 @@ impl Cell {
 #[derive(Debug, Clone, Serialize)]
 pub struct PrincipleGap {
     pub principle: String,
+    /// Mean over the subject's tasks with this principle of its understanding score.
+    pub understanding: Option<f64>,
     pub cell: Cell,
     pub gap_rate: Option<f64>,
     pub gap_ci95: Option<[f64; 2]>,
@@ -110,6 +112,9 @@ pub struct GapReport {
     pub regressions: Vec<OutcomeRegression>,
     pub spearman: Option<Result<stats::Spearman, String>>,
     pub mcnemar: Vec<PairTest>,
+    /// Agreement of the judges (two or more) on explain answers: Fleiss'
+    /// kappa over (answer, principle) items every judge gave a verdict on.
+    pub judge_agreement: Option<Result<stats::FleissKappa, String>>,
 }
 
 /// Analyse a run: its probes, the stored answers and the scored samples.
@@ -163,6 +168,14 @@ pub fn analyze(
             neither: 0,
         };
         let mut principles: BTreeMap<String, Cell> = BTreeMap::new();
+        let mut principle_scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for t in &tasks {
+            for (p, v) in &t.principles {
+                if let Some(v) = v {
+                    principle_scores.entry(p.clone()).or_default().push(*v);
+                }
+            }
+        }
         for r in &rows {
             let fs = r.functional && r.secure;
             let Some(t) = tasks.iter().find(|t| t.task == r.key.task) else {
@@ -218,7 +231,9 @@ pub fn analyze(
                 .into_iter()
                 .map(|(principle, cell)| {
                     let g = cell.gap_rate();
+                    let u = principle_scores.get(&principle);
                     PrincipleGap {
+                        understanding: u.map(|v| v.iter().sum::<f64>() / v.len() as f64),
                         principle,
                         gap_rate: g.map(|g| g.0),
                         gap_ci95: g.map(|g| g.1),
@@ -233,8 +248,27 @@ pub fn analyze(
         regressions: regressions(samples, &score_of, suite),
         spearman: spearman_across(&out),
         mcnemar: pair_tests(subjects, samples),
+        judge_agreement: judge_agreement(answers),
         subjects: out,
     }
+}
+
+fn judge_agreement(answers: &[ProbeAnswerRow]) -> Option<Result<stats::FleissKappa, String>> {
+    let judges = answers.iter().map(|a| a.judgments.len()).max().unwrap_or(0);
+    if judges < 2 {
+        return None;
+    }
+    let mut items: Vec<Vec<bool>> = Vec::new();
+    for a in answers {
+        let read: Vec<&Vec<bool>> = a.judgments.iter().filter_map(|(_, v)| v.as_ref()).collect();
+        if read.len() != judges || read.iter().any(|v| v.len() != read[0].len()) {
+            continue;
+        }
+        for i in 0..read[0].len() {
+            items.push(read.iter().map(|v| v[i]).collect());
+        }
+    }
+    Some(stats::fleiss_kappa_from_ratings(&items).map_err(|e| e.to_string()))
 }
 
 fn regressions(
@@ -425,6 +459,15 @@ pub fn table(r: &GapReport) -> String {
             "Spearman (understanding vs func-sec across {} subjects): rho = {:.3}, p = {:.4}\n",
             sp.n, sp.rho, sp.p_value
         ));
+    }
+    if let Some(k) = &r.judge_agreement {
+        match k {
+            Ok(k) => s.push_str(&format!(
+                "judges' agreement (Fleiss' kappa, {} raters, {} items): {:.3}\n",
+                k.raters, k.items, k.kappa
+            )),
+            Err(e) => s.push_str(&format!("judges' agreement: not computable: {e}\n")),
+        }
     }
     for t in &r.mcnemar {
         if let Ok(m) = &t.result {

@@ -717,3 +717,58 @@ fn now_utc(conn: &Connection) -> Result<String> {
         })?,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> RunConfig {
+        serde_json::from_value(serde_json::json!({
+            "secgap_version": "0", "suite_dir": "/nowhere", "suite_name": "s",
+            "suite_version": "1", "suite_hash": "h", "subjects": ["reference:secure"],
+            "strategies": ["baseline@1"], "n": 1, "tasks": ["t"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn older_run_databases_are_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        drop(Store::create(&path, &config()).unwrap());
+        // Make it look like a version-1 database: no transcript, no Level 1 tables.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE samples DROP COLUMN transcript;
+             DROP TABLE probe_calls; DROP TABLE judgments; DROP TABLE probe_answers; DROP TABLE probes;
+             UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("3"));
+        // Both additions work after the migration.
+        store.insert_probes(&[]).unwrap();
+        assert!(store.probe_answers().unwrap().is_empty());
+        let n: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('samples') WHERE name = 'transcript'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        drop(store);
+        // A database from a newer secgap is refused, not damaged.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '9' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("schema version 9"), "{err}");
+    }
+}

@@ -90,6 +90,7 @@ fn three_references_show_knowing_doing_and_neither() {
         .find(|s| s["subject"] == "reference:insecure")
         .unwrap();
     for p in insecure_gap["principles"].as_array().unwrap() {
+        assert_eq!(p["understanding"], 1.0, "{p}");
         assert_eq!(p["gap_rate"], 1.0, "{p}");
         assert_eq!(p["cell"]["knew_did"], 0, "{p}");
     }
@@ -113,6 +114,7 @@ fn three_references_show_knowing_doing_and_neither() {
         .unwrap();
     assert_eq!(fs["result"]["Ok"]["fit"]["estimator"], "firth", "{fs}");
     assert!(fs["result"]["Ok"]["separation"].is_object());
+    assert!(gap["judge_agreement"].is_null(), "no judges, no agreement");
 
     // Every probe answer is in the database, graded; resume asks nothing again.
     let db = rusqlite::Connection::open(dir.join("run.sqlite")).unwrap();
@@ -223,6 +225,12 @@ fn judges_behind_the_fixture_grade_explain_answers() {
     );
     let t = &v["gap"]["subjects"][0]["tasks"][0];
     assert_eq!(t["explain"], 0.0, "{t}");
+    // Two judges that always disagree: kappa is undefined or below chance, and said so.
+    let k = &v["gap"]["judge_agreement"];
+    assert!(
+        k["Err"].is_string() || k["Ok"]["kappa"].as_f64().unwrap() < 0.0,
+        "{k}"
+    );
     assert_eq!(no.request_count(), 1);
 }
 

@@ -928,29 +928,9 @@ fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // If the harness dies (even by SIGKILL), the agent is killed too.
-    // PR_SET_PDEATHSIG follows the forking thread, which waits here for
-    // the agent the whole time.
-    // SAFETY: prctl, getppid and _exit are async-signal-safe.
-    let harness = std::process::id() as libc::pid_t;
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != harness {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
+    // If the harness dies (even by SIGKILL), the agent is killed too; this
+    // thread waits for the agent the whole time.
+    crate::sandbox::die_with_harness(&mut cmd);
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id() as i32;

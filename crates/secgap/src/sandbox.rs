@@ -270,6 +270,33 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// Make the child receive SIGKILL when the thread that spawns it dies
+/// (PR_SET_PDEATHSIG), and exit at once if the harness is already gone.
+/// The death signal follows the forking thread, so that thread must live
+/// as long as the child (callers wait for it there).
+pub fn die_with_harness(cmd: &mut Command) {
+    let harness = std::process::id() as libc::pid_t;
+    // SAFETY: prctl, getppid and _exit are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != harness {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
@@ -337,26 +364,7 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
     }
     // If the harness dies (even by SIGKILL), bwrap dies with it, and with
     // bwrap the whole sandbox. Set after the uid change, which clears it.
-    // SAFETY: prctl, getppid and _exit are async-signal-safe.
-    let harness = std::process::id() as libc::pid_t;
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != harness {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
+    die_with_harness(&mut cmd);
     let nonce = if spec.channel {
         random_hex(16)
     } else {

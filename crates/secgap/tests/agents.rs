@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::fixture_server::{prompt_text, FixtureServer, Script};
+use support::fixture_server::{FixtureServer, Script};
 
 const TASKS: &str = "py-upload-read,c-copy-username";
 
@@ -27,30 +27,8 @@ fn agent_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scripted-agent/agent.py")
 }
 
-/// Answers every prompt with the secure reference of the task it asks for.
 fn secure_answers() -> Script {
-    let refs: Vec<(&str, &str, String)> = [
-        ("read_upload", "python", "py-upload-read/refs/secure.py"),
-        ("format_greeting", "c", "c-copy-username/refs/secure.c"),
-    ]
-    .iter()
-    .map(|(name, tag, path)| {
-        (
-            *name,
-            *tag,
-            std::fs::read_to_string(builtin().join("tasks").join(path)).unwrap(),
-        )
-    })
-    .collect();
-    Script::answering(move |req: &Value| {
-        let prompt = prompt_text(req);
-        for (name, tag, code) in &refs {
-            if prompt.contains(name) {
-                return format!("Here it is ✓\n\n```{tag}\n{code}\n```\n");
-            }
-        }
-        "I do not know this task.".to_string()
-    })
+    support::answers::secure_answers("Here it is ✓")
 }
 
 /// `secgap` with a private cache and none of the host's model settings.

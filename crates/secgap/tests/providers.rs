@@ -11,36 +11,14 @@ use std::time::{Duration, Instant};
 
 use secgap::provider::{self, Cache, Endpoint, Protocol};
 use serde_json::Value;
-use support::fixture_server::{prompt_text, Behaviour, FixtureServer, Script};
+use support::fixture_server::{Behaviour, FixtureServer, Script};
 
 fn builtin() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin")
 }
 
-/// Answers every prompt with the secure reference of the task it asks for.
 fn secure_answers() -> Script {
-    let refs: Vec<(&str, &str, String)> = [
-        ("read_upload", "python", "py-upload-read/refs/secure.py"),
-        ("format_greeting", "c", "c-copy-username/refs/secure.c"),
-    ]
-    .iter()
-    .map(|(name, tag, path)| {
-        (
-            *name,
-            *tag,
-            std::fs::read_to_string(builtin().join("tasks").join(path)).unwrap(),
-        )
-    })
-    .collect();
-    Script::answering(move |req: &Value| {
-        let prompt = prompt_text(req);
-        for (name, tag, code) in &refs {
-            if prompt.contains(name) {
-                return format!("Voilà — the code ✓\n\n```{tag}\n{code}\n```\n");
-            }
-        }
-        "I do not know this task.".to_string()
-    })
+    support::answers::secure_answers("Voilà — the code ✓")
 }
 
 fn secgap(cache: &Path) -> Command {

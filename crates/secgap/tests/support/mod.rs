@@ -2,4 +2,5 @@
 //! compiles this module, and not every binary uses every item.
 #![allow(dead_code)]
 
+pub mod answers;
 pub mod fixture_server;

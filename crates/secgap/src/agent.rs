@@ -120,8 +120,8 @@ pub struct AgentDef {
 
 const DEFAULT_TIMEOUT_SECS: u64 = 900;
 
-/// The API key the presets give an agent that talks to the proxy; the proxy
-/// replaces it with the upstream's key.
+/// The key an agent gives the proxy when the upstream needs none (the
+/// agent's API library may insist on some key).
 pub const PLACEHOLDER_KEY: &str = "secgap-proxy";
 
 /// Placeholders a command or environment template may use.
@@ -134,9 +134,15 @@ pub const PLACEHOLDERS: &[&str] = &[
     "proxy_origin",
     "openai_base_url",
     "anthropic_base_url",
+    "proxy_key",
 ];
 
-const PROXY_PLACEHOLDERS: &[&str] = &["proxy_origin", "openai_base_url", "anthropic_base_url"];
+const PROXY_PLACEHOLDERS: &[&str] = &[
+    "proxy_origin",
+    "openai_base_url",
+    "anthropic_base_url",
+    "proxy_key",
+];
 
 /// Largest transcript part (stdout, stderr) kept, and largest solution file read.
 const CAPTURE_CAP: usize = 1 << 20;
@@ -250,7 +256,7 @@ fn preset_command(
             let env = match upstream {
                 Some(_) => vec![
                     kv("ANTHROPIC_BASE_URL", "{anthropic_base_url}"),
-                    kv("ANTHROPIC_API_KEY", PLACEHOLDER_KEY),
+                    kv("ANTHROPIC_API_KEY", "{proxy_key}"),
                 ],
                 None => Vec::new(),
             };
@@ -280,8 +286,8 @@ fn preset_command(
             let env = match upstream {
                 Some(_) => vec![
                     kv("OPENAI_BASE_URL", "{openai_base_url}"),
-                    kv("CODEX_API_KEY", PLACEHOLDER_KEY),
-                    kv("OPENAI_API_KEY", PLACEHOLDER_KEY),
+                    kv("CODEX_API_KEY", "{proxy_key}"),
+                    kv("OPENAI_API_KEY", "{proxy_key}"),
                 ],
                 None => Vec::new(),
             };
@@ -314,14 +320,14 @@ fn preset_command(
                     "openai/",
                     vec![
                         kv("OPENAI_API_BASE", "{openai_base_url}"),
-                        kv("OPENAI_API_KEY", PLACEHOLDER_KEY),
+                        kv("OPENAI_API_KEY", "{proxy_key}"),
                     ],
                 ),
                 Some(Protocol::Anthropic) => (
                     "anthropic/",
                     vec![
                         kv("ANTHROPIC_API_BASE", "{anthropic_base_url}"),
-                        kv("ANTHROPIC_API_KEY", PLACEHOLDER_KEY),
+                        kv("ANTHROPIC_API_KEY", "{proxy_key}"),
                     ],
                 ),
                 None => ("", Vec::new()),
@@ -601,6 +607,11 @@ impl Subject for Agent {
                 "model" => self.model.clone()?,
                 "proxy_origin" | "anthropic_base_url" => origin.clone()?,
                 "openai_base_url" => format!("{}/v1", origin.as_ref()?),
+                "proxy_key" => proxy
+                    .as_ref()?
+                    .access_key()
+                    .unwrap_or(PLACEHOLDER_KEY)
+                    .to_string(),
                 _ => return None,
             })
         };
@@ -1087,7 +1098,7 @@ mod tests {
         );
         let env = env_of(&cc);
         assert_eq!(env["ANTHROPIC_BASE_URL"], "<anthropic_base_url>");
-        assert_eq!(env["ANTHROPIC_API_KEY"], PLACEHOLDER_KEY);
+        assert_eq!(env["ANTHROPIC_API_KEY"], "<proxy_key>");
         // No upstream: the agent's own setup, no model flag, no proxy.
         let plain = AgentDef::from_preset(Preset::ClaudeCode);
         assert_eq!(
@@ -1141,7 +1152,7 @@ mod tests {
         let env = env_of(&d);
         assert_eq!(env["OPENAI_BASE_URL"], "<proxy_origin>/v1");
         assert_eq!(env["EXTRA"], "1");
-        assert_eq!(env["CODEX_API_KEY"], PLACEHOLDER_KEY);
+        assert_eq!(env["CODEX_API_KEY"], "<proxy_key>");
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub struct Proxy {
 
 struct Shared {
     upstream: Endpoint,
+    /// When the upstream has a key, requests must carry this per-proxy key
+    /// (as a bearer token or `x-api-key`), so no other local process can
+    /// spend the real key through the proxy.
+    access_key: Option<String>,
     http: ureq::Agent,
     stop: AtomicBool,
     next: AtomicU64,
@@ -118,8 +122,13 @@ impl Proxy {
             .redirects(0)
             .user_agent(concat!("secgap-proxy/", env!("CARGO_PKG_VERSION")))
             .build();
+        let access_key = upstream
+            .api_key
+            .as_ref()
+            .map(|_| format!("secgap-{}", crate::sandbox::random_hex(16)));
         let shared = Arc::new(Shared {
             upstream,
+            access_key,
             http,
             stop: AtomicBool::new(false),
             next: AtomicU64::new(0),
@@ -136,6 +145,12 @@ impl Proxy {
             shared,
             accept: Some(accept),
         })
+    }
+
+    /// The key an agent must present (bearer token or `x-api-key`) when
+    /// the upstream has a real key; None when the upstream needs none.
+    pub fn access_key(&self) -> Option<&str> {
+        self.shared.access_key.as_deref()
     }
 
     /// `http://127.0.0.1:PORT`
@@ -452,6 +467,7 @@ pub fn upstream_url(base_url: &str, target: &str) -> String {
 fn reason(code: u16) -> &'static str {
     match code {
         400 => "Bad Request",
+        401 => "Unauthorized",
         413 => "Content Too Large",
         431 => "Request Header Fields Too Large",
         502 => "Bad Gateway",
@@ -524,6 +540,34 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
         },
     );
 
+    if let Some(key) = &shared.access_key {
+        let bearer = req
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if bearer != Some(key.as_str()) && req.header("x-api-key") != Some(key.as_str()) {
+            let error = "refused: the request does not carry this sample's proxy key".to_string();
+            let _ = reply_error(client, 401, &error);
+            record(
+                shared,
+                seq,
+                ModelCall {
+                    attempt: 1,
+                    url,
+                    request: request_text,
+                    status: Some(401),
+                    response: String::new(),
+                    latency_ms: started.elapsed().as_millis() as u64,
+                    usage: Usage::default(),
+                    cost_usd: None,
+                    cached: false,
+                    error: Some(error),
+                    retry_after_ms: None,
+                },
+            );
+            return;
+        }
+    }
     let mut up = shared.http.request(&req.method, &url);
     for name in FORWARDED_REQUEST_HEADERS {
         if let Some(v) = req.header(name) {
@@ -932,8 +976,18 @@ mod tests {
         });
         let proxy = Proxy::start(ep).unwrap();
         let body = r#"{"model":"m","input":"hi","stream":true}"#;
+        // Without this proxy's key (say, another local process), refused.
+        for wrong in ["Bearer placeholder", "Bearer ", "sk-real"] {
+            let err = ureq::post(&format!("{}/v1/responses", proxy.origin()))
+                .set("authorization", wrong)
+                .send_string(body)
+                .unwrap_err();
+            assert!(matches!(err, ureq::Error::Status(401, _)), "{err:?}");
+        }
+        let key = proxy.access_key().unwrap().to_string();
+        assert!(key.starts_with("secgap-") && key.len() == 39);
         let resp = ureq::post(&format!("{}/v1/responses", proxy.origin()))
-            .set("authorization", "Bearer placeholder")
+            .set("authorization", &format!("Bearer {key}"))
             .set("content-type", "application/json")
             .set("accept", "text/event-stream")
             .set("x-unrelated", "dropped")
@@ -957,8 +1011,11 @@ mod tests {
         assert_eq!(h("x-unrelated"), None);
 
         let calls = proxy.finish();
-        assert_eq!(calls.len(), 1);
-        let c = &calls[0];
+        assert_eq!(calls.len(), 4);
+        assert!(calls[..3]
+            .iter()
+            .all(|c| c.status == Some(401) && c.error.is_some()));
+        let c = &calls[3];
         assert_eq!(c.url, format!("{base}/responses"));
         assert_eq!(c.request, body);
         assert_eq!(c.response, stream);

@@ -179,7 +179,7 @@ timeout_secs = 120
 
 [agents.scripted.env]
 OPENAI_BASE_URL = "{{openai_base_url}}"
-OPENAI_API_KEY = "agent-placeholder"
+OPENAI_API_KEY = "{{proxy_key}}"
 SCRIPTED_AGENT_MODEL = "{{model}}"
 
 [agents.scripted.price]
@@ -252,7 +252,7 @@ upstream = "claude-fixture"
 
 [agents.scripted.env]
 ANTHROPIC_BASE_URL = "{{anthropic_base_url}}"
-ANTHROPIC_API_KEY = "agent-placeholder"
+ANTHROPIC_API_KEY = "{{proxy_key}}"
 "#,
             server.base_url(),
             scripted_command()
@@ -447,10 +447,9 @@ model = "fixture-model-2"
     let origin = env(&cc[0], "SECGAP_PROXY_ORIGIN").unwrap();
     assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
     assert_eq!(env(&cc[0], "ANTHROPIC_BASE_URL"), Some(origin));
-    assert_eq!(
-        env(&cc[0], "ANTHROPIC_API_KEY").as_deref(),
-        Some("secgap-proxy")
-    );
+    // A fresh per-sample proxy key, never the real one.
+    let key = env(&cc[0], "ANTHROPIC_API_KEY").unwrap();
+    assert!(key.starts_with("secgap-") && key.len() == 39, "{key}");
     assert_eq!(calls("agent:cc"), 2);
 
     let cx = &logs["codex"];
@@ -472,10 +471,8 @@ model = "fixture-model-2"
     );
     let origin = env(&cx[0], "SECGAP_PROXY_ORIGIN").unwrap();
     assert_eq!(env(&cx[0], "OPENAI_BASE_URL"), Some(format!("{origin}/v1")));
-    assert_eq!(
-        env(&cx[0], "CODEX_API_KEY").as_deref(),
-        Some("secgap-proxy")
-    );
+    let key = env(&cx[0], "CODEX_API_KEY").unwrap();
+    assert!(key.starts_with("secgap-") && key.len() == 39, "{key}");
     assert_eq!(calls("agent:cx"), 2);
 
     let aider = &logs["aider"];
@@ -547,10 +544,7 @@ model = "fixture-model-2"
     for r in server.requests() {
         let a = r.header("authorization").unwrap_or("");
         let k = r.header("x-api-key").unwrap_or("");
-        assert!(
-            !a.contains("secgap-proxy") && !k.contains("secgap-proxy"),
-            "{r:?}"
-        );
+        assert!(!a.contains("secgap-") && !k.contains("secgap-"), "{r:?}");
     }
 }
 

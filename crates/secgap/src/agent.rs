@@ -568,30 +568,31 @@ impl Agent {
     }
 }
 
-impl Subject for Agent {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
-        let task = req.task;
+impl Agent {
+    /// Run the agent once in a fresh workspace holding PROMPT.md and
+    /// `solution_file` (with `stub`); returns after its whole process
+    /// group is dead, with the proxy's calls.
+    fn session(
+        &self,
+        prompt: &str,
+        solution_file: &str,
+        stub: &str,
+        task_id: &str,
+        sample: u32,
+        deadline: Option<Instant>,
+    ) -> Result<Session, GenError> {
         let ws = tempfile::Builder::new()
             .prefix("secgap-agent-")
             .tempdir()
             .context("create the agent's workspace")?;
         let workspace = ws.path().to_path_buf();
-        let solution = workspace.join(&task.solution_file);
-        let stub = if task.interface.ends_with('\n') {
-            task.interface.clone()
-        } else {
-            format!("{}\n", task.interface)
-        };
+        let solution = workspace.join(solution_file);
         if let Some(dir) = solution.parent() {
             std::fs::create_dir_all(dir).context("create the solution file's folder")?;
         }
-        std::fs::write(&solution, &stub).context("write the solution stub")?;
+        std::fs::write(&solution, stub).context("write the solution stub")?;
         let prompt_file = workspace.join("PROMPT.md");
-        std::fs::write(&prompt_file, req.prompt).context("write PROMPT.md")?;
+        std::fs::write(&prompt_file, prompt).context("write PROMPT.md")?;
 
         let proxy = match &self.upstream {
             Some(ep) => Some(Proxy::start(ep.clone())?),
@@ -600,10 +601,10 @@ impl Subject for Agent {
         let origin = proxy.as_ref().map(Proxy::origin);
         let value = |v: &str| -> Option<String> {
             Some(match v {
-                "prompt" => req.prompt.to_string(),
+                "prompt" => prompt.to_string(),
                 "prompt_file" => prompt_file.display().to_string(),
                 "workspace" => workspace.display().to_string(),
-                "solution_file" => task.solution_file.clone(),
+                "solution_file" => solution_file.to_string(),
                 "model" => self.model.clone()?,
                 "proxy_origin" | "anthropic_base_url" => origin.clone()?,
                 "openai_base_url" => format!("{}/v1", origin.as_ref()?),
@@ -630,9 +631,9 @@ impl Subject for Agent {
                     "SECGAP_PROMPT_FILE".into(),
                     prompt_file.display().to_string(),
                 ),
-                ("SECGAP_SOLUTION_FILE".into(), task.solution_file.clone()),
-                ("SECGAP_TASK".into(), task.id.clone()),
-                ("SECGAP_SAMPLE".into(), req.sample.to_string()),
+                ("SECGAP_SOLUTION_FILE".into(), solution_file.to_string()),
+                ("SECGAP_TASK".into(), task_id.to_string()),
+                ("SECGAP_SAMPLE".into(), sample.to_string()),
             ];
             if let Some(o) = &origin {
                 env.push(("SECGAP_PROXY_ORIGIN".into(), o.clone()));
@@ -654,8 +655,7 @@ impl Subject for Agent {
         };
 
         // The agent's own limit, or what is left of the sample's, if less.
-        let limit = req
-            .deadline
+        let limit = deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
             .map_or(self.timeout, |left| left.min(self.timeout))
             .max(Duration::from_millis(1));
@@ -680,6 +680,109 @@ impl Subject for Agent {
                 });
             }
         };
+        Ok(Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: ws,
+            solution,
+        })
+    }
+}
+
+/// One finished run of the agent.
+struct Session {
+    ran: Ran,
+    calls: Vec<crate::provider::ModelCall>,
+    argv: Vec<String>,
+    limit: Duration,
+    /// Kept until the caller has read the files; removed on drop.
+    workspace: tempfile::TempDir,
+    solution: std::path::PathBuf,
+}
+
+impl Agent {
+    /// Put a question (a probe or a judge's rubric) to the agent: the same
+    /// workspace with PROMPT.md and an empty ANSWER.md; the answer is what
+    /// it prints, or what it wrote to ANSWER.md if it printed nothing.
+    fn question(
+        &self,
+        prompt: &str,
+        about: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Generation, GenError> {
+        let Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: _ws,
+            solution,
+        } = self.session(prompt, "ANSWER.md", "", about, 0, deadline)?;
+        let written = std::fs::read_to_string(&solution).unwrap_or_default();
+        let printed = String::from_utf8_lossy(&ran.stdout.bytes).into_owned();
+        let transcript = Some(ran.transcript(&argv, limit));
+        let response = if printed.trim().is_empty() {
+            written
+        } else {
+            printed
+        };
+        match ran.exit {
+            Exit::Code(0) if !response.trim().is_empty() => Ok(Generation {
+                response,
+                calls,
+                transcript,
+            }),
+            Exit::Code(0) => Err(GenError {
+                message: format!("`{}` exited without printing an answer", self.name),
+                calls,
+                transcript,
+            }),
+            other => Err(GenError {
+                message: format!("`{}` {}", self.name, other.describe(limit)),
+                calls,
+                transcript,
+            }),
+        }
+    }
+}
+
+impl Subject for Agent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn ask(&self, prompt: &str, deadline: Option<Instant>) -> Result<Generation, GenError> {
+        self.question(prompt, "question", deadline)
+    }
+
+    fn answer_probe(&self, req: &crate::subject::ProbeRequest) -> Result<Generation, GenError> {
+        self.question(&req.probe.prompt, &req.probe.task, req.deadline)
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        let task = req.task;
+        let stub = if task.interface.ends_with('\n') {
+            task.interface.clone()
+        } else {
+            format!("{}\n", task.interface)
+        };
+        let Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: _ws,
+            solution,
+        } = self.session(
+            req.prompt,
+            &task.solution_file,
+            &stub,
+            &task.id,
+            req.sample,
+            req.deadline,
+        )?;
         let left = read_left(&solution, &stub);
         let mut transcript = ran.transcript(&argv, limit);
         transcript.push_str(&format!(

@@ -813,3 +813,70 @@ fn subjects_list_and_config_schema_know_agents() {
         assert!(text.contains(key), "schema lacks {key}");
     }
 }
+
+#[test]
+fn agents_answer_probes_through_the_proxy() {
+    // Code prompts get the secure reference; probe prompts (they ask for an
+    // `ANSWER:` line) get a letter answer.
+    let code = support::answers::secure_answers("Here it is");
+    let server = FixtureServer::start(Script::answering(move |req: &Value| {
+        let prompt = support::fixture_server::prompt_text(req);
+        if prompt.contains("ANSWER:") {
+            "UNSAFE: A\nANSWER: A, B".to_string()
+        } else if prompt.contains("must an implementation of this get right") {
+            "Keep every path inside the upload folder.".to_string()
+        } else {
+            (code.answer)(req)
+        }
+    }));
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("secgap.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[agents.scripted]
+{}
+upstream = "openai-compat:{}/v1#fixture-model"
+
+[agents.scripted.env]
+OPENAI_BASE_URL = "{{openai_base_url}}"
+OPENAI_API_KEY = "{{proxy_key}}"
+SCRIPTED_AGENT_MODE = "print-only"
+"#,
+            scripted_command(),
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let run = tmp.path().join("run");
+    let out = run_cmd(
+        tmp.path(),
+        &cfg,
+        &["agent:scripted"],
+        "py-upload-read",
+        1,
+        &run,
+    )
+    .args(["--levels", "1,2,3"])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    // The code came back on stdout (the stub was left as it was) and passed.
+    assert_eq!(v["rows"][0]["func_sec@1"], 1.0, "{v}");
+    assert!(v["rows"][0]["understanding"].is_number(), "{v}");
+    // identify, recognize and explain: each answered, each through the proxy
+    // (one plain and one streamed call), graded where it can be.
+    let conn = db(&run);
+    let (answered, graded, calls): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(grade),
+                    (SELECT COUNT(*) FROM probe_calls WHERE status = 200 AND judge IS NULL)
+             FROM probe_answers WHERE status = 'answered' AND subject = 'agent:scripted'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((answered, graded, calls), (3, 2, 6));
+}

@@ -62,6 +62,11 @@ Exits with status 1 if any task is wrong, naming the test at fault."
     Doctor,
     /// Measure performance figures.
     Bench(BenchArgs),
+    /// Create something new: `secgap new task --lang LANG ID` scaffolds a task folder.
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
     /// Inspect or clear the model response cache shared by all runs.
     Cache {
         #[command(subcommand)]
@@ -222,6 +227,25 @@ struct ListArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
+    /// Tasks: print a coverage table (task counts per language) by CWE, principle or language
+    #[arg(long, value_enum, value_name = "WHAT")]
+    by: Option<crate::report::CoverBy>,
+}
+
+#[derive(Subcommand)]
+enum NewWhat {
+    /// A task folder under the suite's tasks/ that loads and fails validation
+    /// until every REPLACE placeholder is filled in (see docs/authoring.md)
+    Task {
+        /// Language of the task (python, c)
+        #[arg(long = "lang", value_name = "LANG")]
+        lang: String,
+        /// Task id, e.g. py-parse-header (lowercase letters, digits, hyphens)
+        id: String,
+        /// Suite folder [default: $SECGAP_SUITE, else suites/builtin]
+        #[arg(long, value_name = "DIR")]
+        suite: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -249,6 +273,31 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(a) => cmd_run(a),
         Command::Resume(a) => cmd_resume(a),
         Command::Analyze { dir, json } => cmd_analyze(&dir, json),
+        Command::New {
+            what: NewWhat::Task { lang, id, suite },
+        } => {
+            let root = suite
+                .or_else(|| std::env::var_os("SECGAP_SUITE").map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("suites/builtin"));
+            let lang: crate::lang::Language = serde_json::from_value(serde_json::json!(lang))
+                .map_err(|_| {
+                    let known: Vec<&str> = crate::lang::Language::ALL
+                        .iter()
+                        .map(|l| l.name())
+                        .collect();
+                    anyhow::anyhow!(
+                        "--lang {lang}: not a language; use one of {}",
+                        known.join(", ")
+                    )
+                })?;
+            let dir = crate::scaffold::new_task(&root, lang, &id)?;
+            println!("created {}", dir.display());
+            println!(
+                "fill in every REPLACE in it, then prove it: secgap validate --suite {} --tasks {id} --repeat 3",
+                root.display()
+            );
+            Ok(0)
+        }
         Command::Doctor => cmd_doctor(),
         Command::Bench(a) => cmd_bench(a),
         Command::Cache { what } => {
@@ -437,6 +486,19 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
         ListWhat::Tasks => {
             let suite = load_suite(&a.suite)?;
             let tasks = select_tasks(&suite, &a.suite)?;
+            if let Some(by) = a.by {
+                let rows = crate::report::coverage(&tasks, by);
+                if a.json {
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    let langs: std::collections::BTreeSet<&str> =
+                        tasks.iter().map(|t| t.language.name()).collect();
+                    let langs: Vec<&str> = langs.into_iter().collect();
+                    print!("{}", crate::report::coverage_table(&rows, by, &langs));
+                    println!("{} rows over {} tasks", rows.len(), tasks.len());
+                }
+                return Ok(0);
+            }
             if a.json {
                 let rows: Vec<_> = tasks
                     .iter()

@@ -25,6 +25,7 @@ pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod scaffold;
 pub mod stats;
 pub mod store;
 pub mod strategy;

@@ -138,3 +138,77 @@ fn truncate_left(s: &str, n: usize) -> String {
         format!("…{tail}")
     }
 }
+
+/// What `secgap list tasks --by` groups the tasks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CoverBy {
+    Cwe,
+    Principle,
+    Language,
+}
+
+/// One row of the coverage table: a CWE, principle or language, and how
+/// many tasks it has in each language.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CoverRow {
+    pub key: String,
+    pub total: usize,
+    pub by_language: std::collections::BTreeMap<String, usize>,
+}
+
+/// Count tasks per CWE, principle or language (a task with two CWEs counts
+/// once under each).
+pub fn coverage(tasks: &[&crate::suite::Task], by: CoverBy) -> Vec<CoverRow> {
+    use std::collections::BTreeMap;
+    let mut rows: BTreeMap<(u32, String), BTreeMap<String, usize>> = BTreeMap::new();
+    for t in tasks {
+        let keys: Vec<(u32, String)> = match by {
+            CoverBy::Cwe => t.cwes.iter().map(|c| (c.0, c.to_string())).collect(),
+            CoverBy::Principle => t.principles.iter().map(|p| (0, p.clone())).collect(),
+            CoverBy::Language => vec![(0, t.language.name().to_string())],
+        };
+        for k in keys {
+            *rows
+                .entry(k)
+                .or_default()
+                .entry(t.language.name().to_string())
+                .or_default() += 1;
+        }
+    }
+    rows.into_iter()
+        .map(|((_, key), by_language)| CoverRow {
+            total: by_language.values().sum(),
+            key,
+            by_language,
+        })
+        .collect()
+}
+
+/// The coverage table for a terminal, with a column per language.
+pub fn coverage_table(rows: &[CoverRow], by: CoverBy, languages: &[&str]) -> String {
+    let head = match by {
+        CoverBy::Cwe => "CWE",
+        CoverBy::Principle => "principle",
+        CoverBy::Language => "language",
+    };
+    let width = rows
+        .iter()
+        .map(|r| r.key.len())
+        .max()
+        .unwrap_or(0)
+        .max(head.len());
+    let mut s = format!("{head:<width$}");
+    for l in languages {
+        s.push_str(&format!(" {l:>10}"));
+    }
+    s.push_str(&format!(" {:>6}\n", "tasks"));
+    for r in rows {
+        s.push_str(&format!("{:<width$}", r.key));
+        for l in languages {
+            let n = r.by_language.get(*l).copied().unwrap_or(0);
+            s.push_str(&format!(" {n:>10}"));
+        }
+        s.push_str(&format!(" {:>6}\n", r.total));
+    }
+    s
+}

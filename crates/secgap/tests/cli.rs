@@ -477,3 +477,111 @@ fn schema_and_lists() {
         cwes.len()
     );
 }
+
+#[test]
+fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("suite");
+    std::fs::create_dir_all(suite.join("tasks")).unwrap();
+    for f in ["suite.toml", "principles.toml"] {
+        std::fs::copy(builtin().join(f), suite.join(f)).unwrap();
+    }
+    copy_dir(&builtin().join("runtime"), &suite.join("runtime"));
+    for (lang, id) in [("python", "py-new"), ("c", "c-new")] {
+        let out = run_ok(
+            bin()
+                .args(["new", "task", "--lang", lang, id, "--suite"])
+                .arg(&suite),
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("created"));
+    }
+    // It loads: listed with its language and placeholder CWE.
+    let out = run_ok(
+        bin()
+            .args(["list", "tasks", "--json", "--suite"])
+            .arg(&suite),
+    );
+    let v = json(&out);
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    // It does not validate until written, and validate says what to fix.
+    let out = bin()
+        .args(["validate", "--suite"])
+        .arg(&suite)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // Per-task results go to stderr, the summary to stdout.
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("FAIL py-new") && text.contains("FAIL c-new"),
+        "{text}"
+    );
+    assert!(
+        text.contains("REPLACE: write the functional tests"),
+        "{text}"
+    );
+    // Bad requests are refused without touching anything.
+    for (args, says) in [
+        (vec!["--lang", "cobol", "x-new"], "not a language"),
+        (vec!["--lang", "python", "py-new"], "already exists"),
+        (vec!["--lang", "python", "Bad_Id"], "lowercase"),
+    ] {
+        let out = bin()
+            .args(["new", "task"])
+            .args(&args)
+            .arg("--suite")
+            .arg(&suite)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn coverage_tables_count_tasks_per_language() {
+    let out = run_ok(
+        bin()
+            .args(["list", "tasks", "--by", "cwe", "--json", "--suite"])
+            .arg(builtin()),
+    );
+    let rows = json(&out);
+    let row = |k: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == k)
+            .unwrap_or_else(|| panic!("no row {k}: {rows}"))
+            .clone()
+    };
+    // CWE-78 has a Python and a C task; CWE-22 only Python.
+    assert_eq!(row("CWE-78")["total"], 2);
+    assert_eq!(row("CWE-78")["by_language"]["c"], 1);
+    assert_eq!(row("CWE-22")["by_language"]["python"], 1);
+    let out = run_ok(
+        bin()
+            .args(["list", "tasks", "--by", "language", "--suite"])
+            .arg(builtin()),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().next().unwrap().starts_with("language"),
+        "{text}"
+    );
+    let out = run_ok(
+        bin()
+            .args(["list", "tasks", "--by", "principle", "--json", "--suite"])
+            .arg(builtin()),
+    );
+    let rows = json(&out);
+    let total: u64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["total"].as_u64().unwrap())
+        .sum();
+    assert!(total >= 16, "every task has at least one principle");
+}

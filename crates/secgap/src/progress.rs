@@ -12,13 +12,22 @@ use crate::limiter::LimiterView;
 pub struct Progress {
     multi: MultiProgress,
     gen: ProgressBar,
-    exec: ProgressBar,
+    exec: Option<ProgressBar>,
     status: ProgressBar,
 }
 
 impl Progress {
     /// Bars for `total` samples; hidden unless `show` and stderr is a terminal.
     pub fn new(total: u64, show: bool) -> Progress {
+        Progress::with_bars(total, show, &["generate", "execute"])
+    }
+
+    /// One bar for `total` probe answers.
+    pub fn probes(total: u64, show: bool) -> Progress {
+        Progress::with_bars(total, show, &["probes"])
+    }
+
+    fn with_bars(total: u64, show: bool, names: &[&str]) -> Progress {
         let target = if show && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr_with_hz(5)
         } else {
@@ -42,8 +51,8 @@ impl Progress {
             b.set_prefix(name.to_string());
             b
         };
-        let gen = bar("generate");
-        let exec = bar("execute");
+        let gen = bar(names[0]);
+        let exec = names.get(1).map(|n| bar(n));
         let status = multi.add(ProgressBar::new_spinner());
         status.set_style(
             ProgressStyle::with_template("{prefix:>9} {msg}").expect("status template is valid"),
@@ -61,8 +70,10 @@ impl Progress {
     }
 
     pub fn executed(&self, last: &str) {
-        self.exec.inc(1);
-        self.exec.set_message(last.to_string());
+        if let Some(exec) = &self.exec {
+            exec.inc(1);
+            exec.set_message(last.to_string());
+        }
     }
 
     pub fn set_status(&self, text: String) {
@@ -82,7 +93,9 @@ impl Progress {
 
     pub fn finish(&self) {
         self.gen.abandon();
-        self.exec.abandon();
+        if let Some(exec) = &self.exec {
+            exec.abandon();
+        }
         self.status.abandon();
     }
 }

@@ -337,7 +337,7 @@ fn ask_probes(
             pc.judges.len()
         );
     }
-    let progress = Progress::new(todo.len() as u64, opts.progress);
+    let progress = Progress::probes(todo.len() as u64, opts.progress);
     let queue = Mutex::new(todo.into_iter());
     let (tx, rx) = mpsc::channel::<ProbeAnswerRecord>();
     let mut errors = 0u64;

@@ -613,6 +613,13 @@ pub fn gap_of(
     let Some(pc) = &config.probes else {
         return Ok(None);
     };
+    if pc.version != crate::probe::PROBE_VERSION {
+        bail!(
+            "the run's probes were made by {} and this secgap makes {}; analyse it with the secgap that ran it",
+            pc.version,
+            crate::probe::PROBE_VERSION
+        );
+    }
     let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
     let probes = crate::probe::probes(suite, &tasks, pc.seed)?;
     Ok(Some(crate::gap::analyze(

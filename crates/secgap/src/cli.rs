@@ -34,6 +34,15 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
     Run(RunArgs),
     /// Finish an interrupted run: nothing finished is redone, nothing is lost.
     Resume(ResumeArgs),
+    /// Write a run's exports: Markdown summary, versioned JSON, CSV and JSON lines
+    /// per sample and per verdict, SARIF 2.1.0, JUnit XML, and the generated code.
+    Report {
+        /// The run folder (holding run.sqlite)
+        dir: PathBuf,
+        /// Where to write [default: DIR/report]
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+    },
     /// Level 3: the knowledge–actuation gap of a run that asked probes (--levels 1,2,3).
     Analyze {
         /// The run folder (holding run.sqlite)
@@ -273,6 +282,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(a) => cmd_run(a),
         Command::Resume(a) => cmd_resume(a),
         Command::Analyze { dir, json } => cmd_analyze(&dir, json),
+        Command::Report { dir, out } => cmd_report(&dir, out),
         Command::New {
             what: NewWhat::Task { lang, id, suite },
         } => {
@@ -608,6 +618,45 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     finish(&mut store, &config, &suite, &dir, &a.exec)
+}
+
+fn cmd_report(dir: &Path, out: Option<PathBuf>) -> Result<i32> {
+    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
+    let config = store.config()?;
+    let suite = crate::suite::load(&config.suite_dir)
+        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    let groups = crate::run::metrics_of(&store, &suite)?;
+    let gap = if suite.content_hash == config.suite_hash {
+        crate::run::gap_of(&store, &config, &suite)?
+    } else {
+        eprintln!("warning: the suite changed since the run, so the gap analysis is left out");
+        None
+    };
+    let calls = store.call_totals()?;
+    let samples = store.export_samples()?;
+    let run = serde_json::json!({
+        "dir": dir, "config_hash": config.hash(), "config": config,
+        "created_at": store.meta("created_at")?,
+        "schema_version": store.meta("schema_version")?,
+        "model_calls": calls.calls, "cached_calls": calls.cached,
+        "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
+    });
+    let out = out.unwrap_or_else(|| dir.join("report"));
+    let written = crate::export::write_all(
+        &out,
+        &crate::export::ReportInput {
+            suite: &suite,
+            run,
+            groups: &groups,
+            gap: gap.as_ref(),
+            samples: &samples,
+        },
+    )?;
+    for p in written {
+        println!("wrote {}", p.display());
+    }
+    println!("wrote {} (the generated code)", out.join("code").display());
+    Ok(0)
 }
 
 fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod exec;
+pub mod export;
 pub mod extract;
 pub mod gap;
 pub mod lang;

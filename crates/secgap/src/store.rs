@@ -222,6 +222,26 @@ pub struct ProbeAnswerRow {
     pub judgments: Vec<Judged>,
 }
 
+/// A stored sample with its verdicts, for exports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportSample {
+    #[serde(flatten)]
+    pub key: SampleKey,
+    pub language: String,
+    /// `scored` or `generation_error`.
+    pub status: String,
+    pub functional: Option<bool>,
+    pub secure: Option<bool>,
+    pub func_sec: Option<bool>,
+    pub failure: Option<String>,
+    pub error: Option<String>,
+    pub code: Option<String>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+    pub finished_at: String,
+    pub verdicts: Vec<Verdict>,
+}
+
 /// A judge's name and its verdicts (None when its reply could not be read).
 pub type Judged = (String, Option<Vec<bool>>);
 
@@ -636,6 +656,75 @@ impl Store {
             },
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every stored sample with its verdicts, in commit order.
+    pub fn export_samples(&self) -> Result<Vec<ExportSample>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, strategy, task, sample_index, language, status, functional, secure,
+                    func_sec, failure, error, code, gen_ms, exec_ms, finished_at
+             FROM samples ORDER BY id",
+        )?;
+        let mut rows: Vec<(i64, ExportSample)> = st
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    ExportSample {
+                        key: SampleKey {
+                            subject: r.get(1)?,
+                            strategy: r.get(2)?,
+                            task: r.get(3)?,
+                            index: r.get(4)?,
+                        },
+                        language: r.get(5)?,
+                        status: r.get(6)?,
+                        functional: r.get(7)?,
+                        secure: r.get(8)?,
+                        func_sec: r.get(9)?,
+                        failure: r.get(10)?,
+                        error: r.get(11)?,
+                        code: r.get(12)?,
+                        gen_ms: r.get::<_, i64>(13)? as u64,
+                        exec_ms: r.get::<_, i64>(14)? as u64,
+                        finished_at: r.get(15)?,
+                        verdicts: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut vs = self.conn.prepare(
+            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms
+             FROM verdicts ORDER BY sample_id, ordinal",
+        )?;
+        let mut by_id: std::collections::HashMap<i64, Vec<Verdict>> =
+            std::collections::HashMap::new();
+        for v in vs.query_map([], |r| {
+            let kind: String = r.get(2)?;
+            let outcome: String = r.get(4)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                Verdict {
+                    test: r.get(1)?,
+                    kind: if kind == "security" {
+                        TestKind::Security
+                    } else {
+                        TestKind::Functional
+                    },
+                    cwe: r.get::<_, Option<u32>>(3)?.map(Cwe),
+                    outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
+                    message: r.get(5)?,
+                    evidence: r.get(6)?,
+                    duration_ms: r.get::<_, i64>(7)? as u64,
+                },
+            ))
+        })? {
+            let (id, v) = v?;
+            by_id.entry(id).or_default().push(v);
+        }
+        for (id, row) in rows.iter_mut() {
+            row.verdicts = by_id.remove(id).unwrap_or_default();
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
     pub fn count(&self, status: &str) -> Result<u64> {

@@ -154,6 +154,63 @@ fn three_references_show_knowing_doing_and_neither() {
     );
     let a: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(a["subjects"], gap["subjects"]);
+
+    // `secgap report` writes every export, consistent with the database.
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("report")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rep = dir.join("report");
+    let failed: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM verdicts WHERE kind = 'security' AND outcome != 'pass'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let samples: i64 = db
+        .query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0))
+        .unwrap();
+    let verdicts: i64 = db
+        .query_row("SELECT COUNT(*) FROM verdicts", [], |r| r.get(0))
+        .unwrap();
+    assert!(failed > 0);
+    let read = |f: &str| std::fs::read_to_string(rep.join(f)).unwrap();
+    let results: Value = serde_json::from_str(&read("results.json")).unwrap();
+    assert_eq!(results["schema"], secgap::export::RESULTS_SCHEMA);
+    assert_eq!(results["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(results["gap"]["subjects"], gap["subjects"]);
+    let sarif: Value = serde_json::from_str(&read("results.sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len() as i64, failed);
+    // Every SARIF location is a file the report wrote.
+    for r in results {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(rep.join(uri).is_file(), "{uri}");
+        assert!(r["taxa"][0]["id"].is_string());
+    }
+    assert_eq!(read("samples.csv").lines().count() as i64, samples + 1);
+    assert_eq!(read("samples.jsonl").lines().count() as i64, samples);
+    assert_eq!(read("verdicts.csv").lines().count() as i64, verdicts + 1);
+    assert_eq!(read("verdicts.jsonl").lines().count() as i64, verdicts);
+    let junit = read("junit.xml");
+    assert_eq!(junit.matches("<testsuite ").count(), 3);
+    assert_eq!(junit.matches("<testcase ").count() as i64, verdicts);
+    assert_eq!(junit.matches("<failure ").count() as i64, failed);
+    let md = read("summary.md");
+    assert!(
+        md.contains("| reference:insecure | baseline |")
+            && md.contains("## Understanding and the gap")
+    );
 }
 
 #[test]

@@ -42,6 +42,9 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
         /// Where to write [default: DIR/report]
         #[arg(long, value_name = "OUT")]
         out: Option<PathBuf>,
+        /// CI gate (repeatable), as for `run`: exit 4 if METRIC[SUBJECT] is below MIN
+        #[arg(long, value_name = "METRIC=MIN")]
+        fail_under: Vec<crate::gate::Gate>,
     },
     /// Level 3: the knowledge–actuation gap of a run that asked probes (--levels 1,2,3).
     Analyze {
@@ -163,6 +166,10 @@ struct ExecArgs {
     /// Print one JSON object with a row per (subject, strategy) on stdout
     #[arg(long)]
     json: bool,
+    /// CI gate (repeatable): exit with status 4 if METRIC is below MIN for any
+    /// subject, or for one with METRIC[SUBJECT]=MIN; e.g. func_sec@1=0.6
+    #[arg(long, value_name = "METRIC=MIN")]
+    fail_under: Vec<crate::gate::Gate>,
 }
 
 #[derive(Args)]
@@ -282,7 +289,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(a) => cmd_run(a),
         Command::Resume(a) => cmd_resume(a),
         Command::Analyze { dir, json } => cmd_analyze(&dir, json),
-        Command::Report { dir, out } => cmd_report(&dir, out),
+        Command::Report {
+            dir,
+            out,
+            fail_under,
+        } => cmd_report(&dir, out, &fail_under),
         Command::New {
             what: NewWhat::Task { lang, id, suite },
         } => {
@@ -586,6 +597,14 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     for j in &a.judges {
         crate::subject::from_spec(j, &check).with_context(|| format!("judge `{j}`"))?;
     }
+    for g in &a.exec.fail_under {
+        if let Some(s) = g.subject.as_ref().filter(|s| !a.subjects.contains(s)) {
+            bail!(
+                "--fail-under {}[{s}]: `{s}` is not one of the run's subjects",
+                g.metric
+            );
+        }
+    }
     let strategies = if a.strategies.is_empty() {
         vec![crate::strategy::Strategy::Baseline]
     } else {
@@ -620,7 +639,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     finish(&mut store, &config, &suite, &dir, &a.exec)
 }
 
-fn cmd_report(dir: &Path, out: Option<PathBuf>) -> Result<i32> {
+fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> Result<i32> {
     let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
     let config = store.config()?;
     let suite = crate::suite::load(&config.suite_dir)
@@ -656,7 +675,8 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>) -> Result<i32> {
         println!("wrote {}", p.display());
     }
     println!("wrote {} (the generated code)", out.join("code").display());
-    Ok(0)
+    let failures = crate::gate::check(gates, &rows_with_gap(&groups, gap.as_ref()))?;
+    Ok(exit_code(&failures, 0))
 }
 
 fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
@@ -711,18 +731,9 @@ fn finish(
     let groups = crate::run::metrics_of(store, suite)?;
     let calls = store.call_totals()?;
     let gap = crate::run::gap_of(store, config, suite)?;
+    let mut v = rows_with_gap(&groups, gap.as_ref());
+    let gate_failures = crate::gate::check(&exec.fail_under, &v)?;
     if json {
-        let mut v = crate::report::json_rows(&groups);
-        if let (Some(g), Some(rows)) = (&gap, v["rows"].as_array_mut()) {
-            for row in rows {
-                let s = g
-                    .subjects
-                    .iter()
-                    .find(|s| row["subject"] == s.subject.as_str());
-                row["understanding"] = serde_json::json!(s.and_then(|s| s.understanding));
-                row["gap_rate"] = serde_json::json!(s.and_then(|s| s.gap_rate));
-            }
-        }
         if let Some(g) = &gap {
             v["gap"] = serde_json::to_value(g)?;
         }
@@ -772,9 +783,45 @@ fn finish(
             summary.generation_errors,
             dir.display()
         );
-        return Ok(3);
     }
-    Ok(0)
+    Ok(exit_code(
+        &gate_failures,
+        summary.generation_errors + summary.probe_errors,
+    ))
+}
+
+/// The `--json` rows, with `understanding` and `gap_rate` when the run asked probes.
+fn rows_with_gap(
+    groups: &[crate::metrics::GroupMetrics],
+    gap: Option<&crate::gap::GapReport>,
+) -> serde_json::Value {
+    let mut v = crate::report::json_rows(groups);
+    if let (Some(g), Some(rows)) = (gap, v["rows"].as_array_mut()) {
+        for row in rows {
+            let s = g
+                .subjects
+                .iter()
+                .find(|s| row["subject"] == s.subject.as_str());
+            row["understanding"] = serde_json::json!(s.and_then(|s| s.understanding));
+            row["gap_rate"] = serde_json::json!(s.and_then(|s| s.gap_rate));
+        }
+    }
+    v
+}
+
+/// 4 when a --fail-under gate failed (each printed on stderr), else 3
+/// when some samples or probes got no answer, else 0.
+fn exit_code(gate_failures: &[String], missing: u64) -> i32 {
+    for f in gate_failures {
+        eprintln!("{f}");
+    }
+    if !gate_failures.is_empty() {
+        4
+    } else if missing > 0 {
+        3
+    } else {
+        0
+    }
 }
 
 fn cmd_doctor() -> Result<i32> {

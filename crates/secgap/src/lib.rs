@@ -15,6 +15,7 @@ pub mod exec;
 pub mod export;
 pub mod extract;
 pub mod gap;
+pub mod gate;
 pub mod lang;
 pub mod limiter;
 pub mod metrics;

@@ -585,3 +585,63 @@ fn coverage_tables_count_tasks_per_language() {
         .sum();
     assert!(total >= 16, "every task has at least one principle");
 }
+
+#[test]
+fn fail_under_gates_set_the_exit_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let run = |extra: &[&str], out: &Path| {
+        bin()
+            .args(["run", "--suite"])
+            .arg(builtin())
+            .args(["--tasks", "py-upload-read"])
+            .args([
+                "--subject",
+                "reference:secure",
+                "--subject",
+                "reference:insecure",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--fail-under", "func_sec@1=0.5"], &dir);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gate failed: reference:insecure / baseline func_sec@1 = 0.000 < 0.5"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("reference:secure / baseline func_sec@1"),
+        "{err}"
+    );
+    // A gate on the subject that passes; the same gates on `report`.
+    let out = run(&["--fail-under", "func_sec@1[reference:secure]=0.9"], &dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = |gate: &str| {
+        bin()
+            .arg("report")
+            .arg(&dir)
+            .args(["--fail-under", gate])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(report("func@1=1"), Some(0));
+    assert_eq!(report("sec@1=0.5"), Some(4));
+    // Mistakes are refused before any work.
+    for gate in ["fsec=0.5", "func_sec@1[nobody]=0.5", "func_sec@1=75"] {
+        let out = run(&["--fail-under", gate], &tmp.path().join("never"));
+        assert_eq!(out.status.code(), Some(2), "{gate}");
+        assert!(!tmp.path().join("never").exists(), "{gate}");
+    }
+}

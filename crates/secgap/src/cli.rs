@@ -46,6 +46,20 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
         #[arg(long, value_name = "METRIC=MIN")]
         fail_under: Vec<crate::gate::Gate>,
     },
+    /// Paired comparison of two subjects on the same samples (McNemar, paired
+    /// difference with an interval): `compare RUN --subjects A,B` or `compare RUN_A RUN_B`.
+    Compare {
+        /// The run folder of A (and of B, unless RUN_B is given)
+        run_a: PathBuf,
+        /// The run folder of B
+        run_b: Option<PathBuf>,
+        /// Subjects A and B [default: each run's only subject]
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        subjects: Vec<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Level 3: the knowledge–actuation gap of a run that asked probes (--levels 1,2,3).
     Analyze {
         /// The run folder (holding run.sqlite)
@@ -289,6 +303,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Run(a) => cmd_run(a),
         Command::Resume(a) => cmd_resume(a),
         Command::Analyze { dir, json } => cmd_analyze(&dir, json),
+        Command::Compare {
+            run_a,
+            run_b,
+            subjects,
+            json,
+        } => cmd_compare(&run_a, run_b.as_deref(), &subjects, json),
         Command::Report {
             dir,
             out,
@@ -677,6 +697,51 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> 
     println!("wrote {} (the generated code)", out.join("code").display());
     let failures = crate::gate::check(gates, &rows_with_gap(&groups, gap.as_ref()))?;
     Ok(exit_code(&failures, 0))
+}
+
+fn cmd_compare(a: &Path, b: Option<&Path>, subjects: &[String], json: bool) -> Result<i32> {
+    let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::store::ExportSample>)> {
+        let store = crate::store::Store::open(&d.join(crate::store::DB_FILE))?;
+        Ok((store.config()?.subjects, store.export_samples()?))
+    };
+    let (subjects_a, samples_a) = open(a)?;
+    let (subjects_b, samples_b) = match b {
+        Some(b) => open(b)?,
+        None => (subjects_a.clone(), samples_a.clone()),
+    };
+    let pick = |i: usize, of: &[String], run: &Path| -> Result<String> {
+        match subjects.get(i) {
+            Some(s) if of.contains(s) => Ok(s.clone()),
+            Some(s) => bail!(
+                "{} has no subject `{s}` (it has: {})",
+                run.display(),
+                of.join(", ")
+            ),
+            None if b.is_some() && of.len() == 1 => Ok(of[0].clone()),
+            None => bail!(
+                "name the subjects to compare: --subjects A,B (the run has: {})",
+                of.join(", ")
+            ),
+        }
+    };
+    if subjects.len() > 2 {
+        bail!("--subjects takes two subjects, A and B");
+    }
+    let sa = pick(0, &subjects_a, a)?;
+    let sb = pick(1, &subjects_b, b.unwrap_or(a))?;
+    if b.is_none() && sa == sb {
+        bail!("compare two different subjects of the run: --subjects A,B");
+    }
+    let c = crate::compare::compare(&samples_a, &sa, &samples_b, &sb);
+    if c.pairs == 0 {
+        bail!("`{sa}` and `{sb}` have no scored samples in common (same strategy, task and sample index)");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", crate::compare::table(&c));
+    }
+    Ok(0)
 }
 
 fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {

@@ -9,12 +9,14 @@
 pub mod agent;
 pub mod bench;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod doctor;
 pub mod exec;
 pub mod export;
 pub mod extract;
 pub mod gap;
+pub mod html;
 pub mod gate;
 pub mod lang;
 pub mod limiter;

@@ -155,6 +155,45 @@ fn three_references_show_knowing_doing_and_neither() {
     let a: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(a["subjects"], gap["subjects"]);
 
+    // `secgap compare`: within the run, and across two run folders.
+    for args in [vec![dir.clone()], vec![dir.clone(), dir.clone()]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+            .arg("compare")
+            .args(&args)
+            .args([
+                "--subjects",
+                "reference:secure,reference:insecure",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let fs = c["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["outcome"] == "func_sec")
+            .unwrap();
+        assert_eq!(fs["rate_a"], 1.0);
+        assert_eq!(fs["rate_b"], 0.0);
+        assert!(
+            fs["result"]["Ok"]["exact"]["p_value"].as_f64().unwrap() < 0.01,
+            "{fs}"
+        );
+        assert!(fs["result"]["Ok"]["difference_ci"]["lo"].as_f64().unwrap() > 0.5);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("compare")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "three subjects: which two?");
+
     // `secgap report` writes every export, consistent with the database.
     let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
         .arg("report")

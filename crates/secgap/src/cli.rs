@@ -217,6 +217,18 @@ enum BenchWhat {
         #[arg(last = true)]
         command: Vec<String>,
     },
+    /// Time `secgap report` (metrics, gap, every export) on a synthetic run, with its peak memory.
+    Report {
+        /// Sample rows in the synthetic run
+        #[arg(long, default_value_t = 1_000_000)]
+        samples: u64,
+        /// Keep the synthetic run (and its report) in this folder
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -317,9 +329,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::New {
             what: NewWhat::Task { lang, id, suite },
         } => {
-            let root = suite
-                .or_else(|| std::env::var_os("SECGAP_SUITE").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("suites/builtin"));
+            let root = match suite {
+                Some(s) => s,
+                None => default_suite_dir()?,
+            };
             let lang: crate::lang::Language = serde_json::from_value(serde_json::json!(lang))
                 .map_err(|_| {
                     let known: Vec<&str> = crate::lang::Language::ALL
@@ -694,7 +707,14 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> 
     for p in written {
         println!("wrote {}", p.display());
     }
-    println!("wrote {} (the generated code)", out.join("code").display());
+    if samples.iter().filter(|s| s.code.is_some()).count() <= crate::export::CODE_FILES_MAX {
+        println!("wrote {} (the generated code)", out.join("code").display());
+    } else {
+        println!(
+            "the code of more than {} samples is not written as files (it is in samples.jsonl); SARIF results carry no file locations",
+            crate::export::CODE_FILES_MAX
+        );
+    }
     let failures = crate::gate::check(gates, &rows_with_gap(&groups, gap.as_ref()))?;
     Ok(exit_code(&failures, 0))
 }
@@ -915,6 +935,33 @@ fn cmd_doctor() -> Result<i32> {
 
 fn cmd_bench(a: BenchArgs) -> Result<i32> {
     match a.what {
+        BenchWhat::Report {
+            samples,
+            keep,
+            json,
+        } => {
+            let dir = default_suite_dir()?;
+            let suite = crate::suite::load(
+                &dir.canonicalize()
+                    .with_context(|| format!("suite folder {}", dir.display()))?,
+            )?;
+            let b = crate::bench::report(&suite, samples.max(1), keep.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!(
+                    "report/{} samples ({} verdicts, {:.0} MiB database built in {:.1} s): secgap report took {:.2} s, peak RSS {:.0} MiB (targets: < 10 s, < 1024 MiB){}",
+                    b.samples,
+                    b.verdicts,
+                    b.db_bytes as f64 / (1 << 20) as f64,
+                    b.build_db_s,
+                    b.report_s,
+                    b.report_peak_rss_mib,
+                    if b.report_exit == 0 { String::new() } else { format!("; it exited with {}", b.report_exit) }
+                );
+            }
+            Ok(if b.report_exit == 0 { 0 } else { 2 })
+        }
         BenchWhat::Sandbox {
             iterations,
             json,

@@ -16,6 +16,14 @@ use crate::suite::{Suite, TestKind};
 /// Version of the `results.json` layout; bumped on any incompatible change.
 pub const RESULTS_SCHEMA: &str = "secgap-results/1";
 
+/// Above this many samples with code, the code is not written out as files
+/// (samples.jsonl still holds it) and SARIF results carry no file location.
+pub const CODE_FILES_MAX: usize = 20_000;
+
+fn code_files(input: &ReportInput) -> bool {
+    input.samples.iter().filter(|s| s.code.is_some()).count() <= CODE_FILES_MAX
+}
+
 /// What a report is made from.
 pub struct ReportInput<'a> {
     pub suite: &'a Suite,
@@ -61,7 +69,11 @@ pub fn write_all(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>> {
         serde_json::to_string_pretty(&sarif(input))?,
     )?;
     put("junit.xml", junit(input.samples))?;
+    put("report.html", crate::html::render(input))?;
     // The generated code, so SARIF locations resolve to real files.
+    if !code_files(input) {
+        return Ok(written);
+    }
     for s in input.samples {
         if let Some(code) = &s.code {
             let path = dir.join(code_path(input.suite, s));
@@ -299,6 +311,7 @@ fn sarif(input: &ReportInput) -> Value {
     let mut rules: Vec<Value> = Vec::new();
     let mut rule_ids: Vec<String> = Vec::new();
     let mut results = Vec::new();
+    let located = code_files(input);
     for s in input.samples {
         let task = input.suite.task(&s.key.task);
         for v in &s.verdicts {
@@ -342,7 +355,7 @@ fn sarif(input: &ReportInput) -> Value {
                 )},
                 "properties": {"subject": s.key.subject, "strategy": s.key.strategy, "sample": s.key.index},
             });
-            if s.code.is_some() {
+            if located && s.code.is_some() {
                 result["locations"] = json!([{"physicalLocation": {
                     "artifactLocation": {"uri": code_path(input.suite, s)}
                 }}]);

@@ -369,18 +369,33 @@ impl Store {
 
     /// Commit one finished sample and its verdicts in a single transaction.
     pub fn insert(&mut self, rec: &SampleRecord) -> Result<()> {
+        self.insert_many(std::slice::from_ref(rec))
+    }
+
+    /// Commit several finished samples in one transaction (bulk loads).
+    pub fn insert_many(&mut self, recs: &[SampleRecord]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let status = if rec.scores.is_some() {
-            "scored"
-        } else {
-            "generation_error"
-        };
-        tx.execute(
+        for rec in recs {
+            insert_sample(&tx, rec)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
+    let status = if rec.scores.is_some() {
+        "scored"
+    } else {
+        "generation_error"
+    };
+    tx.prepare_cached(
             "INSERT INTO samples (subject, strategy, task, sample_index, language, status, failure,
                 prompt, response, extraction, code, build_log, functional, secure, func_sec, error,
                 gen_ms, exec_ms, transcript)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-            params![
+        )?
+        .execute(params![
                 rec.key.subject,
                 rec.key.strategy,
                 rec.key.task,
@@ -403,12 +418,13 @@ impl Store {
             ],
         )
         .with_context(|| format!("store sample {:?}", rec.key))?;
-        let id = tx.last_insert_rowid();
-        for (i, v) in rec.verdicts.iter().enumerate() {
-            tx.execute(
+    let id = tx.last_insert_rowid();
+    for (i, v) in rec.verdicts.iter().enumerate() {
+        tx.prepare_cached(
                 "INSERT INTO verdicts (sample_id, ordinal, test, kind, cwe, outcome, message, evidence, duration_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i as i64,
                     v.test,
@@ -420,14 +436,14 @@ impl Store {
                     v.duration_ms as i64,
                 ],
             )?;
-        }
-        for c in &rec.calls {
-            insert_call(&tx, "model_calls", "sample_id", id, None, c)?;
-        }
-        tx.commit()?;
-        Ok(())
     }
+    for c in &rec.calls {
+        insert_call(tx, "model_calls", "sample_id", id, None, c)?;
+    }
+    Ok(())
+}
 
+impl Store {
     /// Store the run's probes (idempotent: a probe already there is kept).
     pub fn insert_probes(&mut self, probes: &[crate::probe::Probe]) -> Result<()> {
         let tx = self.conn.transaction()?;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what secgap needs on Debian/Ubuntu: bubblewrap (the sandbox),
-# util-linux's prlimit, gcc with AddressSanitizer/UBSan, Python 3, and the
+# util-linux's prlimit, gcc with AddressSanitizer/UBSan, Python 3, Chromium
+# (headless, for the HTML report test), and the
 # programs the built-in tasks call. Safe to run again: it only installs
 # what is missing.
 set -euo pipefail
@@ -13,6 +14,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/bin/gzip ] || need+=(gzip)
 [ -x /usr/bin/du ] || need+=(coreutils)
+# Headless Chromium renders the HTML report in its test (tests/html_report.rs).
+have chromium || need+=(chromium)
 if [ -x /usr/bin/gcc ] && ! echo 'int main(void){return 0;}' | /usr/bin/gcc -x c -fsanitize=address,undefined -o /dev/null - >/dev/null 2>&1; then
     need+=(libasan8 libubsan1)
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what secgap needs on Debian/Ubuntu: bubblewrap (the sandbox),
-# util-linux's prlimit, gcc with AddressSanitizer/UBSan, Python 3, Chromium
-# (headless, for the HTML report test), and the
+# util-linux's prlimit, gcc with AddressSanitizer/UBSan, Python 3, Node.js
+# (Debian's nodejs: JavaScript tasks use only its standard library), Go
+# (Debian's golang-go, 1.19: Go tasks build offline with the standard
+# library only), and the
 # programs the built-in tasks call. Safe to run again: it only installs
 # what is missing.
 set -euo pipefail
@@ -12,6 +14,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 [ -x /usr/bin/prlimit ] || need+=(util-linux)
 [ -x /usr/bin/gcc ] || need+=(gcc)
 [ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/bin/node ] || need+=(nodejs)
+[ -x /usr/bin/go ] || need+=(golang-go)
 [ -x /usr/bin/gzip ] || need+=(gzip)
 [ -x /usr/bin/du ] || need+=(coreutils)
 # Headless Chromium renders the HTML report in its test (tests/html_report.rs).

@@ -239,7 +239,7 @@ pub struct SuiteArgs {
     /// Only these tasks (comma-separated ids or prefixes ending in '*')
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub tasks: Vec<String>,
-    /// Only tasks in this language (python, c)
+    /// Only tasks in this language (python, c, javascript, go)
     #[arg(long, value_name = "LANG")]
     pub language: Option<crate::lang::Language>,
 }
@@ -279,7 +279,7 @@ enum NewWhat {
     /// A task folder under the suite's tasks/ that loads and fails validation
     /// until every REPLACE placeholder is filled in (see docs/authoring.md)
     Task {
-        /// Language of the task (python, c)
+        /// Language of the task (python or c; javascript and go have no template yet)
         #[arg(long = "lang", value_name = "LANG")]
         lang: String,
         /// Task id, e.g. py-parse-header (lowercase letters, digits, hyphens)

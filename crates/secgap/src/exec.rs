@@ -432,7 +432,7 @@ impl Stage {
         spec.limits.address_space_mb = if inv.sanitized {
             None
         } else {
-            Some(task.limits.memory_mb as u64)
+            Some((task.limits.memory_mb as u64).max(inv.min_address_space_mb.unwrap_or(0)))
         };
         spec
     }

@@ -51,6 +51,8 @@ Reply with the complete contents of `{file}` in a single fenced code block. Use 
         lang_title = match lang {
             crate::lang::Language::Python => "Python 3",
             crate::lang::Language::C => "C (C11 with POSIX)",
+            crate::lang::Language::JavaScript => "JavaScript for Node.js (CommonJS, export with module.exports)",
+            crate::lang::Language::Go => "Go 1.19 (package solution, no main function)",
         },
         interface = task.interface,
         file = task.solution_file,

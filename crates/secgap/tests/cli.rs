@@ -557,8 +557,16 @@ fn coverage_tables_count_tasks_per_language() {
             .unwrap_or_else(|| panic!("no row {k}: {rows}"))
             .clone()
     };
-    // CWE-78 has a Python and a C task; CWE-22 only Python.
-    assert_eq!(row("CWE-78")["total"], 2);
+    // CWE-78 has (at least) a Python and a C task; the suite keeps growing,
+    // so totals are checked against the per-language counts.
+    let total = row("CWE-78")["total"].as_u64().unwrap();
+    let per_lang: u64 = row("CWE-78")["by_language"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(total >= 2 && total == per_lang, "{rows}");
     assert_eq!(row("CWE-78")["by_language"]["c"], 1);
     assert_eq!(row("CWE-22")["by_language"]["python"], 1);
     let out = run_ok(

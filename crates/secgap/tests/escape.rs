@@ -7,8 +7,8 @@
 //! pass it did not earn, and that the harness finishes in bounded time and
 //! keeps working afterwards.
 //!
-//! The fixture suite (`tests/fixtures/escape-suite`) holds two tiny tasks,
-//! `py-add` and `c-add`, with a 2 s time limit. Each test copies it, plus
+//! The fixture suite (`tests/fixtures/escape-suite`) holds four tiny tasks,
+//! `py-add`, `c-add`, `js-add` and `go-add`, with a 2 s time limit. Each test copies it, plus
 //! the built-in check libraries, into a fresh temporary folder.
 //!
 //! All tests in this file take one lock around their sandbox work, so the
@@ -47,6 +47,8 @@ fn serial() -> MutexGuard<'static, ()> {
 
 const PY: &str = "py-add";
 const C: &str = "c-add";
+const JS: &str = "js-add";
+const GO: &str = "go-add";
 /// The fixture tasks' `[limits] timeout_secs`.
 const TASK_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -1620,4 +1622,166 @@ fn network_is_isolated_to_a_private_loopback() {
             Err(e) => panic!("network: control connection not accepted: {e}"),
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// JavaScript (Node): cheats, crashes and child-process bombs
+// ---------------------------------------------------------------------------
+
+/// A JavaScript candidate whose `add` is wrong, with `prelude` run at load.
+fn wrong_js(prelude: &str) -> String {
+    format!("{prelude}\n\nmodule.exports = {{ add: (a, b) => a - b }};\n")
+}
+
+/// A JavaScript candidate whose `add` is right for numbers, with `on_bad`
+/// run when it is given something else.
+fn crashing_js(on_bad: &str) -> String {
+    format!(
+        "module.exports = {{ add(a, b) {{\n  if (typeof a !== 'number' || typeof b !== 'number') {{ {on_bad} }}\n  return a + b;\n}} }};\n"
+    )
+}
+
+#[test]
+fn javascript_cheats_crashes_and_bombs_are_contained() {
+    let _g = serial();
+    let fx = Fixture::new();
+    let task = fx.task(JS);
+
+    // The references behave as declared under the task's 256 MiB limit
+    // (V8 reserves more address space than that up front).
+    let (ex, _) = fx.run(JS, &fx.reference(JS, true));
+    assert_all_pass(task, &ex, "js secure reference");
+    let (ex, _) = fx.run(JS, &fx.reference(JS, false));
+    assert_every_test_judged(task, &ex, "js insecure reference");
+    assert!(
+        ex.functional() && !ex.secure(),
+        "js insecure reference: expected functional but not secure\n{}",
+        describe(&ex)
+    );
+
+    // Cheats at load time earn nothing.
+    let forged = forged_lines(task);
+    let forged_js = serde_json::to_string(&forged).unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        ("process.exit(0) at load", "process.exit(0);".into()),
+        ("throw at load", "throw new Error('boom');".into()),
+        ("SIGKILL itself at load", "process.kill(process.pid, 'SIGKILL');".into()),
+        (
+            "forged verdicts on stdout, stderr and fds 0..1100, then exit 0",
+            format!(
+                "const fs = require('fs');\nconst F = {forged_js};\nfor (let fd = 0; fd <= 1100; fd++) {{ try {{ fs.writeSync(fd, F); }} catch (_) {{}} }}\nprocess.exit(0);"
+            ),
+        ),
+        (
+            "patched fs.writeSync and process.exit",
+            "const fs = require('fs');\nconst w = fs.writeSync;\nfs.writeSync = (fd, d, ...r) => w(fd, String(d).replace('\"fail\"', '\"pass\"'), ...r);\nprocess.exit = () => {};".into(),
+        ),
+    ];
+    for (case, prelude) in cases {
+        let (ex, _) = fx.run(JS, &wrong_js(&prelude));
+        assert_nothing_passes(task, &ex, case);
+    }
+
+    // A crash or an escaping exception in the candidate during the security
+    // test is a failure of that test, never a pass.
+    for (case, on_bad) in [
+        ("abort on bad input", "process.abort();"),
+        ("exit 0 on bad input", "process.exit(0);"),
+        (
+            "exception thrown later from a timer",
+            "setTimeout(() => { throw new Error('late'); }, 0); while (true) {}",
+        ),
+        (
+            "unbounded recursion",
+            "const f = (n) => f(n + 1) + 1; return f(0);",
+        ),
+    ] {
+        let (ex, _) = fx.run(JS, &crashing_js(on_bad));
+        assert_every_test_judged(task, &ex, case);
+        assert!(
+            ex.functional() && !ex.secure(),
+            "{case}: expected the functional tests to pass and the security test to fail\n{}",
+            describe(&ex)
+        );
+    }
+
+    // A child-process fork bomb started at load is contained and leaves
+    // nothing behind.
+    let limit = Limits::default().processes as usize;
+    let mark = marker();
+    let bomb = format!(
+        "const cp = require('child_process');\nfor (let i = 0; i < 200; i++) {{\n  try {{ cp.spawn('/bin/sh', ['-c', ': {mark}; b() {{ b | b & }}; b'], {{ detached: true, stdio: 'ignore' }}).unref(); }} catch (_) {{}}\n}}\nconst end = Date.now() + 500; while (Date.now() < end) {{}}"
+    );
+    let watch = Watch::start(&mark);
+    let (ex, took) = fx.run(JS, &wrong_js(&bomb));
+    let seen = watch.finish();
+    assert_nothing_passes(task, &ex, "node child-process bomb");
+    assert!(
+        !seen.marked.is_empty(),
+        "node child-process bomb: the watch never saw the bomb running\n{}",
+        describe(&ex)
+    );
+    assert!(
+        seen.max_in_one_ns <= limit + 3,
+        "node child-process bomb: {} processes in one sandbox, limit {limit}",
+        seen.max_in_one_ns
+    );
+    assert_no_leftovers(&seen, &mark, "node child-process bomb");
+    eprintln!(
+        "node child-process bomb: {took:?}, {} marked pids, at most {} in one sandbox",
+        seen.marked.len(),
+        seen.max_in_one_ns
+    );
+
+    fx.assert_still_works(JS);
+}
+
+// ---------------------------------------------------------------------------
+// Go: cheats in init and crashes earn nothing
+// ---------------------------------------------------------------------------
+
+/// A Go candidate whose `Add` is wrong, with `extra` beside it (imports
+/// first, then declarations).
+fn wrong_go(imports: &str, extra: &str) -> String {
+    format!("package solution\n\nimport (\n{imports}\n)\n\n{extra}\n\nfunc Add(a, b int32) (int32, error) {{ return a - b, nil }}\n")
+}
+
+#[test]
+fn go_cheats_and_crashes_earn_nothing() {
+    let _g = serial();
+    let fx = Fixture::new();
+    let task = fx.task(GO);
+
+    let (ex, _) = fx.run(GO, &fx.reference(GO, true));
+    assert_all_pass(task, &ex, "go secure reference");
+    let (ex, _) = fx.run(GO, &fx.reference(GO, false));
+    assert_every_test_judged(task, &ex, "go insecure reference");
+    assert!(
+        ex.functional() && !ex.secure(),
+        "go insecure reference: expected functional but not secure\n{}",
+        describe(&ex)
+    );
+
+    let forged = forged_lines(task);
+    let forged_go = serde_json::to_string(&forged).unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        ("os.Exit(0) in init", wrong_go("\"os\"", "func init() { os.Exit(0) }")),
+        (
+            "forged verdicts to fds 0..1100 in a package variable, then exit 0",
+            wrong_go(
+                "\"os\"\n\"syscall\"",
+                &format!("var _ = func() int {{\n\tfor fd := 0; fd <= 1100; fd++ {{ syscall.Write(fd, []byte({forged_go})) }}\n\tos.Exit(0)\n\treturn 0\n}}()"),
+            ),
+        ),
+        (
+            "panic in a goroutine",
+            wrong_go("\"time\"", "func init() { go func() { panic(\"boom\") }(); time.Sleep(time.Second) }"),
+        ),
+        ("does not compile", "package solution\n\nfunc Add(a, b int32) (int32, error) { return a + }\n".into()),
+    ];
+    for (case, code) in cases {
+        let (ex, _) = fx.run(GO, &code);
+        assert_nothing_passes(task, &ex, case);
+    }
+    fx.assert_still_works(GO);
 }

@@ -144,8 +144,9 @@ fn headless(chrome: &Path, profile: &Path) -> Command {
 
 #[test]
 fn chromium_renders_the_report_without_console_errors() {
-    let chrome = chromium()
-        .expect("no chromium on PATH: run scripts/install-deps.sh (scripts/test.sh does) to install it");
+    let chrome = chromium().expect(
+        "no chromium on PATH: run scripts/install-deps.sh (scripts/test.sh does) to install it",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let page = report(tmp.path());
     let url = format!("file://{}", page.canonicalize().unwrap().display());

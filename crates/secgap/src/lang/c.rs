@@ -36,6 +36,7 @@ pub fn build(files: &TaskFiles) -> Invocation {
         argv,
         env: base_env(),
         sanitized: false,
+        min_address_space_mb: None,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn test(test_name: &str) -> Invocation {
         ],
         env,
         sanitized: true,
+        min_address_space_mb: None,
     }
 }
 

@@ -11,6 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod c;
+mod go;
+mod javascript;
 mod python;
 
 /// Where the execution stage mounts things inside the sandbox.
@@ -32,6 +34,8 @@ pub mod layout {
 pub enum Language {
     Python,
     C,
+    JavaScript,
+    Go,
 }
 
 /// A command to run inside the sandbox.
@@ -42,6 +46,9 @@ pub struct Invocation {
     /// The process is built with sanitizers, which need a large address
     /// space: limit resident memory through the sanitizer instead of RLIMIT_AS.
     pub sanitized: bool,
+    /// The runtime reserves this much address space up front (V8): the
+    /// address-space limit is raised to at least this.
+    pub min_address_space_mb: Option<u64>,
 }
 
 /// What a build or test invocation needs to know about a task.
@@ -52,12 +59,19 @@ pub struct TaskFiles<'a> {
 }
 
 impl Language {
-    pub const ALL: [Language; 2] = [Language::Python, Language::C];
+    pub const ALL: [Language; 4] = [
+        Language::Python,
+        Language::C,
+        Language::JavaScript,
+        Language::Go,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Language::Python => "python",
             Language::C => "c",
+            Language::JavaScript => "javascript",
+            Language::Go => "go",
         }
     }
 
@@ -69,6 +83,8 @@ impl Language {
         match self {
             Language::Python => python::SOLUTION_FILE,
             Language::C => c::SOLUTION_FILE,
+            Language::JavaScript => javascript::SOLUTION_FILE,
+            Language::Go => go::SOLUTION_FILE,
         }
     }
 
@@ -77,6 +93,8 @@ impl Language {
         match self {
             Language::Python => python::FENCE_TAGS,
             Language::C => c::FENCE_TAGS,
+            Language::JavaScript => javascript::FENCE_TAGS,
+            Language::Go => go::FENCE_TAGS,
         }
     }
 
@@ -85,6 +103,8 @@ impl Language {
         match self {
             Language::Python => None,
             Language::C => Some(c::build(files)),
+            Language::JavaScript => None,
+            Language::Go => Some(go::build(files)),
         }
     }
 
@@ -93,6 +113,8 @@ impl Language {
         match self {
             Language::Python => python::test(files, test_name),
             Language::C => c::test(test_name),
+            Language::JavaScript => javascript::test(files, test_name),
+            Language::Go => go::test(test_name),
         }
     }
 
@@ -101,6 +123,8 @@ impl Language {
         match self {
             Language::Python => python::TOOLCHAIN,
             Language::C => c::TOOLCHAIN,
+            Language::JavaScript => javascript::TOOLCHAIN,
+            Language::Go => go::TOOLCHAIN,
         }
     }
 
@@ -109,6 +133,8 @@ impl Language {
         match self {
             Language::Python => python::looks_like(code),
             Language::C => c::looks_like(code),
+            Language::JavaScript => javascript::looks_like(code),
+            Language::Go => go::looks_like(code),
         }
     }
 }
@@ -125,7 +151,11 @@ impl std::str::FromStr for Language {
         match s.to_ascii_lowercase().as_str() {
             "python" | "py" => Ok(Language::Python),
             "c" => Ok(Language::C),
-            other => Err(format!("unknown language `{other}` (known: python, c)")),
+            "javascript" | "js" | "node" => Ok(Language::JavaScript),
+            "go" | "golang" => Ok(Language::Go),
+            other => Err(format!(
+                "unknown language `{other}` (known: python, c, javascript, go)"
+            )),
         }
     }
 }
@@ -195,6 +225,41 @@ pub fn interface_names(lang: Language, interface: &str) -> Vec<String> {
                 }
             }
         }
+        Language::JavaScript => {
+            for line in interface.lines() {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    continue; // methods and nested functions
+                }
+                let l = line.trim_start_matches("export ");
+                let rest = l
+                    .strip_prefix("async function ")
+                    .or_else(|| l.strip_prefix("function "))
+                    .map(|r| r.trim_start_matches('*').trim_start());
+                if let Some(rest) = rest {
+                    let n: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                        .collect();
+                    if !n.is_empty() {
+                        names.push(n);
+                    }
+                }
+            }
+        }
+        Language::Go => {
+            for line in interface.lines() {
+                // Top-level functions only: methods have a receiver.
+                if let Some(rest) = line.strip_prefix("func ") {
+                    let n: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !n.is_empty() {
+                        names.push(n);
+                    }
+                }
+            }
+        }
     }
     names.dedup();
     names
@@ -231,6 +296,34 @@ mod tests {
     fn python_interface_names() {
         let i = "import os\n\ndef read_upload(base: str, name: str) -> bytes:\n    ...\n\nclass X:\n    def method(self): ...\n";
         assert_eq!(interface_names(Language::Python, i), vec!["read_upload"]);
+    }
+
+    #[test]
+    fn javascript_interface_names() {
+        let i = "'use strict';\n/** Docs: function notMe(x) */\nfunction renderComment(author, text) {\n  function inner() {}\n}\nasync function fetchIt(u) {}\nmodule.exports = { renderComment, fetchIt };\n";
+        assert_eq!(
+            interface_names(Language::JavaScript, i),
+            vec!["renderComment", "fetchIt"]
+        );
+    }
+
+    #[test]
+    fn go_interface_names() {
+        let i = "package solution\n\n// ParseRange docs: func notMe()\nfunc ParseRange(s string) (int, int, error) {\n\treturn 0, 0, nil\n}\n\nfunc (r *Reader) Method() {}\nfunc Other() {}\n";
+        assert_eq!(
+            interface_names(Language::Go, i),
+            vec!["ParseRange", "Other"]
+        );
+    }
+
+    #[test]
+    fn language_names_round_trip() {
+        for l in Language::ALL {
+            assert_eq!(l.name().parse::<Language>().unwrap(), l);
+            let json = serde_json::to_string(&l).unwrap();
+            assert_eq!(json, format!("\"{}\"", l.name()));
+        }
+        assert_eq!("js".parse::<Language>().unwrap(), Language::JavaScript);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn test(files: &TaskFiles, test_name: &str) -> Invocation {
         ],
         env,
         sanitized: false,
+        min_address_space_mb: None,
     }
 }
 

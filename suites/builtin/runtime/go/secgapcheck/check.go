@@ -1,0 +1,183 @@
+// Package secgapcheck is secgap's check library and test runner for Go
+// tasks.
+//
+// The task's test file is package main: it imports the candidate as
+// "secgaptask/solution" and this package as "secgaptask/secgapcheck", and
+// its main function hands every test to Main, which runs exactly the one
+// named on the command line and reports its verdict on the out-of-band
+// results channel (file descriptor 3), tagged with the nonce the harness
+// wrote on file descriptor 4.
+//
+// An imported package is initialized before the packages that import it,
+// so this package's init reads the nonce and moves the channel to a
+// private descriptor before any of the candidate's package-level code runs.
+// Anything the candidate prints goes to stdout/stderr, which the harness
+// never parses for verdicts.
+package secgapcheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+var (
+	nonce    string
+	channel  = -1
+	reported bool
+)
+
+func init() {
+	var buf [256]byte
+	var sb strings.Builder
+	for {
+		n, err := syscall.Read(4, buf[:])
+		if n > 0 {
+			sb.Write(buf[:n])
+		}
+		if n <= 0 || err != nil {
+			break
+		}
+	}
+	syscall.Close(4)
+	nonce = strings.TrimSpace(sb.String())
+	// Keep the channel on a private, high descriptor and close fd 3, so a
+	// candidate that blindly writes to fd 3 hits a closed descriptor.
+	if err := syscall.Dup3(3, 1000, syscall.O_CLOEXEC); err == nil {
+		channel = 1000
+		syscall.Close(3)
+	} else {
+		channel = 3
+	}
+}
+
+func report(test, outcome, message string) {
+	if reported {
+		return
+	}
+	reported = true
+	if len(message) > 4000 {
+		message = message[:4000]
+	}
+	line, _ := json.Marshal(map[string]string{
+		"nonce": nonce, "test": test, "outcome": outcome, "message": message,
+	})
+	line = append(line, '\n')
+	for len(line) > 0 {
+		n, err := syscall.Write(channel, line)
+		if err != nil || n <= 0 {
+			return
+		}
+		line = line[n:]
+	}
+}
+
+// CheckFailed is the panic value of a failed check.
+type CheckFailed struct{ Message string }
+
+func (c CheckFailed) Error() string { return c.Message }
+
+func fail(format string, args ...any) {
+	panic(CheckFailed{Message: fmt.Sprintf(format, args...)})
+}
+
+// Check fails the test with the message unless cond holds.
+func Check(cond bool, format string, args ...any) {
+	if !cond {
+		fail(format, args...)
+	}
+}
+
+// Eq fails unless got and want are deeply equal.
+func Eq(got, want any, what string) {
+	if !reflect.DeepEqual(got, want) {
+		fail("%s: expected %s, got %s", what, short(want), short(got))
+	}
+}
+
+// NoError fails if err is not nil.
+func NoError(err error, what string) {
+	if err != nil {
+		fail("%s: unexpected error: %v", what, err)
+	}
+}
+
+// IsError fails if err is nil.
+func IsError(err error, what string) {
+	if err == nil {
+		fail("%s: expected an error, got none", what)
+	}
+}
+
+// Fast runs fn and fails if it takes longer than limit of wall time. A
+// call that never returns is killed at the task's time limit, which fails
+// the test too.
+func Fast(limit time.Duration, what string, fn func()) {
+	start := time.Now()
+	fn()
+	if took := time.Since(start); took > limit {
+		fail("%s: took %v, limit %v", what, took.Round(time.Millisecond), limit)
+	}
+}
+
+// ScratchDir returns a fresh directory inside the sandbox's writable workspace.
+func ScratchDir(prefix string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(wd, prefix+"-")
+	if err != nil {
+		fail("cannot create a scratch directory: %v", err)
+	}
+	return dir
+}
+
+func short(v any) string {
+	s := fmt.Sprintf("%#v", v)
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// Main runs the one test named on the command line and exits.
+func Main(tests map[string]func()) {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: test_bin TEST_NAME")
+		os.Exit(2)
+	}
+	name := os.Args[1]
+	fn, ok := tests[name]
+	if !ok {
+		report(name, "error", fmt.Sprintf("the test file has no test named %q", name))
+		os.Exit(0)
+	}
+	outcome, message := run(fn)
+	report(name, outcome, message)
+	os.Exit(0)
+}
+
+func run(fn func()) (outcome, message string) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		outcome = "fail"
+		if c, ok := r.(CheckFailed); ok {
+			message = c.Message
+			return
+		}
+		stack := make([]byte, 8192)
+		stack = stack[:runtime.Stack(stack, false)]
+		message = fmt.Sprintf("unexpected panic: %v\n%s", r, stack)
+	}()
+	fn()
+	return "pass", ""
+}

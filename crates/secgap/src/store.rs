@@ -653,23 +653,7 @@ impl Store {
         )?;
         let rows = st.query_map(
             params![key.subject, key.strategy, key.task, key.index],
-            |r| {
-                let kind: String = r.get(1)?;
-                let outcome: String = r.get(3)?;
-                Ok(Verdict {
-                    test: r.get(0)?,
-                    kind: if kind == "security" {
-                        TestKind::Security
-                    } else {
-                        TestKind::Functional
-                    },
-                    cwe: r.get::<_, Option<u32>>(2)?.map(Cwe),
-                    outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
-                    message: r.get(4)?,
-                    evidence: r.get(5)?,
-                    duration_ms: r.get::<_, i64>(6)? as u64,
-                })
-            },
+            |r| verdict_at(r, 0),
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -714,26 +698,7 @@ impl Store {
         )?;
         let mut by_id: std::collections::HashMap<i64, Vec<Verdict>> =
             std::collections::HashMap::new();
-        for v in vs.query_map([], |r| {
-            let kind: String = r.get(2)?;
-            let outcome: String = r.get(4)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                Verdict {
-                    test: r.get(1)?,
-                    kind: if kind == "security" {
-                        TestKind::Security
-                    } else {
-                        TestKind::Functional
-                    },
-                    cwe: r.get::<_, Option<u32>>(3)?.map(Cwe),
-                    outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
-                    message: r.get(5)?,
-                    evidence: r.get(6)?,
-                    duration_ms: r.get::<_, i64>(7)? as u64,
-                },
-            ))
-        })? {
+        for v in vs.query_map([], |r| Ok((r.get::<_, i64>(0)?, verdict_at(r, 1)?)))? {
             let (id, v) = v?;
             by_id.entry(id).or_default().push(v);
         }
@@ -750,6 +715,26 @@ impl Store {
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
+}
+
+/// A verdict from the columns test, kind, cwe, outcome, message, evidence,
+/// duration_ms, starting at column `at` of `r`.
+fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
+    let kind: String = r.get(at + 1)?;
+    let outcome: String = r.get(at + 3)?;
+    Ok(Verdict {
+        test: r.get(at)?,
+        kind: if kind == "security" {
+            TestKind::Security
+        } else {
+            TestKind::Functional
+        },
+        cwe: r.get::<_, Option<u32>>(at + 2)?.map(Cwe),
+        outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
+        message: r.get(at + 4)?,
+        evidence: r.get(at + 5)?,
+        duration_ms: r.get::<_, i64>(at + 6)? as u64,
+    })
 }
 
 /// Store one model call in `table` (model_calls or probe_calls), owned by

@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use crate::exec::TestOutcome;
+// XML text and attributes need the same escaping as HTML's.
+use crate::html::esc;
 use crate::metrics::GroupMetrics;
 use crate::store::ExportSample;
 use crate::suite::{Suite, TestKind};
@@ -381,23 +383,6 @@ fn sarif(input: &ReportInput) -> Value {
     })
 }
 
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: a test suite per (subject, strategy), a test case per
 /// (task, sample, test); a generation error is one errored case.
 fn junit(samples: &[ExportSample]) -> String {
@@ -426,8 +411,8 @@ fn junit(samples: &[ExportSample]) -> String {
                     .unwrap_or_else(|| "no tests ran".into());
                 cases.push_str(&format!(
                     "    <testcase classname=\"{}\" name=\"generate\"><error message=\"{}\"/></testcase>\n",
-                    xml(&class),
-                    xml(&why)
+                    esc(&class),
+                    esc(&why)
                 ));
                 continue;
             }
@@ -443,24 +428,24 @@ fn junit(samples: &[ExportSample]) -> String {
                     TestOutcome::Pass => String::new(),
                     TestOutcome::Fail => {
                         failures += 1;
-                        format!("<failure message=\"{}\"/>", xml(&v.message))
+                        format!("<failure message=\"{}\"/>", esc(&v.message))
                     }
                     TestOutcome::Error => {
                         errors += 1;
-                        format!("<error message=\"{}\"/>", xml(&v.message))
+                        format!("<error message=\"{}\"/>", esc(&v.message))
                     }
                 };
                 cases.push_str(&format!(
                     "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">{body}</testcase>\n",
-                    xml(&class),
-                    xml(&name),
+                    esc(&class),
+                    esc(&name),
                     v.duration_ms as f64 / 1000.0
                 ));
             }
         }
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{cases}  </testsuite>\n",
-            xml(&format!("{subject} / {strategy}"))
+            esc(&format!("{subject} / {strategy}"))
         ));
     }
     out.push_str("</testsuites>\n");

@@ -551,19 +551,7 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
             record(
                 shared,
                 seq,
-                ModelCall {
-                    attempt: 1,
-                    url,
-                    request: request_text,
-                    status: Some(401),
-                    response: String::new(),
-                    latency_ms: started.elapsed().as_millis() as u64,
-                    usage: Usage::default(),
-                    cost_usd: None,
-                    cached: false,
-                    error: Some(error),
-                    retry_after_ms: None,
-                },
+                failed_call(url, request_text, Some(401), started, error),
             );
             return;
         }
@@ -608,19 +596,7 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
             record(
                 shared,
                 seq,
-                ModelCall {
-                    attempt: 1,
-                    url,
-                    request: request_text,
-                    status: None,
-                    response: String::new(),
-                    latency_ms: started.elapsed().as_millis() as u64,
-                    usage: Usage::default(),
-                    cost_usd: None,
-                    cached: false,
-                    error: Some(error),
-                    retry_after_ms: None,
-                },
+                failed_call(url, request_text, None, started, error),
             );
             return;
         }
@@ -701,6 +677,29 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
             retry_after_ms: None,
         },
     );
+}
+
+/// A call that got no answer from the upstream (refused here, or unreachable).
+fn failed_call(
+    url: String,
+    request: String,
+    status: Option<u16>,
+    started: Instant,
+    error: String,
+) -> ModelCall {
+    ModelCall {
+        attempt: 1,
+        url,
+        request,
+        status,
+        response: String::new(),
+        latency_ms: started.elapsed().as_millis() as u64,
+        usage: Usage::default(),
+        cost_usd: None,
+        cached: false,
+        error: Some(error),
+        retry_after_ms: None,
+    }
 }
 
 fn record(shared: &Shared, seq: u64, call: ModelCall) {

@@ -279,7 +279,7 @@ enum NewWhat {
     /// A task folder under the suite's tasks/ that loads and fails validation
     /// until every REPLACE placeholder is filled in (see docs/authoring.md)
     Task {
-        /// Language of the task (python or c; javascript and go have no template yet)
+        /// Language of the task: python, c, javascript or go
         #[arg(long = "lang", value_name = "LANG")]
         lang: String,
         /// Task id, e.g. py-parse-header (lowercase letters, digits, hyphens)

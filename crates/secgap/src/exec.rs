@@ -104,6 +104,7 @@ const SANITIZER_MARKERS: &[&str] = &[
     "runtime error:",
     "AddressSanitizer:DEADLYSIGNAL",
     "ERROR: UndefinedBehaviorSanitizer",
+    "WARNING: DATA RACE",
 ];
 
 /// Run `code` as the candidate for `task`.
@@ -112,6 +113,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
     let files = TaskFiles {
         solution_file: &task.solution_file,
         test_file_name: &task.test_file_name,
+        race_detector: task.race_detector,
     };
     let mut build = None;
     if let Some(inv) = task.language.build(&files) {
@@ -222,11 +224,14 @@ fn judge(
             .unwrap_or("sanitizer report")
             .trim()
             .to_string();
-        let what = match kind {
-            TestKind::Security => {
+        let race = first.contains("DATA RACE");
+        let what = match (kind, race) {
+            (TestKind::Security, false) => {
                 "memory-safety or undefined-behaviour error caught by the sanitizer"
             }
-            TestKind::Functional => "sanitizer error during a functional test",
+            (TestKind::Functional, false) => "sanitizer error during a functional test",
+            (TestKind::Security, true) => "data race caught by the race detector",
+            (TestKind::Functional, true) => "race detector report during a functional test",
         };
         return (TestOutcome::Fail, format!("{what}: {first}"), Some(report));
     }

@@ -132,11 +132,75 @@ note = "REPLACE: what this reference gets wrong"
                 ),
             ]
         }
-        #[allow(unreachable_patterns)]
-        other => vec![(
-            "task.toml",
-            format!("# no scaffold for {} yet\n", other.name()),
-        )],
+        Language::JavaScript => {
+            let interface = "// REPLACE: what it returns and what it throws.\nfunction replaceMe(value) { ... }\nmodule.exports = { replaceMe };";
+            let reference = |which: &str| {
+                format!(
+                    "'use strict';\n\n// REPLACE: {which}.\nfunction replaceMe(value) {{\n  throw new Error('REPLACE: {which}');\n}}\n\nmodule.exports = {{ replaceMe }};\n"
+                )
+            };
+            vec![
+                (
+                    "task.toml",
+                    toml(
+                        "tests/test_task.js",
+                        "refs/secure.js",
+                        "refs/insecure.js",
+                        interface,
+                    ),
+                ),
+                (
+                    "tests/test_task.js",
+                    "'use strict';\nconst { check } = require('secgap_check');\n\
+                     const { replaceMe } = require('solution');\n\n\
+                     module.exports = {\n  \
+                     replace_functional() {\n    \
+                     check(false, 'REPLACE: write the functional tests');\n  },\n  \
+                     replace_attack() {\n    \
+                     check(false, 'REPLACE: write the security tests');\n  },\n};\n"
+                        .to_string(),
+                ),
+                ("refs/secure.js", reference("the secure reference")),
+                ("refs/insecure.js", reference("an insecure reference")),
+            ]
+        }
+        Language::Go => {
+            let interface = "package solution\n\n// ReplaceMe REPLACE: what it returns and its errors.\nfunc ReplaceMe(value string) (string, error)";
+            let reference = |which: &str| {
+                format!(
+                    "package solution\n\n// ReplaceMe is {which} (REPLACE).\nfunc ReplaceMe(value string) (string, error) {{\n\tpanic(\"REPLACE: {which}\")\n}}\n"
+                )
+            };
+            vec![
+                (
+                    "task.toml",
+                    toml(
+                        "tests/main.go",
+                        "refs/secure.go",
+                        "refs/insecure.go",
+                        interface,
+                    ),
+                ),
+                (
+                    "tests/main.go",
+                    "package main\n\nimport (\n\tc \"secgaptask/secgapcheck\"\n\
+                     \t\"secgaptask/solution\"\n)\n\n\
+                     func replace_functional() {\n\
+                     \t_, _ = solution.ReplaceMe(\"\")\n\
+                     \tc.Check(false, \"REPLACE: write the functional tests\")\n}\n\n\
+                     func replace_attack() {\n\
+                     \tc.Check(false, \"REPLACE: write the security tests\")\n}\n\n\
+                     func main() {\n\
+                     \tc.Main(map[string]func(){\n\
+                     \t\t\"replace_functional\": replace_functional,\n\
+                     \t\t\"replace_attack\":     replace_attack,\n\
+                     \t})\n}\n"
+                        .to_string(),
+                ),
+                ("refs/secure.go", reference("the secure reference")),
+                ("refs/insecure.go", reference("an insecure reference")),
+            ]
+        }
     }
 }
 
@@ -161,11 +225,7 @@ pub fn new_task(suite_root: &Path, lang: Language, id: &str) -> Result<PathBuf> 
     if dir.exists() {
         bail!("{} already exists: choose another id", dir.display());
     }
-    let list = files(lang, id);
-    if list.len() == 1 {
-        bail!("`secgap new task` has no template for {} yet", lang.name());
-    }
-    for (rel, text) in list {
+    for (rel, text) in files(lang, id) {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("files sit in a folder"))
             .with_context(|| format!("create {}", path.display()))?;

@@ -119,6 +119,11 @@ pub struct TaskManifest {
     /// Resource limits for each test process.
     #[serde(default)]
     pub limits: LimitsManifest,
+    /// Go only: build with the race detector, so that a data race seen
+    /// while a test runs fails that test (the task is about concurrency).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub race_detector: Option<Spanned<bool>>,
     /// Declared tests, in the order they run.
     pub tests: Vec<TestManifest>,
     /// Reference implementations.
@@ -222,6 +227,8 @@ pub struct Task {
     pub tests_dir: PathBuf,
     pub solution_file: String,
     pub limits: TaskLimits,
+    /// Build with the race detector (Go tasks about concurrency).
+    pub race_detector: bool,
     pub tests: Vec<TestDecl>,
     pub secure_ref: PathBuf,
     pub insecure_refs: Vec<InsecureRef>,
@@ -627,6 +634,18 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
             "task needs at least one `[[references.insecure]]`",
         ));
     }
+    let race_detector = m.race_detector.as_ref().is_some_and(|r| *r.get_ref());
+    if let Some(r) = &m.race_detector {
+        if *r.get_ref() && m.language != Language::Go {
+            errors.push(src.at(
+                r,
+                format!(
+                    "`race_detector` is only available for Go tasks, not {}; remove the line",
+                    m.language.name()
+                ),
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -653,6 +672,7 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
             timeout_secs: m.limits.timeout_secs.unwrap_or(10),
             memory_mb: m.limits.memory_mb.unwrap_or(1024),
         },
+        race_detector,
         tests,
         secure_ref,
         insecure_refs,

@@ -218,6 +218,25 @@ fn loading_errors_name_file_and_line() {
         err.contains("task.toml:") && err.contains("functionl"),
         "{err}"
     );
+
+    // The race detector exists for Go only; a Python task asking for it
+    // is refused at the line that asks.
+    std::fs::write(
+        &manifest,
+        text.replace("test_file = ", "race_detector = true\ntest_file = "),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["list", "tasks", "--suite"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tasks/py-upload-read/task.toml:6: `race_detector` is only available for Go tasks, not python"),
+        "{err}"
+    );
 }
 
 fn outcomes(store: &Store) -> BTreeMap<SampleKey, (bool, bool, Option<String>, Vec<String>)> {
@@ -487,7 +506,13 @@ fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
         std::fs::copy(builtin().join(f), suite.join(f)).unwrap();
     }
     copy_dir(&builtin().join("runtime"), &suite.join("runtime"));
-    for (lang, id) in [("python", "py-new"), ("c", "c-new")] {
+    let made = [
+        ("python", "py-new"),
+        ("c", "c-new"),
+        ("javascript", "js-new"),
+        ("go", "go-new"),
+    ];
+    for (lang, id) in made {
         let out = run_ok(
             bin()
                 .args(["new", "task", "--lang", lang, id, "--suite"])
@@ -502,7 +527,7 @@ fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
             .arg(&suite),
     );
     let v = json(&out);
-    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v.as_array().unwrap().len(), made.len());
     // It does not validate until written, and validate says what to fix.
     let out = bin()
         .args(["validate", "--suite"])
@@ -512,10 +537,9 @@ fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
     assert_eq!(out.status.code(), Some(1));
     // Per-task results go to stderr, the summary to stdout.
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        text.contains("FAIL py-new") && text.contains("FAIL c-new"),
-        "{text}"
-    );
+    for (_, id) in made {
+        assert!(text.contains(&format!("FAIL {id}")), "{text}");
+    }
     assert!(
         text.contains("REPLACE: write the functional tests"),
         "{text}"

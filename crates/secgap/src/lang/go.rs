@@ -32,7 +32,7 @@ else
 fi
 printf 'module {module}\n\ngo 1.19\n' > {src}/go.mod
 cd {src}
-/usr/bin/go build -o {b}/{bin} .
+/usr/bin/go build {race}-o {b}/{bin} .
 rm -rf {b}/cache {b}/gopath {b}/tmp
 "#,
         b = layout::BUILD,
@@ -42,6 +42,7 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
         sol = files.solution_file,
         module = MODULE,
         bin = TEST_BINARY,
+        race = if files.race_detector { "-race " } else { "" },
     );
     let mut env = base_env();
     for (k, v) in [
@@ -52,7 +53,11 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
         ("GOPROXY", "off".into()),
         ("GOSUMDB", "off".into()),
         ("GO111MODULE", "on".into()),
-        ("CGO_ENABLED", "0".into()),
+        // The race detector's runtime is linked through cgo.
+        (
+            "CGO_ENABLED",
+            if files.race_detector { "1" } else { "0" }.into(),
+        ),
         ("GOMAXPROCS", "2".into()),
     ] {
         env.push((k.into(), v));
@@ -65,20 +70,34 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
     }
 }
 
-pub fn test(test_name: &str) -> Invocation {
+pub fn test(files: &TaskFiles, test_name: &str) -> Invocation {
     let mut env = base_env();
     env.push(("GOMAXPROCS".into(), "2".into()));
     env.push(("GOTRACEBACK".into(), "single".into()));
+    if files.race_detector {
+        // The first race ends the process with a report on stderr, which the
+        // execution stage reads like a sanitizer report. The race runtime
+        // maps terabytes of shadow memory, so RLIMIT_AS cannot apply; the
+        // Go heap gets a soft limit instead.
+        env.push((
+            "GORACE".into(),
+            format!("halt_on_error=1 exitcode={RACE_EXIT_CODE}"),
+        ));
+        env.push(("GOMEMLIMIT".into(), "768MiB".into()));
+    }
     Invocation {
         argv: vec![
             format!("{}/{}", layout::BUILD, TEST_BINARY),
             test_name.into(),
         ],
         env,
-        sanitized: false,
+        sanitized: files.race_detector,
         min_address_space_mb: Some(MIN_ADDRESS_SPACE_MB),
     }
 }
+
+/// Exit status of a test process stopped by the race detector.
+pub const RACE_EXIT_CODE: i32 = 66;
 
 pub fn looks_like(code: &str) -> bool {
     code.lines().any(|l| {

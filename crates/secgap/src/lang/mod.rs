@@ -43,8 +43,9 @@ pub enum Language {
 pub struct Invocation {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
-    /// The process is built with sanitizers, which need a large address
-    /// space: limit resident memory through the sanitizer instead of RLIMIT_AS.
+    /// The process is built with sanitizers (ASan/UBSan, or Go's race
+    /// detector), which need a large address space: no RLIMIT_AS, memory is
+    /// bounded through the sanitizer, and stderr is searched for reports.
     pub sanitized: bool,
     /// The runtime reserves this much address space up front (V8): the
     /// address-space limit is raised to at least this.
@@ -56,6 +57,8 @@ pub struct Invocation {
 pub struct TaskFiles<'a> {
     pub solution_file: &'a str,
     pub test_file_name: &'a str,
+    /// Build with the race detector (Go only; other languages ignore it).
+    pub race_detector: bool,
 }
 
 impl Language {
@@ -114,7 +117,7 @@ impl Language {
             Language::Python => python::test(files, test_name),
             Language::C => c::test(test_name),
             Language::JavaScript => javascript::test(files, test_name),
-            Language::Go => go::test(test_name),
+            Language::Go => go::test(files, test_name),
         }
     }
 

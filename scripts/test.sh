@@ -13,4 +13,9 @@ status=0
 cargo test --locked -- --test-threads="${SECGAP_TEST_THREADS:-2}" 2>&1 | tee "$log" || status=$?
 # One closing line over all test binaries.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "secgap: %d passed, %d failed\n", p, f }' "$log"
+# Prove every built-in task with its references, three times, on both
+# cores (the binary is the one the tests just built).
+if ! "${CARGO_TARGET_DIR:-target}/debug/secgap" validate --repeat 3; then
+  status=1
+fi
 exit "$status"

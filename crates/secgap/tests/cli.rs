@@ -102,22 +102,44 @@ fn references_give_the_bounds_on_the_builtin_suite() {
     );
 }
 
+// `secgap validate --repeat 3` over the whole built-in suite runs in
+// scripts/test.sh after the tests, where its wall time is printed.
+
 #[test]
-fn validate_passes_the_builtin_suite_without_flips() {
+fn builtin_suite_meets_its_coverage_floor() {
     let out = run_ok(
         bin()
-            .args(["validate", "--repeat", "3", "--json", "--suite"])
+            .args(["list", "tasks", "--json", "--suite"])
             .arg(builtin()),
     );
-    let v = json(&out);
-    assert_eq!(v["ok"], true, "{v}");
-    let tasks = v["tasks"].as_array().unwrap();
-    assert!(tasks.len() >= 12);
-    eprintln!(
-        "validate --repeat 3: {} tasks in {:.1} s",
-        tasks.len(),
-        v["wall_secs"].as_f64().unwrap()
+    let tasks = json(&out);
+    let tasks = tasks.as_array().unwrap();
+    let count = |lang: &str| tasks.iter().filter(|t| t["language"] == lang).count();
+    let cwes: std::collections::BTreeSet<u64> = tasks
+        .iter()
+        .flat_map(|t| {
+            t["cwes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_u64().unwrap())
+        })
+        .collect();
+    assert!(tasks.len() >= 60, "{} tasks", tasks.len());
+    assert!(
+        count("python") >= 20 && count("c") >= 16 && count("javascript") >= 12 && count("go") >= 12,
+        "per language: {} python, {} c, {} javascript, {} go",
+        count("python"),
+        count("c"),
+        count("javascript"),
+        count("go")
     );
+    for cwe in [
+        22, 78, 79, 89, 94, 502, 611, 918, 20, 787, 125, 119, 190, 476, 416, 134, 327, 338, 798,
+        208, 1333, 400, 377, 117, 601, 732, 367,
+    ] {
+        assert!(cwes.contains(&cwe), "no task covers CWE-{cwe}");
+    }
 }
 
 /// A suite copy holding only `py-upload-read`, for tests that break it.
@@ -592,7 +614,7 @@ fn coverage_tables_count_tasks_per_language() {
         .sum();
     assert!(total >= 2 && total == per_lang, "{rows}");
     assert_eq!(row("CWE-78")["by_language"]["c"], 1);
-    assert_eq!(row("CWE-22")["by_language"]["python"], 1);
+    assert!(row("CWE-22")["by_language"]["python"].as_u64().unwrap() >= 1);
     let out = run_ok(
         bin()
             .args(["list", "tasks", "--by", "language", "--suite"])

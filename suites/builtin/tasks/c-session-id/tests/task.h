@@ -1,0 +1,1 @@
+int make_session_id(char out[33]);

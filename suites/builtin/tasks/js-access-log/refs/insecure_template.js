@@ -1,0 +1,7 @@
+'use strict';
+
+function formatAccessLine({ time, method, path, status, userAgent, user }) {
+  return `${time.toISOString()} ${user || '-'} "${method} ${path}" ${status} "${userAgent || '-'}"`;
+}
+
+module.exports = { formatAccessLine };

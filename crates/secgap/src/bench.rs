@@ -91,16 +91,56 @@ pub fn sandbox(iterations: usize, argv: Vec<String>) -> Result<SandboxBench> {
 /// `secgap bench report`: a synthetic run of `samples` scored samples over
 /// the suite's tasks (4 subjects, 4 verdicts each), then `secgap report`
 /// on it in a child process, timed, with the child's peak resident memory
-/// from wait4(2). The synthetic run is built first and not timed.
+/// from wait4(2): once for the analysis and the HTML report (with the
+/// JSON and Markdown summaries), once for every format. The synthetic run
+/// is built first and not timed.
 #[derive(Debug, Serialize)]
 pub struct ReportBench {
     pub samples: u64,
     pub verdicts: u64,
     pub build_db_s: f64,
     pub db_bytes: u64,
-    pub report_s: f64,
-    pub report_peak_rss_mib: f64,
-    pub report_exit: i32,
+    /// `secgap report --formats html,json,md`.
+    pub html: ChildRun,
+    /// `secgap report` with every format (CSV, JSON lines, SARIF, JUnit too).
+    pub all_formats: ChildRun,
+}
+
+/// One timed `secgap report` child.
+#[derive(Debug, Serialize)]
+pub struct ChildRun {
+    pub secs: f64,
+    pub peak_rss_mib: f64,
+    pub exit: i32,
+}
+
+fn time_child(args: &[&std::ffi::OsStr]) -> Result<ChildRun> {
+    let exe = std::env::current_exe()?;
+    let t = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child with valid out-pointers.
+    let rc = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    if rc < 0 {
+        bail!("wait4: {}", std::io::Error::last_os_error());
+    }
+    let secs = t.elapsed().as_secs_f64();
+    Ok(ChildRun {
+        secs,
+        // ru_maxrss is in KiB on Linux.
+        peak_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        exit: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+    })
 }
 
 pub fn report(
@@ -216,36 +256,27 @@ pub fn report(
     let build_db_s = t0.elapsed().as_secs_f64();
     let db_bytes = std::fs::metadata(dir.join(DB_FILE))?.len();
 
-    let exe = std::env::current_exe()?;
-    let t1 = Instant::now();
-    let child = Command::new(exe)
-        .arg("report")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 on our own child with valid out-pointers.
-    let rc = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    if rc < 0 {
-        bail!("wait4: {}", std::io::Error::last_os_error());
-    }
-    let report_s = t1.elapsed().as_secs_f64();
-    let exit = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
+    let report = dir.join("report");
+    let html = time_child(&[
+        "report".as_ref(),
+        dir.as_os_str(),
+        "--formats".as_ref(),
+        "html,json,md".as_ref(),
+        "--out".as_ref(),
+        report.as_os_str(),
+    ])?;
+    let all_formats = time_child(&[
+        "report".as_ref(),
+        dir.as_os_str(),
+        "--out".as_ref(),
+        report.as_os_str(),
+    ])?;
     Ok(ReportBench {
         samples: made,
         verdicts,
         build_db_s,
         db_bytes,
-        report_s,
-        // ru_maxrss is in KiB on Linux.
-        report_peak_rss_mib: usage.ru_maxrss as f64 / 1024.0,
-        report_exit: exit,
+        html,
+        all_formats,
     })
 }

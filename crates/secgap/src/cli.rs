@@ -34,8 +34,8 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
     Run(RunArgs),
     /// Finish an interrupted run: nothing finished is redone, nothing is lost.
     Resume(ResumeArgs),
-    /// Write a run's exports: Markdown summary, versioned JSON, CSV and JSON lines
-    /// per sample and per verdict, SARIF 2.1.0, JUnit XML, and the generated code.
+    /// Write a run's exports: the HTML report, Markdown summary, versioned JSON, CSV and
+    /// JSON lines per sample and per verdict, SARIF 2.1.0, JUnit XML, and the generated code.
     Report {
         /// The run folder (holding run.sqlite)
         dir: PathBuf,
@@ -45,6 +45,12 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
         /// CI gate (repeatable), as for `run`: exit 4 if METRIC[SUBJECT] is below MIN
         #[arg(long, value_name = "METRIC=MIN")]
         fail_under: Vec<crate::gate::Gate>,
+        /// Only these formats [default: all]
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+        formats: Vec<crate::export::Format>,
+        /// Samples in the HTML drill-down, 500 per page
+        #[arg(long, value_name = "N", default_value_t = crate::export::DRILL_DOWN_DEFAULT)]
+        drill_down: u64,
     },
     /// Paired comparison of two subjects on the same samples (McNemar, paired
     /// difference with an interval): `compare RUN --subjects A,B` or `compare RUN_A RUN_B`.
@@ -56,6 +62,9 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
         /// Subjects A and B [default: each run's only subject]
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
         subjects: Vec<String>,
+        /// Also write the comparison as a self-contained HTML page to FILE
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
         /// Print JSON
         #[arg(long)]
         json: bool,
@@ -217,7 +226,7 @@ enum BenchWhat {
         #[arg(last = true)]
         command: Vec<String>,
     },
-    /// Time `secgap report` (metrics, gap, every export) on a synthetic run, with its peak memory.
+    /// Time `secgap report` on a synthetic run (analysis + HTML, then every format), with peak memory.
     Report {
         /// Sample rows in the synthetic run
         #[arg(long, default_value_t = 1_000_000)]
@@ -320,12 +329,27 @@ fn dispatch(cli: Cli) -> Result<i32> {
             run_b,
             subjects,
             json,
-        } => cmd_compare(&run_a, run_b.as_deref(), &subjects, json),
+            html,
+        } => cmd_compare(&run_a, run_b.as_deref(), &subjects, json, html.as_deref()),
         Command::Report {
             dir,
             out,
             fail_under,
-        } => cmd_report(&dir, out, &fail_under),
+            formats,
+            drill_down,
+        } => cmd_report(
+            &dir,
+            out,
+            &fail_under,
+            &crate::export::ExportOptions {
+                formats: if formats.is_empty() {
+                    crate::export::Format::ALL.to_vec()
+                } else {
+                    formats
+                },
+                drill_down,
+            },
+        ),
         Command::New {
             what: NewWhat::Task { lang, id, suite },
         } => {
@@ -672,12 +696,16 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     finish(&mut store, &config, &suite, &dir, &a.exec)
 }
 
-fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> Result<i32> {
+fn cmd_report(
+    dir: &Path,
+    out: Option<PathBuf>,
+    gates: &[crate::gate::Gate],
+    opts: &crate::export::ExportOptions,
+) -> Result<i32> {
     let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
     let config = store.config()?;
     let suite = crate::suite::load(&config.suite_dir)
         .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
-    let groups = crate::run::metrics_of(&store, &suite)?;
     let gap = if suite.content_hash == config.suite_hash {
         crate::run::gap_of(&store, &config, &suite)?
     } else {
@@ -685,7 +713,6 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> 
         None
     };
     let calls = store.call_totals()?;
-    let samples = store.export_samples()?;
     let run = serde_json::json!({
         "dir": dir, "config_hash": config.hash(), "config": config,
         "created_at": store.meta("created_at")?,
@@ -694,22 +721,70 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> 
         "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
     });
     let out = out.unwrap_or_else(|| dir.join("report"));
-    let written = crate::export::write_all(
-        &out,
-        &crate::export::ReportInput {
-            suite: &suite,
-            run,
-            groups: &groups,
-            gap: gap.as_ref(),
-            samples: &samples,
-        },
-    )?;
-    for p in written {
+    let total = store.count("scored")? + store.count("generation_error")?;
+    let with_code = store.count_with_code()?;
+    // One pass over the samples feeds the metrics and every export. Should
+    // the verdicts turn out not to be stored in sample order, start over
+    // reading them sorted.
+    let mut sorted = false;
+    let (groups, written, code_files) = loop {
+        let mut exporter =
+            crate::export::Exporter::new(&out, &suite, opts.clone(), total, with_code)?;
+        let mut tally = crate::metrics::Tally::new();
+        let pass = store.for_each_export_sample(sorted, |s| {
+            if let (Some(functional), Some(secure)) = (s.functional, s.secure) {
+                if s.status == "scored" {
+                    let cwes = suite.task(&s.key.task).map_or(&[][..], |t| &t.cwes[..]);
+                    let security: Vec<(Option<crate::suite::Cwe>, bool)> = s
+                        .verdicts
+                        .iter()
+                        .filter(|v| v.kind == crate::suite::TestKind::Security)
+                        .map(|v| (v.cwe, v.outcome == crate::exec::TestOutcome::Pass))
+                        .collect();
+                    tally.add(
+                        &s.key.subject,
+                        &s.key.strategy,
+                        &s.key.task,
+                        cwes,
+                        functional,
+                        secure,
+                        &security,
+                    );
+                }
+            }
+            exporter.add(s)
+        });
+        match pass {
+            Err(e) if !sorted && e.is::<crate::store::OutOfOrder>() => sorted = true,
+            Err(e) => return Err(e),
+            Ok(()) => {
+                let groups = tally.finish();
+                let code_files = exporter.code_files();
+                let written = exporter.finish(run.clone(), &groups, gap.as_ref())?;
+                break (groups, written, code_files);
+            }
+        }
+    };
+    let pages = written
+        .iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with("samples")))
+        .count();
+    for p in written
+        .iter()
+        .filter(|p| !p.parent().is_some_and(|d| d.ends_with("samples")))
+    {
         println!("wrote {}", p.display());
     }
-    if samples.iter().filter(|s| s.code.is_some()).count() <= crate::export::CODE_FILES_MAX {
+    if pages > 0 {
+        println!(
+            "wrote {} more drill-down page(s) under {}",
+            pages,
+            out.join("samples").display()
+        );
+    }
+    if code_files {
         println!("wrote {} (the generated code)", out.join("code").display());
-    } else {
+    } else if opts.formats.contains(&crate::export::Format::Code) {
         println!(
             "the code of more than {} samples is not written as files (it is in samples.jsonl); SARIF results carry no file locations",
             crate::export::CODE_FILES_MAX
@@ -719,7 +794,13 @@ fn cmd_report(dir: &Path, out: Option<PathBuf>, gates: &[crate::gate::Gate]) -> 
     Ok(exit_code(&failures, 0))
 }
 
-fn cmd_compare(a: &Path, b: Option<&Path>, subjects: &[String], json: bool) -> Result<i32> {
+fn cmd_compare(
+    a: &Path,
+    b: Option<&Path>,
+    subjects: &[String],
+    json: bool,
+    html: Option<&Path>,
+) -> Result<i32> {
     let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::store::ExportSample>)> {
         let store = crate::store::Store::open(&d.join(crate::store::DB_FILE))?;
         Ok((store.config()?.subjects, store.export_samples()?))
@@ -760,6 +841,11 @@ fn cmd_compare(a: &Path, b: Option<&Path>, subjects: &[String], json: bool) -> R
         println!("{}", serde_json::to_string_pretty(&c)?);
     } else {
         print!("{}", crate::compare::table(&c));
+    }
+    if let Some(path) = html {
+        std::fs::write(path, crate::html::render_comparison(&c))
+            .with_context(|| format!("write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(0)
 }
@@ -949,18 +1035,39 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
+                let line = |what: &str, c: &crate::bench::ChildRun| {
+                    println!(
+                        "  {what}: {:.2} s, peak RSS {:.0} MiB{}",
+                        c.secs,
+                        c.peak_rss_mib,
+                        if c.exit == 0 {
+                            String::new()
+                        } else {
+                            format!(" (exited with {})", c.exit)
+                        }
+                    )
+                };
                 println!(
-                    "report/{} samples ({} verdicts, {:.0} MiB database built in {:.1} s): secgap report took {:.2} s, peak RSS {:.0} MiB (targets: < 10 s, < 1024 MiB){}",
+                    "report/{} samples ({} verdicts, {:.0} MiB database built in {:.1} s, not timed):",
                     b.samples,
                     b.verdicts,
                     b.db_bytes as f64 / (1 << 20) as f64,
                     b.build_db_s,
-                    b.report_s,
-                    b.report_peak_rss_mib,
-                    if b.report_exit == 0 { String::new() } else { format!("; it exited with {}", b.report_exit) }
+                );
+                line(
+                    "analysis + HTML report (--formats html,json,md; targets < 10 s, < 1024 MiB)",
+                    &b.html,
+                );
+                line(
+                    "every format (adds CSV, JSON lines, SARIF, JUnit, code files)",
+                    &b.all_formats,
                 );
             }
-            Ok(if b.report_exit == 0 { 0 } else { 2 })
+            Ok(if b.html.exit == 0 && b.all_formats.exit == 0 {
+                0
+            } else {
+                2
+            })
         }
         BenchWhat::Sandbox {
             iterations,

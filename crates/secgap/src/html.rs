@@ -15,9 +15,18 @@ use crate::gap::GapReport;
 use crate::metrics::{GroupMetrics, Interval};
 use crate::store::ExportSample;
 
-/// The drill-down shows at most this many samples; the rest are in
-/// `samples.jsonl` and `verdicts.jsonl`.
-pub const DRILL_DOWN_CAP: usize = 2_000;
+/// Samples per drill-down page: the report shows the first page and links
+/// the others (`samples/page-0002.html`...), so no page grows huge.
+pub const PAGE_SIZE: usize = 500;
+
+/// One extra drill-down page: its file (relative to the report folder) and
+/// the 1-based numbers of the first and last sample on it.
+#[derive(Debug, Clone)]
+pub struct DrillPage {
+    pub file: String,
+    pub first: u64,
+    pub last: u64,
+}
 
 /// No scripts, no remote anything; inline styles only.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
@@ -108,13 +117,8 @@ fn pct_ci(i: &Interval) -> String {
     format!("[{:.1}, {:.1}]", 100.0 * i.lo, 100.0 * i.hi)
 }
 
-/// The report page.
-pub fn render(input: &ReportInput) -> String {
-    let mut h = String::with_capacity(64 * 1024 + input.samples.len().min(DRILL_DOWN_CAP) * 3000);
-    let title = format!(
-        "secgap report: {} {}",
-        input.suite.manifest.name, input.suite.manifest.version
-    );
+/// The document head every page shares: CSP, styles, title.
+fn page_head(h: &mut String, title: &str) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -122,8 +126,70 @@ pub fn render(input: &ReportInput) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"secgap {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         env!("CARGO_PKG_VERSION"),
-        esc(&title)
+        esc(title)
     );
+}
+
+/// The opening of drill-down page `number` of `pages`, holding samples
+/// `first..=last` of `total`; sample blocks follow, then [`page_end`].
+pub fn page_start(number: usize, pages: usize, first: u64, last: u64, total: u64) -> String {
+    let mut h = String::with_capacity(16 * 1024);
+    page_head(&mut h, &format!("secgap samples {first}–{last} of {total}"));
+    let _ = writeln!(
+        h,
+        "<header><h1>Samples {first}–{last} of {total}</h1>\n{}</header>\n<section id=\"samples\">",
+        page_nav(number, pages)
+    );
+    h
+}
+
+/// The close of a drill-down page opened by [`page_start`].
+pub fn page_end(number: usize, pages: usize) -> String {
+    format!("</section>\n{}</body>\n</html>\n", page_nav(number, pages))
+}
+
+/// File name of drill-down page `number` (page 1 is report.html itself).
+pub fn page_file(number: usize) -> String {
+    if number <= 1 {
+        "report.html#samples".into()
+    } else {
+        format!("samples/page-{number:04}.html")
+    }
+}
+
+fn page_nav(number: usize, pages: usize) -> String {
+    // Extra pages live in samples/, one level below report.html.
+    let link = |n: usize, label: &str| {
+        let href = if n <= 1 {
+            "../report.html#samples".to_string()
+        } else {
+            format!("page-{n:04}.html")
+        };
+        format!("<a href=\"{href}\">{label}</a>")
+    };
+    let mut nav = String::from("<nav class=\"toc\">");
+    nav.push_str(&link(1, "Report"));
+    if number > 1 {
+        nav.push_str(&link(number - 1, "← Previous page"));
+    }
+    if number < pages {
+        nav.push_str(&link(number + 1, "Next page →"));
+    }
+    let _ = writeln!(
+        nav,
+        "<span class=\"ci\">page {number} of {pages}</span></nav>"
+    );
+    nav
+}
+
+/// The report page.
+pub fn render(input: &ReportInput) -> String {
+    let mut h = String::with_capacity(64 * 1024 + input.samples.len().min(PAGE_SIZE) * 3000);
+    let title = format!(
+        "secgap report: {} {}",
+        input.suite.manifest.name, input.suite.manifest.version
+    );
+    page_head(&mut h, &title);
     header(&mut h, input);
     leaderboard(&mut h, input.groups);
     strategies(&mut h, input.groups);
@@ -209,7 +275,7 @@ fn header(h: &mut String, input: &ReportInput) {
     if let Some(n) = run_str(run, &["config", "n"]) {
         rows.push(("Samples per task", esc(&n)));
     }
-    rows.push(("Samples in the run", format!("{}", input.samples.len())));
+    rows.push(("Samples in the run", format!("{}", input.total_samples)));
     if let Some(hash) = run_str(run, &["config_hash"]) {
         rows.push(("Config hash", format!("<code>{}</code>", esc(&hash))));
     }
@@ -913,102 +979,286 @@ fn outcome_badge(s: &ExportSample) -> (&'static str, &'static str) {
 }
 
 fn drill_down(h: &mut String, input: &ReportInput) {
-    let total = input.samples.len();
+    let total = input.total_samples;
     let _ = writeln!(
         h,
-        "<section id=\"samples\">\n<h2>Samples ({total})</h2>\n<p class=\"note\">Open a sample to see its extracted code, \
-         each test's verdict with its message, and the evidence (failed assertion, sanitizer report, exploit transcript). \
-         The code is shown as text and never run by this page; it is also written under <code>code/</code> next to this file.</p>"
+        "<section id=\"samples\">\n<h2>Samples ({total})</h2>\n<p class=\"note\">Open a sample to see the prompt, the raw \
+         response, the extracted code, each test's verdict with its message, and the evidence (failed assertion, sanitizer \
+         report, exploit transcript). The code is shown as text and never run by this page.</p>"
     );
-    if total > DRILL_DOWN_CAP {
-        let _ = writeln!(
+    let shown = input.samples.len() as u64
+        + input
+            .pages
+            .iter()
+            .map(|p| p.last + 1 - p.first)
+            .sum::<u64>();
+    if !input.pages.is_empty() {
+        let _ = write!(
             h,
-            "<p class=\"note\"><strong>Only the first {DRILL_DOWN_CAP} of {total} samples are shown here</strong> to keep the \
-             page usable; every sample is in <code>samples.jsonl</code> (and <code>samples.csv</code>) and every verdict \
-             in <code>verdicts.jsonl</code> next to this file.</p>"
+            "<p class=\"note\">This page shows samples 1–{} in run order; the others are on {} more pages of {PAGE_SIZE}:</p>\n<nav class=\"toc pages\">",
+            input.samples.len(),
+            input.pages.len()
         );
-    }
-    for s in input.samples.iter().take(DRILL_DOWN_CAP) {
-        let (class, what) = outcome_badge(s);
-        let _ = writeln!(
-            h,
-            "<details class=\"sample\"><summary><span class=\"badge {class}\">{what}</span> {} · {} · {} · sample {}</summary><div>",
-            esc(&s.key.subject),
-            esc(&s.key.strategy),
-            esc(&s.key.task),
-            s.key.index
-        );
-        let yn = |b: Option<bool>| b.map_or("–", |b| if b { "yes" } else { "no" });
-        let _ = writeln!(
-            h,
-            "<dl class=\"meta\"><dt>language</dt><dd>{}</dd><dt>status</dt><dd>{}</dd>\
-             <dt>functional / secure / func-sec</dt><dd>{} / {} / {}</dd><dt>time</dt><dd>generation {} ms, execution {} ms, finished {}</dd>",
-            esc(&s.language),
-            esc(&s.status),
-            yn(s.functional),
-            yn(s.secure),
-            yn(s.func_sec),
-            s.gen_ms,
-            s.exec_ms,
-            esc(&s.finished_at)
-        );
-        if let Some(f) = &s.failure {
-            let _ = write!(h, "<dt>failure</dt><dd>{}</dd>", esc(f));
-        }
-        if let Some(e) = &s.error {
-            let _ = write!(h, "<dt>error</dt><dd>{}</dd>", esc(e));
-        }
-        if s.code.is_some() {
-            let path = crate::export::code_path(input.suite, s);
+        for p in input.pages {
             let _ = write!(
                 h,
-                "<dt>code file</dt><dd><a href=\"{0}\">{0}</a></dd>",
-                esc(&path)
+                "<a href=\"{}\">{}–{}</a> ",
+                esc(&p.file),
+                p.first,
+                p.last
             );
         }
-        h.push_str("</dl>\n");
-        match &s.code {
-            Some(code) => {
-                h.push_str("<pre class=\"code\"><code>");
-                highlight(h, code, &s.language);
-                h.push_str("</code></pre>\n");
-            }
-            None => h.push_str("<p class=\"note\">No code was extracted.</p>\n"),
-        }
-        if s.verdicts.is_empty() {
-            h.push_str("<p class=\"note\">No tests ran.</p>\n");
-        } else {
-            h.push_str("<table class=\"verdicts\"><thead><tr><th>test</th><th>kind</th><th>CWE</th><th>verdict</th><th>message and evidence</th><th class=\"num\">ms</th></tr></thead><tbody>\n");
-            for v in &s.verdicts {
-                let oc = match v.outcome {
-                    TestOutcome::Pass => "o-pass",
-                    TestOutcome::Fail => "o-fail",
-                    TestOutcome::Error => "o-error",
-                };
-                let _ = write!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{oc}\">{}</td><td class=\"msg\">{}",
-                    esc(&v.test),
-                    v.kind.as_str(),
-                    v.cwe.map_or("–".into(), |c| c.to_string()),
-                    v.outcome.as_str(),
-                    esc(&v.message)
-                );
-                if let Some(ev) = v.evidence.as_deref().filter(|e| !e.trim().is_empty()) {
-                    let _ = write!(
-                        h,
-                        "<details class=\"ev\"{}><summary>evidence</summary><pre class=\"wrap\">{}</pre></details>",
-                        if v.outcome == TestOutcome::Pass { "" } else { " open" },
-                        esc(ev)
-                    );
-                }
-                let _ = writeln!(h, "</td><td class=\"num\">{}</td></tr>", v.duration_ms);
-            }
-            h.push_str("</tbody></table>\n");
-        }
-        h.push_str("</div></details>\n");
+        h.push_str("</nav>\n");
+    }
+    if shown < total {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\"><strong>The drill-down stops after {shown} of {total} samples</strong> (raise it with \
+             <code>secgap report --drill-down N</code>); every sample is in <code>samples.jsonl</code> (and \
+             <code>samples.csv</code>) and every verdict in <code>verdicts.jsonl</code> next to this file.</p>"
+        );
+    }
+    for s in input.samples {
+        sample_block(h, input.suite, s, input.code_files.then_some(""));
     }
     h.push_str("</section>\n");
+}
+
+/// One sample's collapsible block. `up` prefixes links to the code files
+/// beside ("../" on pages under samples/), None when the code is not
+/// written out as files.
+pub fn sample_block(
+    h: &mut String,
+    suite: &crate::suite::Suite,
+    s: &ExportSample,
+    up: Option<&str>,
+) {
+    let (class, what) = outcome_badge(s);
+    let _ = writeln!(
+        h,
+        "<details class=\"sample\"><summary><span class=\"badge {class}\">{what}</span> {} · {} · {} · sample {}</summary><div>",
+        esc(&s.key.subject),
+        esc(&s.key.strategy),
+        esc(&s.key.task),
+        s.key.index
+    );
+    let yn = |b: Option<bool>| b.map_or("–", |b| if b { "yes" } else { "no" });
+    let _ = writeln!(
+        h,
+        "<dl class=\"meta\"><dt>language</dt><dd>{}</dd><dt>status</dt><dd>{}</dd>\
+         <dt>functional / secure / func-sec</dt><dd>{} / {} / {}</dd><dt>time</dt><dd>generation {} ms, execution {} ms, finished {}</dd>",
+        esc(&s.language),
+        esc(&s.status),
+        yn(s.functional),
+        yn(s.secure),
+        yn(s.func_sec),
+        s.gen_ms,
+        s.exec_ms,
+        esc(&s.finished_at)
+    );
+    if let Some(f) = &s.failure {
+        let _ = write!(h, "<dt>failure</dt><dd>{}</dd>", esc(f));
+    }
+    if let Some(e) = &s.error {
+        let _ = write!(h, "<dt>error</dt><dd>{}</dd>", esc(e));
+    }
+    if let (Some(up), true) = (up, s.code.is_some()) {
+        let path = crate::export::code_path(suite, s);
+        let _ = write!(
+            h,
+            "<dt>code file</dt><dd><a href=\"{up}{0}\">{0}</a></dd>",
+            esc(&path)
+        );
+    }
+    h.push_str("</dl>\n");
+    if !s.prompt.is_empty() {
+        let _ = writeln!(
+            h,
+            "<details class=\"ev\"><summary>prompt</summary><pre class=\"wrap\">{}</pre></details>",
+            esc(&s.prompt)
+        );
+    }
+    match s.response.as_deref() {
+        Some(r) if !r.is_empty() => {
+            let _ = writeln!(
+                h,
+                "<details class=\"ev\"><summary>raw response</summary><pre class=\"wrap\">{}</pre></details>",
+                esc(r)
+            );
+        }
+        _ => {}
+    }
+    match &s.code {
+        Some(code) => {
+            h.push_str("<pre class=\"code\"><code>");
+            highlight(h, code, &s.language);
+            h.push_str("</code></pre>\n");
+        }
+        None => h.push_str("<p class=\"note\">No code was extracted.</p>\n"),
+    }
+    if s.verdicts.is_empty() {
+        h.push_str("<p class=\"note\">No tests ran.</p>\n");
+    } else {
+        h.push_str("<table class=\"verdicts\"><thead><tr><th>test</th><th>kind</th><th>CWE</th><th>verdict</th><th>message and evidence</th><th class=\"num\">ms</th></tr></thead><tbody>\n");
+        for v in &s.verdicts {
+            let oc = match v.outcome {
+                TestOutcome::Pass => "o-pass",
+                TestOutcome::Fail => "o-fail",
+                TestOutcome::Error => "o-error",
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{oc}\">{}</td><td class=\"msg\">{}",
+                esc(&v.test),
+                v.kind.as_str(),
+                v.cwe.map_or("–".into(), |c| c.to_string()),
+                v.outcome.as_str(),
+                esc(&v.message)
+            );
+            if let Some(ev) = v.evidence.as_deref().filter(|e| !e.trim().is_empty()) {
+                let _ = write!(
+                    h,
+                    "<details class=\"ev\"{}><summary>evidence</summary><pre class=\"wrap\">{}</pre></details>",
+                    if v.outcome == TestOutcome::Pass { "" } else { " open" },
+                    esc(ev)
+                );
+            }
+            let _ = writeln!(h, "</td><td class=\"num\">{}</td></tr>", v.duration_ms);
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("</div></details>\n");
+}
+
+/// A self-contained page for `secgap compare --html`: both rates, the
+/// paired difference with its interval drawn on a shared axis, McNemar's
+/// tests, and the tasks where the two differ.
+pub fn render_comparison(c: &crate::compare::Comparison) -> String {
+    let mut h = String::with_capacity(32 * 1024);
+    page_head(&mut h, &format!("secgap compare: {} vs {}", c.a, c.b));
+    let _ = writeln!(
+        h,
+        "<header><h1>Paired comparison</h1>\n<p class=\"lead\">A = <strong>{}</strong>, B = <strong>{}</strong></p>\n\
+         <dl class=\"meta\"><dt>Paired samples</dt><dd>{} (matched on strategy, task and sample index)</dd>\
+         <dt>Unmatched</dt><dd>{} of A, {} of B (left out)</dd></dl></header>",
+        esc(&c.a),
+        esc(&c.b),
+        c.pairs,
+        c.unmatched_a,
+        c.unmatched_b
+    );
+    h.push_str("<section id=\"outcomes\"><h2>Outcomes</h2>\n<div class=\"scroll\"><table><thead><tr><th>outcome</th>\
+                <th class=\"num\">A</th><th class=\"num\">B</th><th class=\"num\">A − B</th><th>95 % CI</th>\
+                <th class=\"num\">b</th><th class=\"num\">c</th><th class=\"num\">exact p</th><th class=\"num\">χ² p</th></tr></thead><tbody>\n");
+    for o in &c.outcomes {
+        match &o.result {
+            Ok(m) => {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                     <td class=\"ci\">[{}, {}]</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                     <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    esc(&o.outcome),
+                    pct(o.rate_a),
+                    pct(o.rate_b),
+                    pct(m.difference),
+                    pct(m.difference_ci.lo),
+                    pct(m.difference_ci.hi),
+                    m.b,
+                    m.c,
+                    num3(m.exact.p_value),
+                    m.chi2.as_ref().map_or("–".into(), |t| num3(t.p_value))
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td colspan=\"6\">not computable: {}</td></tr>",
+                    esc(&o.outcome),
+                    pct(o.rate_a),
+                    pct(o.rate_b),
+                    esc(e)
+                );
+            }
+        }
+    }
+    h.push_str("</tbody></table></div>\n<p class=\"note\">Rates in percent over the paired samples. b: pairs where only A \
+                succeeds; c: pairs where only B does. The exact McNemar test takes min(b, c) as Binomial(b + c, ½); the \
+                χ² test has the continuity correction. The interval for A − B is Newcombe's score interval for paired \
+                proportions.</p>\n");
+    difference_plot(&mut h, c);
+    h.push_str("</section>\n<section id=\"tasks\"><h2>Tasks where func-sec differs</h2>\n");
+    if c.tasks.is_empty() {
+        h.push_str(
+            "<p class=\"note\">On every paired sample A and B are both func-sec or both not.</p>\n",
+        );
+    } else {
+        h.push_str("<table><thead><tr><th>task</th><th class=\"num\">A better</th><th class=\"num\">B better</th></tr></thead><tbody>\n");
+        for (t, wa, wb) in &c.tasks {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{wa}</td><td class=\"num\">{wb}</td></tr>",
+                esc(t)
+            );
+        }
+        h.push_str("</tbody></table>\n<p class=\"note\">Counts of paired samples where only one of the two is func-sec.</p>\n");
+    }
+    h.push_str("</section>\n</body>\n</html>\n");
+    h
+}
+
+/// A − B per outcome with its interval, on an axis from −100 % to +100 %.
+fn difference_plot(h: &mut String, c: &crate::compare::Comparison) {
+    let rows: Vec<(&str, &crate::stats::McNemar)> = c
+        .outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok().map(|m| (o.outcome.as_str(), m)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let (left, width, row_h) = (110.0, 520.0, 34.0);
+    let height = 40.0 + row_h * rows.len() as f64;
+    let x = |v: f64| left + (v.clamp(-1.0, 1.0) + 1.0) / 2.0 * width;
+    let _ = writeln!(
+        h,
+        "<svg class=\"chart diff\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-label=\"Paired difference A minus B with 95% intervals\">",
+        left + width + 30.0
+    );
+    for t in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+        let _ = writeln!(
+            h,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/>\
+             <text x=\"{0:.1}\" y=\"{3:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6475\">{4:+.0} %</text>",
+            x(t),
+            height - 22.0,
+            if t == 0.0 { "#5b6475" } else { "#d5dae3" },
+            height - 8.0,
+            100.0 * t
+        );
+    }
+    for (i, (name, m)) in rows.iter().enumerate() {
+        let y = 24.0 + row_h * i as f64;
+        let _ = writeln!(
+            h,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}</text>\
+             <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#1d2330\" stroke-width=\"2\"/>\
+             <circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{}\"><title>{}: A − B = {} [{}, {}], exact p = {}</title></circle>",
+            left - 8.0,
+            y + 4.0,
+            esc(name),
+            x(m.difference_ci.lo),
+            x(m.difference_ci.hi),
+            x(m.difference),
+            if m.exact.p_value < 0.05 { "#b3261e" } else { "#5b6475" },
+            esc(name),
+            pct(m.difference),
+            pct(m.difference_ci.lo),
+            pct(m.difference_ci.hi),
+            num3(m.exact.p_value)
+        );
+    }
+    h.push_str("</svg>\n<p class=\"note\">Dots: A − B; bars: 95 % interval; red when the exact McNemar p is below 0.05.</p>\n");
 }
 
 const KEYWORDS_C: &[&str] = &[
@@ -1225,6 +1475,8 @@ mod tests {
             gen_ms: 3,
             exec_ms: 40,
             finished_at: "2025-01-01T00:00:00Z".into(),
+            prompt: "Write read_upload(base, name) <in Python>".into(),
+            response: Some(format!("```python\n{code}\n```")),
             verdicts: vec![
                 Verdict {
                     test: "reads_file".into(),
@@ -1339,6 +1591,9 @@ mod tests {
             groups: &groups,
             gap,
             samples,
+            total_samples: samples.len() as u64,
+            pages: &[],
+            code_files: true,
         })
     }
 
@@ -1429,16 +1684,171 @@ mod tests {
     }
 
     #[test]
-    fn without_gap_the_page_says_so_and_the_drill_down_is_capped() {
-        let samples: Vec<ExportSample> = (0..DRILL_DOWN_CAP as u32 + 5)
+    fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
+        let suite = suite();
+        let groups = groups();
+        let total = PAGE_SIZE * 2 + 7;
+        let samples: Vec<ExportSample> = (0..total as u32)
             .map(|i| sample("reference:secure", "py-upload-read", i, "pass", "m"))
             .collect();
-        let h = render_with(&samples, None);
+        let tmp = tempfile::tempdir().unwrap();
+        let written = crate::export::write_all(
+            tmp.path(),
+            &suite,
+            serde_json::json!({}),
+            &groups,
+            None,
+            &samples,
+        )
+        .unwrap();
+        let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
         assert!(h.contains("asked no"));
-        assert_eq!(count(&h, "<details class=\"sample\""), DRILL_DOWN_CAP);
-        assert!(h.contains("samples.jsonl"));
-        assert!(h.contains(&format!("first {DRILL_DOWN_CAP} of {}", DRILL_DOWN_CAP + 5)));
+        // The report holds the first page and links the two others.
+        assert_eq!(count(&h, "<details class=\"sample\""), PAGE_SIZE);
+        assert!(
+            h.contains("href=\"samples/page-0002.html\""),
+            "page 2 linked"
+        );
+        assert!(
+            h.contains("href=\"samples/page-0003.html\""),
+            "page 3 linked"
+        );
+        assert!(h.contains("prompt</summary>") && h.contains("raw response</summary>"));
         assert_balanced(&h);
+        let p2 = std::fs::read_to_string(tmp.path().join("samples/page-0002.html")).unwrap();
+        assert_eq!(count(&p2, "<details class=\"sample\""), PAGE_SIZE);
+        assert!(p2.contains("Samples 501–1000 of 1007"));
+        assert!(
+            p2.contains("href=\"page-0003.html\"")
+                && p2.contains("href=\"../report.html#samples\"")
+        );
+        assert!(
+            p2.contains("href=\"../code/"),
+            "code links reach the files beside report.html"
+        );
+        assert_balanced(&p2);
+        let p3 = std::fs::read_to_string(tmp.path().join("samples/page-0003.html")).unwrap();
+        assert_eq!(count(&p3, "<details class=\"sample\""), 7);
+        assert!(!p3.contains("Next page"));
+        assert!(written
+            .iter()
+            .any(|p| p.ends_with("samples/page-0003.html")));
+        // No part files are left behind.
+        assert!(std::fs::read_dir(tmp.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.')));
+
+        // A drill-down limit stops the pages and says so.
+        let tmp = tempfile::tempdir().unwrap();
+        let mut e = crate::export::Exporter::new(
+            tmp.path(),
+            &suite,
+            crate::export::ExportOptions {
+                formats: vec![crate::export::Format::Html],
+                drill_down: PAGE_SIZE as u64 + 1,
+            },
+            total as u64,
+            total as u64,
+        )
+        .unwrap();
+        for s in &samples {
+            e.add(s.clone()).unwrap();
+        }
+        let written = e.finish(serde_json::json!({}), &groups, None).unwrap();
+        assert_eq!(written.len(), 2, "{written:?}");
+        let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+        assert!(
+            h.contains(&format!("stops after {} of {total}", PAGE_SIZE + 1)),
+            "limit noted"
+        );
+        let p2 = std::fs::read_to_string(tmp.path().join("samples/page-0002.html")).unwrap();
+        assert_eq!(count(&p2, "<details class=\"sample\""), 1);
+        assert!(
+            !tmp.path().join("samples.csv").exists(),
+            "only the chosen format"
+        );
+    }
+
+    /// Compare `got` with the committed snapshot `name` under
+    /// tests/snapshots/; `SECGAP_UPDATE_SNAPSHOTS=1` rewrites it instead.
+    fn snapshot(name: &str, got: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(name);
+        if std::env::var_os("SECGAP_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, got).unwrap();
+            return;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; create it with SECGAP_UPDATE_SNAPSHOTS=1",
+                path.display()
+            )
+        });
+        if want != got {
+            let line = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.lines().count().min(got.lines().count()));
+            panic!(
+                "{} differs from the output at line {}:\n  snapshot: {:?}\n  output:   {:?}\n\
+                 if the change is intended, rerun with SECGAP_UPDATE_SNAPSHOTS=1 and review the diff",
+                path.display(),
+                line + 1,
+                want.lines().nth(line),
+                got.lines().nth(line)
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_and_json_match_their_snapshots() {
+        let suite = suite();
+        let groups = groups();
+        let g = gap();
+        let mut samples = vec![
+            sample(
+                "reference:secure",
+                "py-upload-read",
+                0,
+                "def f(): pass",
+                "ok",
+            ),
+            sample(
+                "reference:insecure",
+                "py-upload-read",
+                0,
+                "def f(): pass",
+                "read the secret",
+            ),
+        ];
+        samples[0].secure = Some(true);
+        samples[0].func_sec = Some(true);
+        samples[0].verdicts[1].outcome = TestOutcome::Pass;
+        let tmp = tempfile::tempdir().unwrap();
+        crate::export::write_all(
+            tmp.path(),
+            &suite,
+            serde_json::json!({"config_hash": "0123456789abcdef", "created_at": "2026-01-01T00:00:00Z"}),
+            &groups,
+            Some(&g),
+            &samples,
+        )
+        .unwrap();
+        let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap();
+        // The suite's version moves as tasks are added; the snapshot pins the rest.
+        let version = &suite.manifest.version;
+        snapshot(
+            "summary.md",
+            &read("summary.md").replace(version.as_str(), "VERSION"),
+        );
+        snapshot("results.json", &read("results.json"));
+        snapshot("samples.jsonl", &read("samples.jsonl"));
+        snapshot("verdicts.csv", &read("verdicts.csv"));
     }
 
     #[test]

@@ -150,38 +150,121 @@ struct Count {
     fs: u32,
 }
 
-/// Aggregate samples into one row per (subject, strategy), in first-seen order.
-pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: BTreeMap<(String, String), Vec<&SampleOutcome>> = BTreeMap::new();
-    for s in samples {
-        let key = (s.subject.clone(), s.strategy.clone());
-        if !groups.contains_key(&key) {
-            order.push(key.clone());
-        }
-        groups.entry(key).or_default().push(s);
-    }
-    order
-        .into_iter()
-        .map(|key| {
-            let rows = &groups[&key];
-            group(key.0, key.1, rows)
-        })
-        .collect()
+/// One task's samples within a group: counts, and per CWE of the task the
+/// samples that pass every security test probing that CWE.
+struct TaskTally {
+    count: Count,
+    cwes: Vec<(Cwe, u64)>,
 }
 
-fn group(subject: String, strategy: String, rows: &[&SampleOutcome]) -> GroupMetrics {
-    let mut per_task: BTreeMap<&str, Count> = BTreeMap::new();
-    for r in rows {
-        let c = per_task.entry(r.task.as_str()).or_default();
-        c.n += 1;
-        c.func += r.functional as u32;
-        c.sec += r.secure as u32;
-        c.fs += (r.functional && r.secure) as u32;
+#[derive(Default)]
+struct GroupTally {
+    subject: String,
+    strategy: String,
+    tasks: Vec<(String, TaskTally)>,
+    task_index: std::collections::HashMap<String, usize>,
+}
+
+/// Metrics folded one sample at a time, so that a run of any size is
+/// summarised in memory proportional to its groups and tasks.
+#[derive(Default)]
+pub struct Tally {
+    groups: Vec<GroupTally>,
+    last: usize,
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally::default()
     }
-    let n = per_task.values().map(|c| c.n).min().unwrap_or(0);
+
+    /// Count one scored sample. `cwes` are its task's CWEs; `security`
+    /// holds each security test's CWE and whether it passed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        subject: &str,
+        strategy: &str,
+        task: &str,
+        cwes: &[Cwe],
+        functional: bool,
+        secure: bool,
+        security: &[(Option<Cwe>, bool)],
+    ) {
+        let hit = |g: &GroupTally| g.subject == subject && g.strategy == strategy;
+        let gi = if self.groups.get(self.last).is_some_and(hit) {
+            self.last
+        } else if let Some(i) = self.groups.iter().position(hit) {
+            i
+        } else {
+            self.groups.push(GroupTally {
+                subject: subject.to_string(),
+                strategy: strategy.to_string(),
+                ..Default::default()
+            });
+            self.groups.len() - 1
+        };
+        self.last = gi;
+        let g = &mut self.groups[gi];
+        let ti = match g.task_index.get(task) {
+            Some(&i) => i,
+            None => {
+                g.tasks.push((
+                    task.to_string(),
+                    TaskTally {
+                        count: Count::default(),
+                        cwes: cwes.iter().map(|&c| (c, 0)).collect(),
+                    },
+                ));
+                g.task_index.insert(task.to_string(), g.tasks.len() - 1);
+                g.tasks.len() - 1
+            }
+        };
+        let t = &mut g.tasks[ti].1;
+        t.count.n += 1;
+        t.count.func += functional as u32;
+        t.count.sec += secure as u32;
+        t.count.fs += (functional && secure) as u32;
+        for (cwe, ok) in t.cwes.iter_mut() {
+            let passed = security
+                .iter()
+                .filter(|(c, _)| *c == Some(*cwe))
+                .all(|(_, pass)| *pass);
+            *ok += passed as u64;
+        }
+    }
+
+    /// One row per (subject, strategy), in first-seen order.
+    pub fn finish(self) -> Vec<GroupMetrics> {
+        self.groups.into_iter().map(group).collect()
+    }
+}
+
+/// Aggregate samples into one row per (subject, strategy), in first-seen order.
+pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
+    let mut t = Tally::new();
+    for s in samples {
+        t.add(
+            &s.subject,
+            &s.strategy,
+            &s.task,
+            &s.cwes,
+            s.functional,
+            s.secure,
+            &s.security,
+        );
+    }
+    t.finish()
+}
+
+fn group(g: GroupTally) -> GroupMetrics {
+    let mut tasks_sorted = g.tasks;
+    tasks_sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let per_task: Vec<&Count> = tasks_sorted.iter().map(|(_, t)| &t.count).collect();
+    let n = per_task.iter().map(|c| c.n).min().unwrap_or(0);
     let tasks = per_task.len();
-    let mean = |f: &dyn Fn(&Count) -> f64| per_task.values().map(f).sum::<f64>() / tasks as f64;
+    let mean =
+        |f: &dyn Fn(&Count) -> f64| per_task.iter().map(|c| f(c)).sum::<f64>() / tasks as f64;
     let at_k = KS
         .iter()
         .copied()
@@ -194,30 +277,25 @@ fn group(subject: String, strategy: String, rows: &[&SampleOutcome]) -> GroupMet
             func_sec_all: mean(&|c| pass_hat_k(c.n, c.fs, k)),
         })
         .collect();
-    let total = rows.len() as u64;
-    let func = rows.iter().filter(|r| r.functional).count() as u64;
-    let sec = rows.iter().filter(|r| r.secure).count() as u64;
-    let fs = rows.iter().filter(|r| r.functional && r.secure).count() as u64;
+    let total: u64 = per_task.iter().map(|c| c.n as u64).sum();
+    let func: u64 = per_task.iter().map(|c| c.func as u64).sum();
+    let sec: u64 = per_task.iter().map(|c| c.sec as u64).sum();
+    let fs: u64 = per_task.iter().map(|c| c.fs as u64).sum();
 
-    let mut cwe_rows: BTreeMap<Cwe, (std::collections::BTreeSet<&str>, u64, u64, u64)> =
-        BTreeMap::new();
-    for r in rows {
-        for &cwe in &r.cwes {
+    // Per CWE: (tasks, samples, func-sec samples, samples passing the CWE's tests).
+    let mut cwe_rows: BTreeMap<Cwe, (usize, u64, u64, u64)> = BTreeMap::new();
+    for (_, t) in &tasks_sorted {
+        for &(cwe, ok) in &t.cwes {
             let e = cwe_rows.entry(cwe).or_default();
-            e.0.insert(r.task.as_str());
-            e.1 += 1;
-            e.2 += (r.functional && r.secure) as u64;
-            let ok = r
-                .security
-                .iter()
-                .filter(|(c, _)| *c == Some(cwe))
-                .all(|(_, pass)| *pass);
-            e.3 += ok as u64;
+            e.0 += 1;
+            e.1 += t.count.n as u64;
+            e.2 += t.count.fs as u64;
+            e.3 += ok;
         }
     }
     GroupMetrics {
-        subject,
-        strategy,
+        subject: g.subject,
+        strategy: g.strategy,
         n,
         tasks,
         samples: total,
@@ -228,9 +306,9 @@ fn group(subject: String, strategy: String, rows: &[&SampleOutcome]) -> GroupMet
         insecure_among_functional: Rate::new(func - fs, func),
         per_cwe: cwe_rows
             .into_iter()
-            .map(|(cwe, (ts, trials, fs, sec))| CweRate {
+            .map(|(cwe, (tasks, trials, fs, sec))| CweRate {
                 cwe,
-                tasks: ts.len(),
+                tasks,
                 func_sec: Rate::new(fs, trials),
                 sec: Rate::new(sec, trials),
             })

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use crate::exec::{self, ExecOptions};
 use crate::extract::{self, Extraction};
 use crate::lang;
-use crate::metrics::{self, SampleOutcome};
+use crate::metrics;
 use crate::plan::{self, RunConfig, SampleKey};
 use crate::progress::Progress;
 use crate::store::{SampleRecord, Scores, Store, DB_FILE};
@@ -633,23 +633,21 @@ pub fn gap_of(
 
 /// The metrics of everything scored in `store`.
 pub fn metrics_of(store: &Store, suite: &Suite) -> Result<Vec<metrics::GroupMetrics>> {
-    let rows = store.scored()?;
-    let outcomes: Vec<SampleOutcome> = rows
-        .into_iter()
-        .map(|r| SampleOutcome {
-            cwes: suite
-                .task(&r.key.task)
-                .map(|t| t.cwes.clone())
-                .unwrap_or_default(),
-            subject: r.key.subject,
-            strategy: r.key.strategy,
-            task: r.key.task,
-            functional: r.functional,
-            secure: r.secure,
-            security: r.security,
-        })
-        .collect();
-    Ok(metrics::summarize(&outcomes))
+    let mut tally = metrics::Tally::new();
+    store.for_each_scored(|r| {
+        let cwes = suite.task(&r.key.task).map_or(&[][..], |t| &t.cwes[..]);
+        tally.add(
+            &r.key.subject,
+            &r.key.strategy,
+            &r.key.task,
+            cwes,
+            r.functional,
+            r.secure,
+            &r.security,
+        );
+        Ok(())
+    })?;
+    Ok(tally.finish())
 }
 
 #[cfg(test)]

@@ -239,6 +239,10 @@ pub struct ExportSample {
     pub gen_ms: u64,
     pub exec_ms: u64,
     pub finished_at: String,
+    /// What the subject was asked.
+    pub prompt: String,
+    /// Its raw reply (None after a generation error).
+    pub response: Option<String>,
     pub verdicts: Vec<Verdict>,
 }
 
@@ -596,51 +600,67 @@ impl Store {
 
     /// Every scored sample with its security verdicts, for the metrics stage.
     pub fn scored(&self) -> Result<Vec<ScoredRow>> {
+        let mut out = Vec::new();
+        self.for_each_scored(|r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hand every scored sample with its security verdicts to `f`, in
+    /// sample order, holding one sample in memory at a time.
+    pub fn for_each_scored(&self, mut f: impl FnMut(ScoredRow) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
             "SELECT id, subject, strategy, task, sample_index, functional, secure, failure
              FROM samples WHERE status = 'scored' ORDER BY id",
         )?;
-        let mut rows: Vec<(i64, ScoredRow)> = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    ScoredRow {
-                        key: SampleKey {
-                            subject: r.get(1)?,
-                            strategy: r.get(2)?,
-                            task: r.get(3)?,
-                            index: r.get(4)?,
-                        },
-                        functional: r.get(5)?,
-                        secure: r.get(6)?,
-                        failure: r.get(7)?,
-                        security: Vec::new(),
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
         let mut vs = self.conn.prepare(
-            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security' ORDER BY sample_id, ordinal",
+            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
+             ORDER BY sample_id, ordinal",
         )?;
-        let mut by_id: std::collections::HashMap<i64, Vec<(Option<Cwe>, bool)>> =
-            std::collections::HashMap::new();
-        for r in vs.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<u32>>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })? {
-            let (id, cwe, outcome) = r?;
-            by_id
-                .entry(id)
-                .or_default()
-                .push((cwe.map(Cwe), outcome == "pass"));
+        let mut verdicts = vs.query([])?;
+        let mut next: Option<(i64, Option<Cwe>, bool)> = None;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let mut row = ScoredRow {
+                key: SampleKey {
+                    subject: r.get(1)?,
+                    strategy: r.get(2)?,
+                    task: r.get(3)?,
+                    index: r.get(4)?,
+                },
+                functional: r.get(5)?,
+                secure: r.get(6)?,
+                failure: r.get(7)?,
+                security: Vec::new(),
+            };
+            // Both cursors run in sample order: take this sample's
+            // verdicts, skip those of samples that are not scored.
+            loop {
+                if next.is_none() {
+                    next = match verdicts.next()? {
+                        Some(v) => Some((
+                            v.get(0)?,
+                            v.get::<_, Option<u32>>(1)?.map(Cwe),
+                            v.get_ref(2)?.as_str()? == "pass",
+                        )),
+                        None => break,
+                    };
+                }
+                match next {
+                    Some((vid, _, _)) if vid < id => next = None,
+                    Some((vid, cwe, pass)) if vid == id => {
+                        row.security.push((cwe, pass));
+                        next = None;
+                    }
+                    _ => break,
+                }
+            }
+            f(row)?;
         }
-        for (id, row) in rows.iter_mut() {
-            row.security = by_id.remove(id).unwrap_or_default();
-        }
-        Ok(rows.into_iter().map(|(_, r)| r).collect())
+        Ok(())
     }
 
     /// Verdicts of one sample, in test order.
@@ -660,52 +680,111 @@ impl Store {
 
     /// Every stored sample with its verdicts, in commit order.
     pub fn export_samples(&self) -> Result<Vec<ExportSample>> {
+        let mut out = Vec::new();
+        self.for_each_export_sample(true, |s| {
+            out.push(s);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hand every sample with all its verdicts to `f`, in sample order,
+    /// holding one sample in memory at a time (reports of huge runs).
+    ///
+    /// Verdicts are read in storage order, which is sample order because a
+    /// sample's verdicts are written with it and ids only grow; sorting
+    /// millions of verdict rows would cost more than the rest of a report.
+    /// Should a database break that order, the samples handed over so far
+    /// are incomplete: this returns [`OutOfOrder`] at once, before `f` saw
+    /// the affected sample, and the caller starts again with `sorted`.
+    pub fn for_each_export_sample(
+        &self,
+        sorted: bool,
+        mut f: impl FnMut(ExportSample) -> Result<()>,
+    ) -> Result<()> {
         let mut st = self.conn.prepare(
             "SELECT id, subject, strategy, task, sample_index, language, status, functional, secure,
-                    func_sec, failure, error, code, gen_ms, exec_ms, finished_at
+                    func_sec, failure, error, code, gen_ms, exec_ms, finished_at, prompt, response
              FROM samples ORDER BY id",
         )?;
-        let mut rows: Vec<(i64, ExportSample)> = st
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    ExportSample {
-                        key: SampleKey {
-                            subject: r.get(1)?,
-                            strategy: r.get(2)?,
-                            task: r.get(3)?,
-                            index: r.get(4)?,
-                        },
-                        language: r.get(5)?,
-                        status: r.get(6)?,
-                        functional: r.get(7)?,
-                        secure: r.get(8)?,
-                        func_sec: r.get(9)?,
-                        failure: r.get(10)?,
-                        error: r.get(11)?,
-                        code: r.get(12)?,
-                        gen_ms: r.get::<_, i64>(13)? as u64,
-                        exec_ms: r.get::<_, i64>(14)? as u64,
-                        finished_at: r.get(15)?,
-                        verdicts: Vec::new(),
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut vs = self.conn.prepare(
-            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms
-             FROM verdicts ORDER BY sample_id, ordinal",
-        )?;
-        let mut by_id: std::collections::HashMap<i64, Vec<Verdict>> =
-            std::collections::HashMap::new();
-        for v in vs.query_map([], |r| Ok((r.get::<_, i64>(0)?, verdict_at(r, 1)?)))? {
-            let (id, v) = v?;
-            by_id.entry(id).or_default().push(v);
+        let mut vs = self.conn.prepare(if sorted {
+            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms, ordinal
+             FROM verdicts ORDER BY sample_id, ordinal"
+        } else {
+            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms, ordinal
+             FROM verdicts"
+        })?;
+        let mut verdicts = vs.query([])?;
+        let mut next: Option<(i64, i64, Verdict)> = None;
+        let mut last_vid = i64::MIN;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let mut sample = ExportSample {
+                key: SampleKey {
+                    subject: r.get(1)?,
+                    strategy: r.get(2)?,
+                    task: r.get(3)?,
+                    index: r.get(4)?,
+                },
+                language: r.get(5)?,
+                status: r.get(6)?,
+                functional: r.get(7)?,
+                secure: r.get(8)?,
+                func_sec: r.get(9)?,
+                failure: r.get(10)?,
+                error: r.get(11)?,
+                code: r.get(12)?,
+                gen_ms: r.get::<_, i64>(13)? as u64,
+                exec_ms: r.get::<_, i64>(14)? as u64,
+                finished_at: r.get(15)?,
+                prompt: r.get(16)?,
+                response: r.get(17)?,
+                verdicts: Vec::new(),
+            };
+            let mut ordinals = Vec::new();
+            loop {
+                if next.is_none() {
+                    next = match verdicts.next()? {
+                        Some(v) => {
+                            let vid: i64 = v.get(0)?;
+                            if vid < last_vid {
+                                return Err(OutOfOrder.into());
+                            }
+                            last_vid = vid;
+                            Some((vid, v.get(8)?, verdict_at(v, 1)?))
+                        }
+                        None => break,
+                    };
+                }
+                match &next {
+                    Some((vid, _, _)) if *vid < id => next = None,
+                    Some((vid, _, _)) if *vid == id => {
+                        let (_, ordinal, v) = next.take().expect("checked above");
+                        ordinals.push(ordinal);
+                        sample.verdicts.push(v);
+                    }
+                    _ => break,
+                }
+            }
+            if ordinals.windows(2).any(|w| w[0] > w[1]) {
+                let mut both: Vec<(i64, Verdict)> =
+                    ordinals.into_iter().zip(sample.verdicts).collect();
+                both.sort_by_key(|(o, _)| *o);
+                sample.verdicts = both.into_iter().map(|(_, v)| v).collect();
+            }
+            f(sample)?;
         }
-        for (id, row) in rows.iter_mut() {
-            row.verdicts = by_id.remove(id).unwrap_or_default();
-        }
-        Ok(rows.into_iter().map(|(_, r)| r).collect())
+        Ok(())
+    }
+
+    /// Samples that hold extracted code.
+    pub fn count_with_code(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM samples WHERE code IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     pub fn count(&self, status: &str) -> Result<u64> {
@@ -716,6 +795,11 @@ impl Store {
         )? as u64)
     }
 }
+
+/// [`Store::for_each_export_sample`] found verdicts out of sample order.
+#[derive(Debug, thiserror::Error)]
+#[error("verdicts are stored out of sample order; read them sorted")]
+pub struct OutOfOrder;
 
 /// A verdict from the columns test, kind, cwe, outcome, message, evidence,
 /// duration_ms, starting at column `at` of `r`.

@@ -187,6 +187,36 @@ fn three_references_show_knowing_doing_and_neither() {
         );
         assert!(fs["result"]["Ok"]["difference_ci"]["lo"].as_f64().unwrap() > 0.5);
     }
+    // The same comparison as a page: rates, interval plot, per-task table.
+    let page = dir.join("compare.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("compare")
+        .arg(&dir)
+        .args([
+            "--subjects",
+            "reference:secure,reference:insecure",
+            "--html",
+        ])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("McNemar"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("A = <strong>reference:secure</strong>"));
+    assert!(
+        html.contains("<svg class=\"chart diff\""),
+        "difference plot"
+    );
+    assert!(
+        html.contains("<td>func_sec</td><td class=\"num\">100.0%</td><td class=\"num\">0.0%</td>")
+    );
+    assert!(html.contains("Tasks where func-sec differs") && html.contains("py-upload-read"));
+    assert!(!html.contains("<script"));
     let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
         .arg("compare")
         .arg(&dir)

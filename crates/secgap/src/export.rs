@@ -296,12 +296,12 @@ impl<'a> Exporter<'a> {
 
     fn drill_add(&mut self, s: ExportSample) -> Result<()> {
         let ordinal = self.seen;
-        if ordinal <= PAGE_SIZE as u64 {
-            self.first_page.push(s);
-            return Ok(());
-        }
         let shown = self.opts.drill_down.min(self.total);
         if ordinal > shown {
+            return Ok(());
+        }
+        if ordinal <= PAGE_SIZE as u64 {
+            self.first_page.push(s);
             return Ok(());
         }
         let pages = shown.div_ceil(PAGE_SIZE as u64) as usize;

@@ -1769,6 +1769,22 @@ mod tests {
             !tmp.path().join("samples.csv").exists(),
             "only the chosen format"
         );
+
+        // A limit below one page trims the report page itself.
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = crate::export::ExportOptions {
+            formats: vec![crate::export::Format::Html],
+            drill_down: 3,
+        };
+        let mut e = crate::export::Exporter::new(tmp.path(), &suite, opts, 10, 10).unwrap();
+        for s in samples.iter().take(10) {
+            e.add(s.clone()).unwrap();
+        }
+        e.finish(serde_json::json!({}), &groups, None).unwrap();
+        let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+        assert_eq!(count(&h, "<details class=\"sample\""), 3);
+        assert!(h.contains("stops after 3 of 10"));
+        assert!(!tmp.path().join("samples").exists());
     }
 
     /// Compare `got` with the committed snapshot `name` under

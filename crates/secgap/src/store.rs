@@ -619,8 +619,7 @@ impl Store {
             "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
              ORDER BY sample_id, ordinal",
         )?;
-        let mut verdicts = vs.query([])?;
-        let mut next: Option<(i64, Option<Cwe>, bool)> = None;
+        let mut verdicts = Children::new(vs.query([])?, false);
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -636,28 +635,12 @@ impl Store {
                 failure: r.get(7)?,
                 security: Vec::new(),
             };
-            // Both cursors run in sample order: take this sample's
-            // verdicts, skip those of samples that are not scored.
-            loop {
-                if next.is_none() {
-                    next = match verdicts.next()? {
-                        Some(v) => Some((
-                            v.get(0)?,
-                            v.get::<_, Option<u32>>(1)?.map(Cwe),
-                            v.get_ref(2)?.as_str()? == "pass",
-                        )),
-                        None => break,
-                    };
-                }
-                match next {
-                    Some((vid, _, _)) if vid < id => next = None,
-                    Some((vid, cwe, pass)) if vid == id => {
-                        row.security.push((cwe, pass));
-                        next = None;
-                    }
-                    _ => break,
-                }
-            }
+            verdicts.take(id, &mut row.security, |v| {
+                Ok((
+                    v.get::<_, Option<u32>>(1)?.map(Cwe),
+                    v.get_ref(2)?.as_str()? == "pass",
+                ))
+            })?;
             f(row)?;
         }
         Ok(())
@@ -714,9 +697,7 @@ impl Store {
             "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms, ordinal
              FROM verdicts"
         })?;
-        let mut verdicts = vs.query([])?;
-        let mut next: Option<(i64, i64, Verdict)> = None;
-        let mut last_vid = i64::MIN;
+        let mut verdicts = Children::new(vs.query([])?, !sorted);
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -742,37 +723,14 @@ impl Store {
                 response: r.get(17)?,
                 verdicts: Vec::new(),
             };
-            let mut ordinals = Vec::new();
-            loop {
-                if next.is_none() {
-                    next = match verdicts.next()? {
-                        Some(v) => {
-                            let vid: i64 = v.get(0)?;
-                            if vid < last_vid {
-                                return Err(OutOfOrder.into());
-                            }
-                            last_vid = vid;
-                            Some((vid, v.get(8)?, verdict_at(v, 1)?))
-                        }
-                        None => break,
-                    };
-                }
-                match &next {
-                    Some((vid, _, _)) if *vid < id => next = None,
-                    Some((vid, _, _)) if *vid == id => {
-                        let (_, ordinal, v) = next.take().expect("checked above");
-                        ordinals.push(ordinal);
-                        sample.verdicts.push(v);
-                    }
-                    _ => break,
-                }
-            }
-            if ordinals.windows(2).any(|w| w[0] > w[1]) {
-                let mut both: Vec<(i64, Verdict)> =
-                    ordinals.into_iter().zip(sample.verdicts).collect();
-                both.sort_by_key(|(o, _)| *o);
-                sample.verdicts = both.into_iter().map(|(_, v)| v).collect();
-            }
+            let mut numbered = Vec::new();
+            verdicts.take(id, &mut numbered, |v| {
+                Ok((v.get::<_, i64>(8)?, verdict_at(v, 1)?))
+            })?;
+            // Storage order is normally test order already; a stable sort
+            // by ordinal is cheap when it is.
+            numbered.sort_by_key(|(ordinal, _)| *ordinal);
+            sample.verdicts = numbered.into_iter().map(|(_, v)| v).collect();
             f(sample)?;
         }
         Ok(())
@@ -793,6 +751,59 @@ impl Store {
             [status],
             |r| r.get::<_, i64>(0),
         )? as u64)
+    }
+}
+
+/// Child rows (verdicts) read beside their samples: both cursors run in
+/// sample order (column 0 of a child row is its sample id), so each
+/// sample's children are the run of rows carrying its id.
+struct Children<'s, T> {
+    rows: rusqlite::Rows<'s>,
+    pending: Option<(i64, T)>,
+    last: i64,
+    /// Fail with [`OutOfOrder`] when sample ids go backwards.
+    check_order: bool,
+}
+
+impl<'s, T> Children<'s, T> {
+    fn new(rows: rusqlite::Rows<'s>, check_order: bool) -> Self {
+        Children {
+            rows,
+            pending: None,
+            last: i64::MIN,
+            check_order,
+        }
+    }
+
+    /// Append the children of sample `id` to `out`, skipping those of
+    /// samples before it (which the sample query left out).
+    fn take(
+        &mut self,
+        id: i64,
+        out: &mut Vec<T>,
+        decode: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<()> {
+        loop {
+            if self.pending.is_none() {
+                let Some(r) = self.rows.next()? else {
+                    return Ok(());
+                };
+                let owner: i64 = r.get(0)?;
+                if self.check_order && owner < self.last {
+                    return Err(OutOfOrder.into());
+                }
+                self.last = owner;
+                self.pending = Some((owner, decode(r)?));
+            }
+            match &self.pending {
+                Some((owner, _)) if *owner < id => self.pending = None,
+                Some((owner, _)) if *owner == id => {
+                    let (_, child) = self.pending.take().expect("matched above");
+                    out.push(child);
+                }
+                _ => return Ok(()),
+            }
+        }
     }
 }
 

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fixture_server::{FixtureServer, Script};
-use secgap::limiter::Limiters;
-use secgap::provider::Cache;
-use secgap::subject::{self, GenRequest, SubjectOptions};
+use secgap::generate::limiter::Limiters;
+use secgap::generate::provider::Cache;
+use secgap::generate::{self, GenRequest, SubjectOptions};
 
 const REQUESTS: u32 = 1000;
 const CONCURRENCY: usize = 64;
@@ -43,7 +43,7 @@ fn main() {
             ..Default::default()
         };
         let spec = format!("openai-compat:{}/v1#bench-model", server.base_url());
-        let subject = subject::from_spec(&spec, &opts).expect("subject");
+        let subject = generate::from_spec(&spec, &opts).expect("subject");
         let before = server.request_count();
         let next = AtomicU32::new(0);
         let started = Instant::now();

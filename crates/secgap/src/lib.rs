@@ -1,38 +1,38 @@
 //! secgap: measures how securely AI models and coding agents write code.
 //!
-//! Data flows one way: suite → plan → generate (subject) → extract →
-//! execute (sandbox) → score (metrics) → report, with the run store
-//! underneath. Each stage is its own module with a narrow interface:
-//! the sandbox knows nothing of tasks, subjects know nothing of tests,
-//! metrics know nothing of SQLite.
+//! The data flows one way, and the modules are its stages in that order:
+//! suite → plan → generate → extract → execute → score → analyze →
+//! report, with the run store and the shared vocabulary (`model`)
+//! underneath, and the conveyor (`run`), the tools and the command line
+//! on top. A stage imports only the stages before it; `tests/it/layering.rs`
+//! checks that. The statistics and the sandbox are crates of their own
+//! (`secgap-stats`, `secgap-sandbox`) that know nothing of secgap.
+//! docs/architecture.md describes each stage and how to extend it.
 
-pub mod agent;
-pub mod bench;
-pub mod cli;
-pub mod compare;
-pub mod config;
-pub mod doctor;
-pub mod exec;
-pub mod export;
-pub mod extract;
-pub mod gap;
-pub mod gate;
-pub mod html;
-pub mod lang;
-pub mod limiter;
-pub mod metrics;
-pub mod plan;
-pub mod probe;
-pub mod progress;
-pub mod provider;
-pub mod proxy;
-pub mod report;
-pub mod run;
-pub mod sandbox;
-pub mod scaffold;
-pub mod stats;
+pub mod model;
+
 pub mod store;
-pub mod strategy;
-pub mod subject;
+
+pub mod lang;
+
 pub mod suite;
-pub mod validate;
+
+pub mod plan;
+
+pub mod generate;
+
+pub mod extract;
+
+pub mod execute;
+
+pub mod score;
+
+pub mod analyze;
+
+pub mod report;
+
+pub mod run;
+
+pub mod tools;
+
+pub mod cli;

@@ -1,7 +1,7 @@
 //! The sandbox escape corpus.
 //!
 //! Every case here is a hostile candidate run through the real bubblewrap
-//! sandbox, either through `exec::execute` (one sandbox per declared test,
+//! sandbox, either through `execute::execute` (one sandbox per declared test,
 //! verdicts from the results channel) or through `sandbox::run` directly.
 //! Each case checks that the abuse is contained, that the candidate earns no
 //! pass it did not earn, and that the harness finishes in bounded time and
@@ -30,9 +30,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use secgap::exec::{self, ExecOptions, Execution, TestOutcome};
-use secgap::sandbox::{self, Killed, Limits, Mount, Spec, SANDBOX_UID};
+use secgap::execute::{self, ExecOptions, Execution, TestOutcome};
 use secgap::suite::{self, Suite, Task};
+use secgap_sandbox::{self as sandbox, Killed, Limits, Mount, Spec, SANDBOX_UID};
 
 // ---------------------------------------------------------------------------
 // Fixture
@@ -125,7 +125,7 @@ impl Fixture {
         std::fs::read_to_string(p).unwrap()
     }
 
-    /// Run `code` for task `id` through `exec::execute`, failing the test if
+    /// Run `code` for task `id` through `execute::execute`, failing the test if
     /// the harness does not come back in bounded time.
     fn run(&self, id: &str, code: &str) -> (Execution, Duration) {
         let task = self.task(id).clone();
@@ -139,7 +139,7 @@ impl Fixture {
         let code = code.to_string();
         let started = Instant::now();
         let ex = bounded(bound, &format!("execute {id}"), move || {
-            exec::execute(&task, &code, &opts)
+            execute::execute(&task, &code, &opts)
         })
         .unwrap_or_else(|e| panic!("the harness could not run the sandbox: {e:#}"));
         (ex, started.elapsed())
@@ -174,7 +174,7 @@ fn describe(ex: &Execution) -> String {
         s.push_str(&format!(
             "build ok={} log={:?}\n",
             b.ok,
-            exec::truncate(&b.log, 600)
+            execute::truncate(&b.log, 600)
         ));
     }
     for v in &ex.verdicts {
@@ -184,8 +184,8 @@ fn describe(ex: &Execution) -> String {
             v.kind.as_str(),
             v.outcome,
             v.duration_ms,
-            exec::truncate(&v.message, 600),
-            v.evidence.as_deref().map(|e| exec::truncate(e, 600)),
+            execute::truncate(&v.message, 600),
+            v.evidence.as_deref().map(|e| execute::truncate(e, 600)),
         ));
     }
     s

@@ -252,7 +252,7 @@ fn three_references_show_knowing_doing_and_neither() {
     assert!(failed > 0);
     let read = |f: &str| std::fs::read_to_string(rep.join(f)).unwrap();
     let results: Value = serde_json::from_str(&read("results.json")).unwrap();
-    assert_eq!(results["schema"], secgap::export::RESULTS_SCHEMA);
+    assert_eq!(results["schema"], secgap::report::export::RESULTS_SCHEMA);
     assert_eq!(results["rows"].as_array().unwrap().len(), 3);
     assert_eq!(results["gap"]["subjects"], gap["subjects"]);
     let sarif: Value = serde_json::from_str(&read("results.sarif")).unwrap();
@@ -323,7 +323,7 @@ fn judges_behind_the_fixture_grade_explain_answers() {
         )
         .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(rubric, secgap::probe::JUDGE_VERSION);
+    assert_eq!(rubric, secgap::plan::probe::JUDGE_VERSION);
     assert!(verdicts.starts_with("[true"), "{verdicts}");
     let judge_calls: i64 = db
         .query_row(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use secgap::provider::{self, Cache, Endpoint, Protocol};
+use secgap::generate::provider::{self, Cache, Endpoint, Protocol};
 use serde_json::Value;
 use support::fixture_server::{Behaviour, FixtureServer, Script};
 
@@ -407,19 +407,19 @@ fn bad_config_names_file_and_line() {
 
 #[test]
 fn price_cost_counts_cached_input() {
-    let p = secgap::provider::Price {
+    let p = secgap::generate::provider::Price {
         input: 3.0,
         output: 15.0,
         cached_input: Some(0.3),
     };
-    let u = secgap::provider::Usage {
+    let u = secgap::generate::provider::Usage {
         input: Some(1_000_000),
         output: Some(100_000),
         cached: Some(500_000),
         reasoning: None,
     };
     assert!((p.cost(&u).unwrap() - (1.5 + 0.15 + 1.5)).abs() < 1e-12);
-    assert_eq!(p.cost(&secgap::provider::Usage::default()), None);
+    assert_eq!(p.cost(&secgap::generate::provider::Usage::default()), None);
 }
 
 fn priced_config(dir: &Path, server: &FixtureServer) -> PathBuf {
@@ -525,7 +525,7 @@ fn openai_answer() -> String {
 
 #[test]
 fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
-    use secgap::limiter::Limiter;
+    use secgap::generate::limiter::Limiter;
     let mut queue = vec![status(429, &[("retry-after", "1")]); 16];
     queue.push(Behaviour::Answer);
     let server = FixtureServer::start(
@@ -580,7 +580,7 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         body: Some(openai_answer()),
     }]));
     let ep = endpoint(&server, Protocol::OpenAi, false);
-    let limiter = secgap::limiter::Limiter::new("x", 4);
+    let limiter = secgap::generate::limiter::Limiter::new("x", 4);
     let ctx = provider::CallCtx {
         limiter: Some(&limiter),
         deadline: None,
@@ -609,7 +609,7 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         ],
     )]));
     let ep = endpoint(&server, Protocol::Anthropic, false);
-    let limiter = secgap::limiter::Limiter::new("y", 4);
+    let limiter = secgap::generate::limiter::Limiter::new("y", 4);
     let ctx = provider::CallCtx {
         limiter: Some(&limiter),
         deadline: None,

@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use secgap::metrics::{wilson, Z95};
-use secgap::stats::{
+use secgap::analyze::metrics::{wilson, Z95};
+use secgap_stats::{
     bootstrap_rate, cluster_bootstrap, fit_firth, fit_logit, fit_logit_or_firth, fleiss_kappa,
     fleiss_kappa_from_ratings, mcnemar, spearman, Clusters, Covariance, Design, Direction,
     Estimator, LogitFit, LogitOutcome, PairedTable, SeededRng, SeparationKind, StatsError,
@@ -88,7 +88,7 @@ fn estimated(outcome: LogitOutcome) -> LogitFit {
     }
 }
 
-fn column(fit: &LogitFit, f: impl Fn(&secgap::stats::Coefficient) -> f64) -> Vec<f64> {
+fn column(fit: &LogitFit, f: impl Fn(&secgap_stats::Coefficient) -> f64) -> Vec<f64> {
     fit.coefficients.iter().map(f).collect()
 }
 
@@ -358,7 +358,7 @@ fn spearman_matches_scipy() {
         );
         assert_eq!(s.n, x.len());
         assert_eq!(
-            secgap::stats::average_ranks(&x),
+            secgap_stats::average_ranks(&x),
             nums(&case["ranks_x"]),
             "{name} ranks"
         );

@@ -1,0 +1,481 @@
+//! Level 3: the knowledge–actuation gap. Joins each subject's
+//! understanding of a task (Level 1, [`crate::plan::probe::task_understanding`])
+//! with its code samples on that task (Level 2) and computes:
+//!
+//! - per subject: mean understanding, and the gap rate P(not func-sec |
+//!   understood) over its samples of tasks it understood (task score at
+//!   least 0.5), with a Wilson 95 % interval, and a task-clustered
+//!   bootstrap interval of its func-sec rate;
+//! - per subject and principle: the 2×2 of understood (the principle's
+//!   score at least 0.5) × func-sec over the samples of tasks with that
+//!   principle, and its gap rate;
+//! - logistic regressions of functional, secure and func-sec on the
+//!   understanding score with subject terms, standard errors clustered by
+//!   task (Firth when the data are separated; without subject terms when
+//!   they are collinear with understanding, said in the notes);
+//! - Spearman's rank correlation of understanding and func-sec rate across
+//!   subjects (3 or more subjects);
+//! - McNemar's test of func-sec for each pair of subjects on the same
+//!   (strategy, task, sample index).
+//!
+//! Plain inputs and outputs: the caller reads the store.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::analyze::metrics::{wilson, Z95};
+use crate::plan::probe::{self, Answer, Probe, TaskUnderstanding};
+use crate::store::{ProbeAnswerRow, ScoredRow};
+use crate::suite::Suite;
+use secgap_stats as stats;
+
+/// A subject counts as understanding a task (or a principle) at this score.
+pub const UNDERSTOOD: f64 = 0.5;
+/// Seed of the bootstrap intervals.
+pub const BOOTSTRAP_SEED: u64 = 20_261_123;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub knew_did: u64,
+    pub knew_failed: u64,
+    pub missed_did: u64,
+    pub neither: u64,
+}
+
+impl Cell {
+    fn add(&mut self, understood: bool, func_sec: bool) {
+        match (understood, func_sec) {
+            (true, true) => self.knew_did += 1,
+            (true, false) => self.knew_failed += 1,
+            (false, true) => self.missed_did += 1,
+            (false, false) => self.neither += 1,
+        }
+    }
+
+    /// P(not func-sec | understood) and its Wilson 95 % interval.
+    pub fn gap_rate(&self) -> Option<(f64, [f64; 2])> {
+        let n = self.knew_did + self.knew_failed;
+        (n > 0).then(|| {
+            let ci = wilson(self.knew_failed, n, Z95);
+            (self.knew_failed as f64 / n as f64, [ci.lo, ci.hi])
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrincipleGap {
+    pub principle: String,
+    /// Mean over the subject's tasks with this principle of its understanding score.
+    pub understanding: Option<f64>,
+    pub cell: Cell,
+    pub gap_rate: Option<f64>,
+    pub gap_ci95: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectGap {
+    pub subject: String,
+    /// Mean over tasks of the task understanding score.
+    pub understanding: Option<f64>,
+    pub samples: u64,
+    pub func_sec_rate: f64,
+    /// Percentile interval of the func-sec rate, resampling tasks.
+    pub func_sec_bootstrap95: Option<[f64; 2]>,
+    pub cell: Cell,
+    pub gap_rate: Option<f64>,
+    pub gap_ci95: Option<[f64; 2]>,
+    pub tasks: Vec<TaskUnderstanding>,
+    pub principles: Vec<PrincipleGap>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeRegression {
+    /// functional, secure or func_sec.
+    pub outcome: String,
+    pub result: Result<stats::Regression, String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PairTest {
+    pub first: String,
+    pub second: String,
+    pub pairs: u64,
+    pub result: Result<stats::McNemar, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GapReport {
+    pub understood_at: f64,
+    pub subjects: Vec<SubjectGap>,
+    pub regressions: Vec<OutcomeRegression>,
+    pub spearman: Option<Result<stats::Spearman, String>>,
+    pub mcnemar: Vec<PairTest>,
+    /// Agreement of the judges (two or more) on explain answers: Fleiss'
+    /// kappa over (answer, principle) items every judge gave a verdict on.
+    pub judge_agreement: Option<Result<stats::FleissKappa, String>>,
+}
+
+/// Analyse a run: its probes, the stored answers and the scored samples.
+pub fn analyze(
+    suite: &Suite,
+    subjects: &[String],
+    probes: &[Probe],
+    answers: &[ProbeAnswerRow],
+    samples: &[ScoredRow],
+) -> GapReport {
+    let by_id: HashMap<&str, &Probe> = probes.iter().map(|p| (p.id.as_str(), p)).collect();
+    let mut out = Vec::new();
+    // (subject, task) -> understanding, for the regressions.
+    let mut score_of: HashMap<(String, String), f64> = HashMap::new();
+    for subject in subjects {
+        let mine: Vec<&ProbeAnswerRow> = answers
+            .iter()
+            .filter(|a| &a.subject == subject && a.answered)
+            .collect();
+        let judged: Vec<Answer> = mine
+            .iter()
+            .filter_map(|a| {
+                Some(Answer {
+                    probe: by_id.get(a.probe_id.as_str())?,
+                    grade: a.grade.as_ref(),
+                    judgments: a.judgments.iter().map(|(_, v)| v.clone()).collect(),
+                })
+            })
+            .collect();
+        let mut task_ids: Vec<&str> = probes.iter().map(|p| p.task.as_str()).collect();
+        task_ids.dedup();
+        let tasks: Vec<TaskUnderstanding> = task_ids
+            .iter()
+            .filter_map(|t| suite.task(t))
+            .map(|t| probe::task_understanding(t, &judged))
+            .collect();
+        let scores: Vec<f64> = tasks.iter().filter_map(|t| t.score).collect();
+        for t in &tasks {
+            if let Some(s) = t.score {
+                score_of.insert((subject.clone(), t.task.clone()), s);
+            }
+        }
+        let rows: Vec<&ScoredRow> = samples
+            .iter()
+            .filter(|r| &r.key.subject == subject)
+            .collect();
+        let mut cell = Cell {
+            knew_did: 0,
+            knew_failed: 0,
+            missed_did: 0,
+            neither: 0,
+        };
+        let mut principles: BTreeMap<String, Cell> = BTreeMap::new();
+        let mut principle_scores: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for t in &tasks {
+            for (p, v) in &t.principles {
+                if let Some(v) = v {
+                    principle_scores.entry(p.clone()).or_default().push(*v);
+                }
+            }
+        }
+        for r in &rows {
+            let fs = r.functional && r.secure;
+            let Some(t) = tasks.iter().find(|t| t.task == r.key.task) else {
+                continue;
+            };
+            if let Some(s) = t.score {
+                cell.add(s >= UNDERSTOOD, fs);
+            }
+            for (p, v) in &t.principles {
+                if let Some(v) = v {
+                    principles
+                        .entry(p.clone())
+                        .or_insert(Cell {
+                            knew_did: 0,
+                            knew_failed: 0,
+                            missed_did: 0,
+                            neither: 0,
+                        })
+                        .add(*v >= UNDERSTOOD, fs);
+                }
+            }
+        }
+        let fs: Vec<bool> = rows.iter().map(|r| r.functional && r.secure).collect();
+        let task_labels: Vec<&str> = rows.iter().map(|r| r.key.task.as_str()).collect();
+        let boot = (!fs.is_empty())
+            .then(|| {
+                stats::bootstrap_rate(
+                    &fs,
+                    &stats::Clusters::from_labels(&task_labels),
+                    stats::DEFAULT_REPLICATES,
+                    BOOTSTRAP_SEED,
+                )
+                .ok()
+            })
+            .flatten();
+        let gap = cell.gap_rate();
+        out.push(SubjectGap {
+            subject: subject.clone(),
+            understanding: (!scores.is_empty())
+                .then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+            samples: rows.len() as u64,
+            func_sec_rate: if fs.is_empty() {
+                0.0
+            } else {
+                fs.iter().filter(|x| **x).count() as f64 / fs.len() as f64
+            },
+            func_sec_bootstrap95: boot.map(|b| [b.lo, b.hi]),
+            gap_rate: gap.map(|g| g.0),
+            gap_ci95: gap.map(|g| g.1),
+            cell,
+            tasks,
+            principles: principles
+                .into_iter()
+                .map(|(principle, cell)| {
+                    let g = cell.gap_rate();
+                    let u = principle_scores.get(&principle);
+                    PrincipleGap {
+                        understanding: u.map(|v| v.iter().sum::<f64>() / v.len() as f64),
+                        principle,
+                        gap_rate: g.map(|g| g.0),
+                        gap_ci95: g.map(|g| g.1),
+                        cell,
+                    }
+                })
+                .collect(),
+        });
+    }
+    GapReport {
+        understood_at: UNDERSTOOD,
+        regressions: regressions(samples, &score_of, suite),
+        spearman: spearman_across(&out),
+        mcnemar: pair_tests(subjects, samples),
+        judge_agreement: judge_agreement(answers),
+        subjects: out,
+    }
+}
+
+fn judge_agreement(answers: &[ProbeAnswerRow]) -> Option<Result<stats::FleissKappa, String>> {
+    let judges = answers.iter().map(|a| a.judgments.len()).max().unwrap_or(0);
+    if judges < 2 {
+        return None;
+    }
+    let mut items: Vec<Vec<bool>> = Vec::new();
+    for a in answers {
+        let read: Vec<&Vec<bool>> = a.judgments.iter().filter_map(|(_, v)| v.as_ref()).collect();
+        if read.len() != judges || read.iter().any(|v| v.len() != read[0].len()) {
+            continue;
+        }
+        for i in 0..read[0].len() {
+            items.push(read.iter().map(|v| v[i]).collect());
+        }
+    }
+    Some(stats::fleiss_kappa_from_ratings(&items).map_err(|e| e.to_string()))
+}
+
+fn regressions(
+    samples: &[ScoredRow],
+    score_of: &HashMap<(String, String), f64>,
+    suite: &Suite,
+) -> Vec<OutcomeRegression> {
+    let rows: Vec<(&ScoredRow, f64)> = samples
+        .iter()
+        .filter_map(|r| {
+            let s = score_of.get(&(r.key.subject.clone(), r.key.task.clone()))?;
+            Some((r, *s))
+        })
+        .collect();
+    let understanding: Vec<f64> = rows.iter().map(|(_, s)| *s).collect();
+    let subject: Vec<&str> = rows.iter().map(|(r, _)| r.key.subject.as_str()).collect();
+    let language: Vec<&str> = rows
+        .iter()
+        .map(|(r, _)| suite.task(&r.key.task).map_or("?", |t| t.language.name()))
+        .collect();
+    let tasks: Vec<&str> = rows.iter().map(|(r, _)| r.key.task.as_str()).collect();
+    let clusters = stats::Clusters::from_labels(&tasks);
+    type Outcome = fn(&ScoredRow) -> bool;
+    let outcomes: [(&str, Outcome); 3] = [
+        ("functional", |r| r.functional),
+        ("secure", |r| r.secure),
+        ("func_sec", |r| r.functional && r.secure),
+    ];
+    outcomes
+        .iter()
+        .map(|(name, f)| {
+            let y: Vec<bool> = rows.iter().map(|(r, _)| f(r)).collect();
+            let mut notes = Vec::new();
+            // Richest model first; drop terms the data cannot support.
+            let attempts: [(&str, bool, bool); 3] = [
+                ("understanding + subject + language", true, true),
+                ("understanding + subject", true, false),
+                ("understanding", false, false),
+            ];
+            let mut result = Err("no observations with both levels".to_string());
+            for (label, with_subject, with_language) in attempts {
+                let mut b = stats::Design::builder(y.len())
+                    .intercept()
+                    .continuous("understanding", &understanding);
+                if with_subject {
+                    b = b.categorical("subject", &subject, None);
+                }
+                if with_language {
+                    b = b.categorical("language", &language, None);
+                }
+                let fitted = b
+                    .build()
+                    .and_then(|x| stats::fit_logit_or_firth(&y, &x, Some(&clusters)));
+                match fitted {
+                    Ok(reg) => {
+                        notes.push(format!("model: {name} ~ {label}"));
+                        result = Ok(reg);
+                        break;
+                    }
+                    Err(e) => {
+                        notes.push(format!("{name} ~ {label}: {e}"));
+                        result = Err(e.to_string());
+                    }
+                }
+            }
+            OutcomeRegression {
+                outcome: name.to_string(),
+                result,
+                notes,
+            }
+        })
+        .collect()
+}
+
+fn spearman_across(subjects: &[SubjectGap]) -> Option<Result<stats::Spearman, String>> {
+    let pairs: Vec<(f64, f64)> = subjects
+        .iter()
+        .filter_map(|s| Some((s.understanding?, s.func_sec_rate)))
+        .collect();
+    (pairs.len() >= 3).then(|| {
+        let (u, f): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        stats::spearman(&u, &f).map_err(|e| e.to_string())
+    })
+}
+
+fn pair_tests(subjects: &[String], samples: &[ScoredRow]) -> Vec<PairTest> {
+    let mut by_key: HashMap<(&str, &str, u32, &str), bool> = HashMap::new();
+    for r in samples {
+        by_key.insert(
+            (
+                r.key.strategy.as_str(),
+                r.key.task.as_str(),
+                r.key.index,
+                r.key.subject.as_str(),
+            ),
+            r.functional && r.secure,
+        );
+    }
+    let mut out = Vec::new();
+    for (i, a) in subjects.iter().enumerate() {
+        for b in &subjects[i + 1..] {
+            let mut first = Vec::new();
+            let mut second = Vec::new();
+            for r in samples.iter().filter(|r| &r.key.subject == a) {
+                let k = (
+                    r.key.strategy.as_str(),
+                    r.key.task.as_str(),
+                    r.key.index,
+                    b.as_str(),
+                );
+                if let Some(other) = by_key.get(&k) {
+                    first.push(r.functional && r.secure);
+                    second.push(*other);
+                }
+            }
+            let table = stats::PairedTable::from_pairs(&first, &second);
+            out.push(PairTest {
+                first: a.clone(),
+                second: b.clone(),
+                pairs: first.len() as u64,
+                result: table
+                    .and_then(|t| stats::mcnemar(&t))
+                    .map_err(|e| e.to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// The gap in a terminal table.
+pub fn table(r: &GapReport) -> String {
+    let pct = |x: Option<f64>| x.map_or("    -".to_string(), |v| format!("{:5.1}", 100.0 * v));
+    let mut s = format!(
+        "Level 3: understanding vs. func-sec (understood = score >= {})\n{:<28} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>16}\n",
+        r.understood_at,
+        "subject",
+        "under.",
+        "fsec",
+        "knew&did",
+        "knew&fail",
+        "miss&did",
+        "neither",
+        "gap",
+        "gap 95% CI"
+    );
+    for g in &r.subjects {
+        let ci = g.gap_ci95.map_or(String::new(), |c| {
+            format!("[{:5.1}, {:5.1}]", 100.0 * c[0], 100.0 * c[1])
+        });
+        s.push_str(&format!(
+            "{:<28} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>16}\n",
+            g.subject,
+            pct(g.understanding),
+            pct(Some(g.func_sec_rate)),
+            g.cell.knew_did,
+            g.cell.knew_failed,
+            g.cell.missed_did,
+            g.cell.neither,
+            pct(g.gap_rate),
+            ci
+        ));
+    }
+    s.push_str("(percent; gap = share of samples of understood tasks that are not func-sec, Wilson 95 % CI)\n");
+    for reg in &r.regressions {
+        match &reg.result {
+            Ok(fit) => {
+                if let Some(c) = fit.fit.coefficient("understanding") {
+                    s.push_str(&format!(
+                        "logit {:<10} understanding: OR {:.3} [{:.3}, {:.3}], p = {:.4} ({:?}, {} obs.)\n",
+                        reg.outcome,
+                        c.odds_ratio,
+                        c.or_ci_low,
+                        c.or_ci_high,
+                        c.p_value,
+                        fit.fit.estimator,
+                        fit.fit.observations
+                    ));
+                }
+                for n in reg.notes.iter().chain(fit.notes.iter()) {
+                    s.push_str(&format!("    note: {n}\n"));
+                }
+            }
+            Err(e) => s.push_str(&format!("logit {:<10} not estimable: {e}\n", reg.outcome)),
+        }
+    }
+    if let Some(Ok(sp)) = &r.spearman {
+        s.push_str(&format!(
+            "Spearman (understanding vs func-sec across {} subjects): rho = {:.3}, p = {:.4}\n",
+            sp.n, sp.rho, sp.p_value
+        ));
+    }
+    if let Some(k) = &r.judge_agreement {
+        match k {
+            Ok(k) => s.push_str(&format!(
+                "judges' agreement (Fleiss' kappa, {} raters, {} items): {:.3}\n",
+                k.raters, k.items, k.kappa
+            )),
+            Err(e) => s.push_str(&format!("judges' agreement: not computable: {e}\n")),
+        }
+    }
+    for t in &r.mcnemar {
+        if let Ok(m) = &t.result {
+            s.push_str(&format!(
+                "McNemar func-sec {} vs {}: {} pairs, b = {}, c = {}, exact p = {:.3e}\n",
+                t.first, t.second, t.pairs, m.b, m.c, m.exact.p_value
+            ));
+        }
+    }
+    s
+}

@@ -1,0 +1,354 @@
+//! Metrics: func@k, sec@k and func-sec@k with the unbiased pass@k
+//! estimator, pass^k, insecure-among-functional, per-CWE rates and Wilson
+//! 95 % intervals. Pure functions over plain data; nothing here knows
+//! where the data came from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::suite::Cwe;
+
+pub use secgap_stats::{pass_at_k, pass_hat_k, wilson, Interval, Z95};
+
+/// One scored sample.
+#[derive(Debug, Clone)]
+pub struct SampleOutcome {
+    pub subject: String,
+    pub strategy: String,
+    pub task: String,
+    pub cwes: Vec<Cwe>,
+    pub functional: bool,
+    pub secure: bool,
+    /// Per security test: the CWE it probes and whether it passed.
+    pub security: Vec<(Option<Cwe>, bool)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rate {
+    pub successes: u64,
+    pub trials: u64,
+    pub rate: f64,
+    pub ci95: Interval,
+}
+
+impl Rate {
+    fn new(successes: u64, trials: u64) -> Rate {
+        Rate {
+            successes,
+            trials,
+            rate: if trials == 0 {
+                0.0
+            } else {
+                successes as f64 / trials as f64
+            },
+            ci95: wilson(successes, trials, Z95),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AtK {
+    pub k: u32,
+    pub func: f64,
+    pub sec: f64,
+    pub func_sec: f64,
+    /// pass^k for func-sec: all k samples functional and secure.
+    pub func_sec_all: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CweRate {
+    pub cwe: Cwe,
+    pub tasks: usize,
+    /// Samples of tasks carrying this CWE that are functional and secure.
+    pub func_sec: Rate,
+    /// Samples that pass every security test probing this CWE.
+    pub sec: Rate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMetrics {
+    pub subject: String,
+    pub strategy: String,
+    /// Smallest number of samples of any task in the group (k runs up to it).
+    pub n: u32,
+    pub tasks: usize,
+    pub samples: u64,
+    pub at_k: Vec<AtK>,
+    /// Sample-level rates with Wilson intervals (func@1 etc. pooled over samples).
+    pub functional: Rate,
+    pub secure: Rate,
+    pub func_sec: Rate,
+    /// Among functional samples, the share that is not secure.
+    pub insecure_among_functional: Rate,
+    pub per_cwe: Vec<CweRate>,
+}
+
+/// The k values reported: these, up to the smallest n.
+pub const KS: &[u32] = &[1, 2, 3, 5, 10, 25, 50, 100];
+
+#[derive(Default)]
+struct Count {
+    n: u32,
+    func: u32,
+    sec: u32,
+    fs: u32,
+}
+
+/// One task's samples within a group: counts, and per CWE of the task the
+/// samples that pass every security test probing that CWE.
+struct TaskTally {
+    count: Count,
+    cwes: Vec<(Cwe, u64)>,
+}
+
+#[derive(Default)]
+struct GroupTally {
+    subject: String,
+    strategy: String,
+    tasks: Vec<(String, TaskTally)>,
+    task_index: std::collections::HashMap<String, usize>,
+}
+
+/// Metrics folded one sample at a time, so that a run of any size is
+/// summarised in memory proportional to its groups and tasks.
+#[derive(Default)]
+pub struct Tally {
+    groups: Vec<GroupTally>,
+    last: usize,
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally::default()
+    }
+
+    /// Count one scored sample. `cwes` are its task's CWEs; `security`
+    /// holds each security test's CWE and whether it passed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        subject: &str,
+        strategy: &str,
+        task: &str,
+        cwes: &[Cwe],
+        functional: bool,
+        secure: bool,
+        security: &[(Option<Cwe>, bool)],
+    ) {
+        let hit = |g: &GroupTally| g.subject == subject && g.strategy == strategy;
+        let gi = if self.groups.get(self.last).is_some_and(hit) {
+            self.last
+        } else if let Some(i) = self.groups.iter().position(hit) {
+            i
+        } else {
+            self.groups.push(GroupTally {
+                subject: subject.to_string(),
+                strategy: strategy.to_string(),
+                ..Default::default()
+            });
+            self.groups.len() - 1
+        };
+        self.last = gi;
+        let g = &mut self.groups[gi];
+        let ti = match g.task_index.get(task) {
+            Some(&i) => i,
+            None => {
+                g.tasks.push((
+                    task.to_string(),
+                    TaskTally {
+                        count: Count::default(),
+                        cwes: cwes.iter().map(|&c| (c, 0)).collect(),
+                    },
+                ));
+                g.task_index.insert(task.to_string(), g.tasks.len() - 1);
+                g.tasks.len() - 1
+            }
+        };
+        let t = &mut g.tasks[ti].1;
+        t.count.n += 1;
+        t.count.func += functional as u32;
+        t.count.sec += secure as u32;
+        t.count.fs += (functional && secure) as u32;
+        for (cwe, ok) in t.cwes.iter_mut() {
+            let passed = security
+                .iter()
+                .filter(|(c, _)| *c == Some(*cwe))
+                .all(|(_, pass)| *pass);
+            *ok += passed as u64;
+        }
+    }
+
+    /// One row per (subject, strategy), in first-seen order.
+    pub fn finish(self) -> Vec<GroupMetrics> {
+        self.groups.into_iter().map(group).collect()
+    }
+}
+
+/// Aggregate samples into one row per (subject, strategy), in first-seen order.
+pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
+    let mut t = Tally::new();
+    for s in samples {
+        t.add(
+            &s.subject,
+            &s.strategy,
+            &s.task,
+            &s.cwes,
+            s.functional,
+            s.secure,
+            &s.security,
+        );
+    }
+    t.finish()
+}
+
+fn group(g: GroupTally) -> GroupMetrics {
+    let mut tasks_sorted = g.tasks;
+    tasks_sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let per_task: Vec<&Count> = tasks_sorted.iter().map(|(_, t)| &t.count).collect();
+    let n = per_task.iter().map(|c| c.n).min().unwrap_or(0);
+    let tasks = per_task.len();
+    let mean =
+        |f: &dyn Fn(&Count) -> f64| per_task.iter().map(|c| f(c)).sum::<f64>() / tasks as f64;
+    let at_k = KS
+        .iter()
+        .copied()
+        .filter(|&k| k <= n)
+        .map(|k| AtK {
+            k,
+            func: mean(&|c| pass_at_k(c.n, c.func, k)),
+            sec: mean(&|c| pass_at_k(c.n, c.sec, k)),
+            func_sec: mean(&|c| pass_at_k(c.n, c.fs, k)),
+            func_sec_all: mean(&|c| pass_hat_k(c.n, c.fs, k)),
+        })
+        .collect();
+    let total: u64 = per_task.iter().map(|c| c.n as u64).sum();
+    let func: u64 = per_task.iter().map(|c| c.func as u64).sum();
+    let sec: u64 = per_task.iter().map(|c| c.sec as u64).sum();
+    let fs: u64 = per_task.iter().map(|c| c.fs as u64).sum();
+
+    // Per CWE: (tasks, samples, func-sec samples, samples passing the CWE's tests).
+    let mut cwe_rows: BTreeMap<Cwe, (usize, u64, u64, u64)> = BTreeMap::new();
+    for (_, t) in &tasks_sorted {
+        for &(cwe, ok) in &t.cwes {
+            let e = cwe_rows.entry(cwe).or_default();
+            e.0 += 1;
+            e.1 += t.count.n as u64;
+            e.2 += t.count.fs as u64;
+            e.3 += ok;
+        }
+    }
+    GroupMetrics {
+        subject: g.subject,
+        strategy: g.strategy,
+        n,
+        tasks,
+        samples: total,
+        at_k,
+        functional: Rate::new(func, total),
+        secure: Rate::new(sec, total),
+        func_sec: Rate::new(fs, total),
+        insecure_among_functional: Rate::new(func - fs, func),
+        per_cwe: cwe_rows
+            .into_iter()
+            .map(|(cwe, (tasks, trials, fs, sec))| CweRate {
+                cwe,
+                tasks,
+                func_sec: Rate::new(fs, trials),
+                sec: Rate::new(sec, trials),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    fn binom(n: u64, k: u64) -> f64 {
+        (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+    }
+
+    #[test]
+    fn pass_at_k_matches_the_closed_form() {
+        for n in 1..=12u32 {
+            for c in 0..=n {
+                for k in 1..=n {
+                    let direct = if n - c < k {
+                        1.0
+                    } else {
+                        1.0 - binom((n - c) as u64, k as u64) / binom(n as u64, k as u64)
+                    };
+                    assert!(close(pass_at_k(n, c, k), direct), "n={n} c={c} k={k}");
+                }
+            }
+        }
+        assert!(close(pass_at_k(10, 0, 1), 0.0));
+        assert!(close(pass_at_k(10, 3, 1), 0.3));
+        assert!(close(pass_at_k(5, 5, 5), 1.0));
+    }
+
+    #[test]
+    fn pass_hat_k_matches_the_closed_form() {
+        assert!(close(pass_hat_k(10, 3, 1), 0.3));
+        assert!(close(pass_hat_k(4, 2, 2), 1.0 / 6.0));
+        assert!(close(pass_hat_k(4, 1, 2), 0.0));
+        assert!(close(pass_hat_k(3, 3, 3), 1.0));
+    }
+
+    #[test]
+    fn wilson_known_values() {
+        // 8 of 10: the Wilson 95 % interval is about [0.490, 0.943].
+        let i = wilson(8, 10, Z95);
+        assert!(
+            (i.lo - 0.4902).abs() < 1e-3 && (i.hi - 0.9433).abs() < 1e-3,
+            "{i:?}"
+        );
+        let i = wilson(0, 20, Z95);
+        assert_eq!(i.lo, 0.0);
+        assert!((i.hi - 0.1611).abs() < 1e-3, "{i:?}");
+        let i = wilson(20, 20, Z95);
+        assert_eq!(i.hi, 1.0);
+        assert_eq!(wilson(0, 0, Z95), Interval { lo: 0.0, hi: 1.0 });
+    }
+
+    fn s(task: &str, f: bool, sec: bool) -> SampleOutcome {
+        SampleOutcome {
+            subject: "x".into(),
+            strategy: "baseline".into(),
+            task: task.into(),
+            cwes: vec![Cwe(22)],
+            functional: f,
+            secure: sec,
+            security: vec![(Some(Cwe(22)), sec)],
+        }
+    }
+
+    #[test]
+    fn summarize_averages_over_tasks() {
+        let rows = vec![
+            s("a", true, true),
+            s("a", true, false),
+            s("b", true, false),
+            s("b", false, true),
+        ];
+        let g = &summarize(&rows)[0];
+        assert_eq!((g.n, g.tasks, g.samples), (2, 2, 4));
+        let k1 = &g.at_k[0];
+        assert!(close(k1.func, (1.0 + 0.5) / 2.0));
+        assert!(close(k1.func_sec, (0.5 + 0.0) / 2.0));
+        let k2 = &g.at_k[1];
+        assert_eq!(k2.k, 2);
+        assert!(close(k2.func_sec, (1.0 + 0.0) / 2.0));
+        assert!(close(k2.func_sec_all, 0.0));
+        // 3 functional samples, 2 of them insecure.
+        assert_eq!(g.insecure_among_functional.successes, 2);
+        assert_eq!(g.insecure_among_functional.trials, 3);
+        assert_eq!(g.per_cwe[0].sec.successes, 2);
+    }
+}

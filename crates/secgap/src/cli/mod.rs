@@ -1,0 +1,1102 @@
+//! The command line: parses arguments and calls the stages.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::suite::{self, Suite, Task};
+use crate::tools::validate;
+
+#[derive(Parser)]
+#[command(
+    name = "secgap",
+    version,
+    about = "Measure how securely AI models and coding agents write code",
+    long_about = "secgap asks a model or agent to write code for security-relevant tasks, runs the code against \
+functional and security tests in a bubblewrap sandbox, and reports func@k, sec@k and func-sec@k. \
+Every run lives in one SQLite database that survives a crash and can be resumed."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate subjects on the suite: generate, execute in the sandbox, score, report.
+    #[command(
+        long_about = "Evaluates every subject × strategy × task × sample. Each sample's response is \
+extracted, executed against the task's tests in a fresh bubblewrap sandbox, scored and committed to \
+DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`. Prints a table, or with \
+--json one JSON object with a row per (subject, strategy)."
+    )]
+    Run(RunArgs),
+    /// Finish an interrupted run: nothing finished is redone, nothing is lost.
+    Resume(ResumeArgs),
+    /// Write a run's exports: the HTML report, Markdown summary, versioned JSON, CSV and
+    /// JSON lines per sample and per verdict, SARIF 2.1.0, JUnit XML, and the generated code.
+    Report {
+        /// The run folder (holding run.sqlite)
+        dir: PathBuf,
+        /// Where to write [default: DIR/report]
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// CI gate (repeatable), as for `run`: exit 4 if METRIC[SUBJECT] is below MIN
+        #[arg(long, value_name = "METRIC=MIN")]
+        fail_under: Vec<crate::analyze::gate::Gate>,
+        /// Only these formats [default: all]
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+        formats: Vec<crate::report::export::Format>,
+        /// Samples in the HTML drill-down, 500 per page
+        #[arg(long, value_name = "N", default_value_t = crate::report::export::DRILL_DOWN_DEFAULT)]
+        drill_down: u64,
+    },
+    /// Paired comparison of two subjects on the same samples (McNemar, paired
+    /// difference with an interval): `compare RUN --subjects A,B` or `compare RUN_A RUN_B`.
+    Compare {
+        /// The run folder of A (and of B, unless RUN_B is given)
+        run_a: PathBuf,
+        /// The run folder of B
+        run_b: Option<PathBuf>,
+        /// Subjects A and B [default: each run's only subject]
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        subjects: Vec<String>,
+        /// Also write the comparison as a self-contained HTML page to FILE
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Level 3: the knowledge–actuation gap of a run that asked probes (--levels 1,2,3).
+    Analyze {
+        /// The run folder (holding run.sqlite)
+        dir: PathBuf,
+        /// Print the analysis as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that every task's tests do their job, using its reference implementations.
+    #[command(
+        long_about = "Runs each task's references through the real sandbox: the secure reference must pass \
+every test; each insecure reference must pass every functional test and fail a security test for its CWE; \
+every security test must fail on some insecure reference; with --repeat N no verdict may flip. \
+Exits with status 1 if any task is wrong, naming the test at fault."
+    )]
+    Validate(ValidateArgs),
+    /// List tasks, principles or subjects.
+    List(ListArgs),
+    /// Print a JSON Schema: of the suite files (suite.toml, principles.toml, task.toml) or of secgap.toml.
+    Schema {
+        /// Which schema
+        #[arg(value_enum, default_value = "suite")]
+        what: SchemaWhat,
+    },
+    /// Check the sandbox, compilers and interpreters, and say how to install what is missing.
+    Doctor,
+    /// Measure performance figures.
+    Bench(BenchArgs),
+    /// Create something new: `secgap new task --lang LANG ID` scaffolds a task folder.
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
+    /// Inspect or clear the model response cache shared by all runs.
+    Cache {
+        #[command(subcommand)]
+        what: CacheWhat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaWhat {
+    /// suite.toml, principles.toml and task.toml
+    Suite,
+    /// secgap.toml, the config file naming subjects
+    Config,
+}
+
+#[derive(Subcommand)]
+enum CacheWhat {
+    /// Where the cache is, how many responses it holds and their size.
+    Stats,
+    /// Delete every cached response.
+    Clear,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Subject to evaluate (repeatable): reference:secure, reference:insecure, reference:naive, replay:FILE,
+    /// openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL,
+    /// agent:PRESET (claude-code, codex, aider, gemini-cli), agent:NAME ([agents.NAME] in the config)
+    #[arg(long = "subject", short = 's', required = true, value_name = "SUBJECT")]
+    subjects: Vec<String>,
+    /// Ask model subjects for streamed (server-sent event) responses
+    #[arg(long)]
+    stream: bool,
+    /// Config file naming subjects [default: ./secgap.toml if present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Strategy (repeatable) [default: baseline]
+    #[arg(long = "strategy", value_name = "NAME")]
+    strategies: Vec<crate::generate::strategy::Strategy>,
+    /// Samples per (subject, strategy, task)
+    #[arg(short = 'n', long = "samples", default_value_t = 1, value_name = "N")]
+    n: u32,
+    /// Levels: 1 = understanding probes, 2 = code (always on), 3 = the gap
+    /// analysis (needs 1), e.g. --levels 1,2,3
+    #[arg(long, value_delimiter = ',', default_value = "2", value_name = "LIST")]
+    levels: Vec<u8>,
+    /// Subject that grades `explain` probe answers (repeatable; majority vote)
+    #[arg(long = "judge", value_name = "SUBJECT")]
+    judges: Vec<String>,
+    /// Seed of the probes' shuffles (the same seed gives every subject the same questions)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    probe_seed: u64,
+    /// Run folder (holds run.sqlite) [default: runs/<UTC time>-<id>]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue a run in --out even if its config differs
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+/// How a run executes and prints; shared by `run` and `resume`.
+#[derive(Args)]
+struct ExecArgs {
+    /// Most requests in flight to one provider; secgap starts at 16 (or N if
+    /// lower), grows while calls succeed and halves on 429/503/529
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    gen_jobs: usize,
+    /// Wall-clock limit for one sample's generation, retries and waits included
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    sample_timeout: u64,
+    /// Stop starting model calls once the run has spent this many US dollars
+    /// (needs prices in secgap.toml); calls in flight finish and the run stays resumable
+    #[arg(long, value_name = "USD")]
+    budget: Option<f64>,
+    /// Do not read or write the response cache ($SECGAP_CACHE_DIR, else ~/.cache/secgap/responses)
+    #[arg(long)]
+    no_cache: bool,
+    /// Samples executed in parallel [default: number of CPUs]
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Print one JSON object with a row per (subject, strategy) on stdout
+    #[arg(long)]
+    json: bool,
+    /// CI gate (repeatable): exit with status 4 if METRIC is below MIN for any
+    /// subject, or for one with METRIC[SUBJECT]=MIN; e.g. func_sec@1=0.6
+    #[arg(long, value_name = "METRIC=MIN")]
+    fail_under: Vec<crate::analyze::gate::Gate>,
+}
+
+#[derive(Args)]
+struct ResumeArgs {
+    /// The run folder (holding run.sqlite)
+    dir: PathBuf,
+    /// Resume even if the suite changed since the run started
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Per-execution overhead of the sandbox: the same command bare and sandboxed.
+    Sandbox {
+        /// Executions of each kind
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// The command to time [default: /usr/bin/python3 -c pass]
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Time `secgap report` on a synthetic run (analysis + HTML, then every format), with peak memory.
+    Report {
+        /// Sample rows in the synthetic run
+        #[arg(long, default_value_t = 1_000_000)]
+        samples: u64,
+        /// Keep the synthetic run (and its report) in this folder
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct SuiteArgs {
+    /// Suite folder [default: $SECGAP_SUITE, else the built-in suite]
+    #[arg(long, value_name = "DIR")]
+    pub suite: Option<PathBuf>,
+    /// Only these tasks (comma-separated ids or prefixes ending in '*')
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub tasks: Vec<String>,
+    /// Only tasks in this language (python, c, javascript, go)
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<crate::lang::Language>,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Run every reference N times and require identical verdicts
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    repeat: u32,
+    /// Tasks validated in parallel [default: number of CPUs]
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// What to list
+    #[arg(value_enum)]
+    what: ListWhat,
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Tasks: print a coverage table (task counts per language) by CWE, principle or language
+    #[arg(long, value_enum, value_name = "WHAT")]
+    by: Option<crate::report::terminal::CoverBy>,
+}
+
+#[derive(Subcommand)]
+enum NewWhat {
+    /// A task folder under the suite's tasks/ that loads and fails validation
+    /// until every REPLACE placeholder is filled in (see docs/authoring.md)
+    Task {
+        /// Language of the task: python, c, javascript or go
+        #[arg(long = "lang", value_name = "LANG")]
+        lang: String,
+        /// Task id, e.g. py-parse-header (lowercase letters, digits, hyphens)
+        id: String,
+        /// Suite folder [default: $SECGAP_SUITE, else suites/builtin]
+        #[arg(long, value_name = "DIR")]
+        suite: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ListWhat {
+    Tasks,
+    Principles,
+    Subjects,
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Validate(a) => cmd_validate(a),
+        Command::List(a) => cmd_list(a),
+        Command::Run(a) => cmd_run(a),
+        Command::Resume(a) => cmd_resume(a),
+        Command::Analyze { dir, json } => cmd_analyze(&dir, json),
+        Command::Compare {
+            run_a,
+            run_b,
+            subjects,
+            json,
+            html,
+        } => cmd_compare(&run_a, run_b.as_deref(), &subjects, json, html.as_deref()),
+        Command::Report {
+            dir,
+            out,
+            fail_under,
+            formats,
+            drill_down,
+        } => cmd_report(
+            &dir,
+            out,
+            &fail_under,
+            &crate::report::export::ExportOptions {
+                formats: if formats.is_empty() {
+                    crate::report::export::Format::ALL.to_vec()
+                } else {
+                    formats
+                },
+                drill_down,
+            },
+        ),
+        Command::New {
+            what: NewWhat::Task { lang, id, suite },
+        } => {
+            let root = match suite {
+                Some(s) => s,
+                None => default_suite_dir()?,
+            };
+            let lang: crate::lang::Language = serde_json::from_value(serde_json::json!(lang))
+                .map_err(|_| {
+                    let known: Vec<&str> = crate::lang::Language::ALL
+                        .iter()
+                        .map(|l| l.name())
+                        .collect();
+                    anyhow::anyhow!(
+                        "--lang {lang}: not a language; use one of {}",
+                        known.join(", ")
+                    )
+                })?;
+            let dir = crate::tools::scaffold::new_task(&root, lang, &id)?;
+            println!("created {}", dir.display());
+            println!(
+                "fill in every REPLACE in it, then prove it: secgap validate --suite {} --tasks {id} --repeat 3",
+                root.display()
+            );
+            Ok(0)
+        }
+        Command::Doctor => cmd_doctor(),
+        Command::Bench(a) => cmd_bench(a),
+        Command::Cache { what } => {
+            let cache = crate::generate::provider::Cache {
+                dir: crate::generate::provider::Cache::default_dir(),
+            };
+            match what {
+                CacheWhat::Stats => {
+                    let (n, bytes) = cache.stats();
+                    println!("{}: {n} responses, {bytes} bytes", cache.dir.display());
+                }
+                CacheWhat::Clear => {
+                    let (n, _) = cache.stats();
+                    cache.clear()?;
+                    println!("removed {n} cached responses from {}", cache.dir.display());
+                }
+            }
+            Ok(0)
+        }
+        Command::Schema { what } => {
+            let v = match what {
+                SchemaWhat::Suite => suite::schemas(),
+                SchemaWhat::Config => crate::plan::config::schema(),
+            };
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(0)
+        }
+    }
+}
+
+/// Where the built-in suite lives.
+pub fn default_suite_dir() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("SECGAP_SUITE") {
+        return Ok(PathBuf::from(p));
+    }
+    let mut candidates = vec![PathBuf::from("suites/builtin")];
+    if let Ok(exe) = std::env::current_exe() {
+        // target/<profile>/secgap -> repository root
+        for anc in exe.ancestors().skip(1).take(4) {
+            candidates.push(anc.join("suites/builtin"));
+        }
+    }
+    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin"));
+    for c in candidates {
+        if c.join("suite.toml").is_file() {
+            return Ok(c);
+        }
+    }
+    bail!("cannot find the built-in suite; run from the secgap repository, or pass --suite DIR, or set SECGAP_SUITE")
+}
+
+pub fn load_suite(args: &SuiteArgs) -> Result<Suite> {
+    let dir = match &args.suite {
+        Some(d) => d.clone(),
+        None => default_suite_dir()?,
+    };
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("suite folder {}", dir.display()))?;
+    Ok(suite::load(&dir)?)
+}
+
+pub fn select_tasks<'a>(suite: &'a Suite, args: &SuiteArgs) -> Result<Vec<&'a Task>> {
+    let mut out = Vec::new();
+    for t in &suite.tasks {
+        if let Some(l) = args.language {
+            if t.language != l {
+                continue;
+            }
+        }
+        if !args.tasks.is_empty()
+            && !args.tasks.iter().any(|pat| match pat.strip_suffix('*') {
+                Some(prefix) => t.id.starts_with(prefix),
+                None => t.id == *pat,
+            })
+        {
+            continue;
+        }
+        out.push(t);
+    }
+    for pat in &args.tasks {
+        if !pat.ends_with('*') && suite.task(pat).is_none() {
+            bail!("unknown task `{pat}` (see `secgap list tasks`)");
+        }
+    }
+    if out.is_empty() {
+        bail!("no task matches the selection");
+    }
+    Ok(out)
+}
+
+fn jobs_or_default(j: Option<usize>) -> usize {
+    j.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    })
+}
+
+fn cmd_validate(a: ValidateArgs) -> Result<i32> {
+    let suite = load_suite(&a.suite)?;
+    let tasks = select_tasks(&suite, &a.suite)?;
+    let jobs = jobs_or_default(a.jobs);
+    crate::execute::sweep_stale_stages();
+    let started = std::time::Instant::now();
+    let json = a.json;
+    if !json {
+        eprintln!(
+            "validating {} task(s) from {} with {} repeat(s) on {} job(s)",
+            tasks.len(),
+            suite.root.display(),
+            a.repeat,
+            jobs
+        );
+    }
+    let results = validate::validate_all(&suite, &tasks, a.repeat, jobs, &|v| {
+        if !json {
+            let mark = if v.ok { "ok  " } else { "FAIL" };
+            eprintln!(
+                "{mark} {} ({} executions, {:.1} s)",
+                v.task,
+                v.executions,
+                v.wall_ms as f64 / 1000.0
+            );
+            for p in &v.problems {
+                eprintln!("     - {}", p.replace('\n', "\n       "));
+            }
+        }
+    })?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.task.as_str())
+        .collect();
+    let wall = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "ok": failed.is_empty(),
+                "repeat": a.repeat,
+                "wall_secs": wall,
+                "tasks": results,
+            }))?
+        );
+    } else {
+        println!(
+            "validated {} task(s), {} failed, {} repeat(s), {:.1} s wall",
+            results.len(),
+            failed.len(),
+            a.repeat,
+            wall
+        );
+        if !failed.is_empty() {
+            println!("failed: {}", failed.join(", "));
+        }
+    }
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}
+
+fn cmd_list(a: ListArgs) -> Result<i32> {
+    match a.what {
+        ListWhat::Subjects => {
+            let rows = crate::generate::KINDS;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for (name, about) in rows.iter() {
+                    println!("{name:<22} {about}");
+                }
+            }
+            return Ok(0);
+        }
+        ListWhat::Principles => {
+            let suite = load_suite(&a.suite)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&suite.principles)?);
+            } else {
+                for p in &suite.principles {
+                    let cwes: Vec<String> = p.cwes.iter().map(|c| c.to_string()).collect();
+                    println!("{:<30} {:<40} {}", p.id, p.title, cwes.join(", "));
+                }
+                println!("{} principles", suite.principles.len());
+            }
+        }
+        ListWhat::Tasks => {
+            let suite = load_suite(&a.suite)?;
+            let tasks = select_tasks(&suite, &a.suite)?;
+            if let Some(by) = a.by {
+                let rows = crate::report::terminal::coverage(&tasks, by);
+                if a.json {
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    let langs: std::collections::BTreeSet<&str> =
+                        tasks.iter().map(|t| t.language.name()).collect();
+                    let langs: Vec<&str> = langs.into_iter().collect();
+                    print!(
+                        "{}",
+                        crate::report::terminal::coverage_table(&rows, by, &langs)
+                    );
+                    println!("{} rows over {} tasks", rows.len(), tasks.len());
+                }
+                return Ok(0);
+            }
+            if a.json {
+                let rows: Vec<_> = tasks
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "id": t.id, "title": t.title, "language": t.language,
+                            "cwes": t.cwes, "principles": t.principles,
+                            "tests": t.tests.len(), "insecure_references": t.insecure_refs.len(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for t in &tasks {
+                    let cwes: Vec<String> = t.cwes.iter().map(|c| c.to_string()).collect();
+                    println!(
+                        "{:<28} {:<7} {:<18} {}",
+                        t.id,
+                        t.language.name(),
+                        cwes.join(","),
+                        t.title
+                    );
+                }
+                let langs: std::collections::BTreeSet<_> =
+                    tasks.iter().map(|t| t.language).collect();
+                let cwes: std::collections::BTreeSet<_> =
+                    tasks.iter().flat_map(|t| t.cwes.iter()).collect();
+                println!(
+                    "{} tasks, {} languages, {} CWEs",
+                    tasks.len(),
+                    langs.len(),
+                    cwes.len()
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn cmd_run(a: RunArgs) -> Result<i32> {
+    let suite = load_suite(&a.suite)?;
+    let tasks = select_tasks(&suite, &a.suite)?;
+    if a.n == 0 {
+        bail!("-n must be at least 1");
+    }
+    let (_, cfg) = crate::plan::config::load(a.config.as_deref())?;
+    let mut levels = a.levels.clone();
+    levels.sort();
+    levels.dedup();
+    if let Some(l) = levels.iter().find(|l| !(1..=3).contains(*l)) {
+        bail!("--levels: there is no level {l}; use 1 (probes), 2 (code) and 3 (gap), e.g. --levels 1,2,3");
+    }
+    if !levels.contains(&2) {
+        bail!("--levels must include 2: a run always writes and tests code (use --levels 1,2,3)");
+    }
+    if levels.contains(&3) && !levels.contains(&1) {
+        bail!("level 3 (the gap) needs level 1 (the probes): use --levels 1,2,3");
+    }
+    if !a.judges.is_empty() && !levels.contains(&1) {
+        bail!("--judge grades probe answers, which only level 1 asks: add --levels 1,2,3");
+    }
+    let check = crate::generate::SubjectOptions {
+        defs: cfg.subjects.clone(),
+        agents: cfg.agents.clone(),
+        ..Default::default()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &a.subjects {
+        if !seen.insert(s) {
+            bail!("subject `{s}` is given twice");
+        }
+        // Fail before any work starts (unknown kind, missing API key...).
+        crate::generate::from_spec(s, &check)?;
+    }
+    for j in &a.judges {
+        crate::generate::from_spec(j, &check).with_context(|| format!("judge `{j}`"))?;
+    }
+    for g in &a.exec.fail_under {
+        if let Some(s) = g.subject.as_ref().filter(|s| !a.subjects.contains(s)) {
+            bail!(
+                "--fail-under {}[{s}]: `{s}` is not one of the run's subjects",
+                g.metric
+            );
+        }
+    }
+    let strategies = if a.strategies.is_empty() {
+        vec![crate::generate::strategy::Strategy::Baseline]
+    } else {
+        a.strategies.clone()
+    };
+    let config = crate::plan::RunConfig::new(
+        &suite,
+        &tasks,
+        a.subjects.clone(),
+        &strategies,
+        a.n,
+        a.stream,
+        &cfg.subjects,
+    )
+    .with_agents(&cfg.agents, &cfg.subjects);
+    let mut config = config;
+    if levels.contains(&1) {
+        config.probes = Some(crate::plan::ProbeConfig {
+            seed: a.probe_seed,
+            version: crate::plan::probe::PROBE_VERSION.into(),
+            judges: a.judges.clone(),
+        });
+        // Judges defined in the config file are frozen with the run too.
+        for j in &a.judges {
+            if let Some(d) = cfg.subjects.get(j) {
+                config.subject_defs.insert(j.clone(), d.clone());
+            }
+        }
+    }
+    let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
+    let mut store = crate::run::open_run(&dir, &config, a.force)?;
+    finish(&mut store, &config, &suite, &dir, &a.exec)
+}
+
+fn cmd_report(
+    dir: &Path,
+    out: Option<PathBuf>,
+    gates: &[crate::analyze::gate::Gate],
+    opts: &crate::report::export::ExportOptions,
+) -> Result<i32> {
+    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
+    let config = store.config()?;
+    let suite = crate::suite::load(&config.suite_dir)
+        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    let gap = if suite.content_hash == config.suite_hash {
+        crate::run::gap_of(&store, &config, &suite)?
+    } else {
+        eprintln!("warning: the suite changed since the run, so the gap analysis is left out");
+        None
+    };
+    let calls = store.call_totals()?;
+    let run = serde_json::json!({
+        "dir": dir, "config_hash": config.hash(), "config": config,
+        "created_at": store.meta("created_at")?,
+        "schema_version": store.meta("schema_version")?,
+        "model_calls": calls.calls, "cached_calls": calls.cached,
+        "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
+    });
+    let out = out.unwrap_or_else(|| dir.join("report"));
+    let total = store.count("scored")? + store.count("generation_error")?;
+    let with_code = store.count_with_code()?;
+    // One pass over the samples feeds the metrics and every export. Should
+    // the verdicts turn out not to be stored in sample order, start over
+    // reading them sorted.
+    let mut sorted = false;
+    let (groups, written, code_files) = loop {
+        let mut exporter =
+            crate::report::export::Exporter::new(&out, &suite, opts.clone(), total, with_code)?;
+        let mut tally = crate::analyze::metrics::Tally::new();
+        let pass = store.for_each_export_sample(sorted, |s| {
+            if let (Some(functional), Some(secure)) = (s.functional, s.secure) {
+                if s.status == "scored" {
+                    let cwes = suite.task(&s.key.task).map_or(&[][..], |t| &t.cwes[..]);
+                    let security: Vec<(Option<crate::suite::Cwe>, bool)> = s
+                        .verdicts
+                        .iter()
+                        .filter(|v| v.kind == crate::suite::TestKind::Security)
+                        .map(|v| (v.cwe, v.outcome == crate::execute::TestOutcome::Pass))
+                        .collect();
+                    tally.add(
+                        &s.key.subject,
+                        &s.key.strategy,
+                        &s.key.task,
+                        cwes,
+                        functional,
+                        secure,
+                        &security,
+                    );
+                }
+            }
+            exporter.add(s)
+        });
+        match pass {
+            Err(e) if !sorted && e.is::<crate::store::OutOfOrder>() => sorted = true,
+            Err(e) => return Err(e),
+            Ok(()) => {
+                let groups = tally.finish();
+                let code_files = exporter.code_files();
+                let written = exporter.finish(run.clone(), &groups, gap.as_ref())?;
+                break (groups, written, code_files);
+            }
+        }
+    };
+    let pages = written
+        .iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with("samples")))
+        .count();
+    for p in written
+        .iter()
+        .filter(|p| !p.parent().is_some_and(|d| d.ends_with("samples")))
+    {
+        println!("wrote {}", p.display());
+    }
+    if pages > 0 {
+        println!(
+            "wrote {} more drill-down page(s) under {}",
+            pages,
+            out.join("samples").display()
+        );
+    }
+    if code_files {
+        println!("wrote {} (the generated code)", out.join("code").display());
+    } else if opts.formats.contains(&crate::report::export::Format::Code) {
+        println!(
+            "the code of more than {} samples is not written as files (it is in samples.jsonl); SARIF results carry no file locations",
+            crate::report::export::CODE_FILES_MAX
+        );
+    }
+    let failures = crate::analyze::gate::check(gates, &rows_with_gap(&groups, gap.as_ref()))?;
+    Ok(exit_code(&failures, 0))
+}
+
+fn cmd_compare(
+    a: &Path,
+    b: Option<&Path>,
+    subjects: &[String],
+    json: bool,
+    html: Option<&Path>,
+) -> Result<i32> {
+    let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::store::ExportSample>)> {
+        let store = crate::store::Store::open(&d.join(crate::store::DB_FILE))?;
+        Ok((store.config()?.subjects, store.export_samples()?))
+    };
+    let (subjects_a, samples_a) = open(a)?;
+    let (subjects_b, samples_b) = match b {
+        Some(b) => open(b)?,
+        None => (subjects_a.clone(), samples_a.clone()),
+    };
+    let pick = |i: usize, of: &[String], run: &Path| -> Result<String> {
+        match subjects.get(i) {
+            Some(s) if of.contains(s) => Ok(s.clone()),
+            Some(s) => bail!(
+                "{} has no subject `{s}` (it has: {})",
+                run.display(),
+                of.join(", ")
+            ),
+            None if b.is_some() && of.len() == 1 => Ok(of[0].clone()),
+            None => bail!(
+                "name the subjects to compare: --subjects A,B (the run has: {})",
+                of.join(", ")
+            ),
+        }
+    };
+    if subjects.len() > 2 {
+        bail!("--subjects takes two subjects, A and B");
+    }
+    let sa = pick(0, &subjects_a, a)?;
+    let sb = pick(1, &subjects_b, b.unwrap_or(a))?;
+    if b.is_none() && sa == sb {
+        bail!("compare two different subjects of the run: --subjects A,B");
+    }
+    let c = crate::analyze::compare::compare(&samples_a, &sa, &samples_b, &sb);
+    if c.pairs == 0 {
+        bail!("`{sa}` and `{sb}` have no scored samples in common (same strategy, task and sample index)");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", crate::analyze::compare::table(&c));
+    }
+    if let Some(path) = html {
+        std::fs::write(path, crate::report::html::render_comparison(&c))
+            .with_context(|| format!("write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(0)
+}
+
+fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
+    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
+    let config = store.config()?;
+    let suite = crate::suite::load(&config.suite_dir)
+        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    if suite.content_hash != config.suite_hash {
+        bail!(
+            "the suite in {} changed since the run, so its probes cannot be rebuilt exactly; analyse with the suite the run used",
+            config.suite_dir.display()
+        );
+    }
+    let Some(gap) = crate::run::gap_of(&store, &config, &suite)? else {
+        bail!(
+            "{} asked no probes, so there is no gap to analyse: run with --levels 1,2,3",
+            dir.display()
+        );
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&gap)?);
+    } else {
+        print!("{}", crate::analyze::gap::table(&gap));
+    }
+    Ok(0)
+}
+
+fn cmd_resume(a: ResumeArgs) -> Result<i32> {
+    let (mut store, config, suite) = crate::run::reopen(&a.dir, a.force)?;
+    finish(&mut store, &config, &suite, &a.dir, &a.exec)
+}
+
+fn finish(
+    store: &mut crate::store::Store,
+    config: &crate::plan::RunConfig,
+    suite: &Suite,
+    dir: &Path,
+    exec: &ExecArgs,
+) -> Result<i32> {
+    let json = exec.json;
+    let opts = crate::run::RunOptions {
+        cache: (!exec.no_cache).then(|| crate::generate::provider::Cache {
+            dir: crate::generate::provider::Cache::default_dir(),
+        }),
+        jobs: jobs_or_default(exec.jobs),
+        gen_jobs: exec.gen_jobs,
+        budget_usd: exec.budget,
+        progress: true,
+        sample_timeout: std::time::Duration::from_secs(exec.sample_timeout.max(1)),
+    };
+    let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
+    let groups = crate::run::metrics_of(store, suite)?;
+    let calls = store.call_totals()?;
+    let gap = crate::run::gap_of(store, config, suite)?;
+    let mut v = rows_with_gap(&groups, gap.as_ref());
+    let gate_failures = crate::analyze::gate::check(&exec.fail_under, &v)?;
+    if json {
+        if let Some(g) = &gap {
+            v["gap"] = serde_json::to_value(g)?;
+        }
+        v["run"] = serde_json::json!({
+            "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
+            "executed_now": summary.executed, "already_done": summary.skipped,
+            "generation_errors": summary.generation_errors,
+            "model_calls": calls.calls, "cached_calls": calls.cached,
+            "failed_attempts": calls.failed_attempts,
+            "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{}", crate::report::terminal::table(&groups));
+        if let Some(g) = &gap {
+            println!("{}", crate::analyze::gap::table(g));
+        }
+        println!(
+            "run stored in {} ({} samples; {} executed now, {} already done)",
+            summary.dir.join(crate::store::DB_FILE).display(),
+            summary.planned,
+            summary.executed,
+            summary.skipped
+        );
+        if calls.calls > 0 {
+            let cost = if calls.priced > 0 {
+                format!(", ${:.4} spent", calls.cost_usd)
+            } else {
+                String::new()
+            };
+            println!(
+                "model calls: {} ({} from the cache, {} failed attempts retried or given up){cost}",
+                calls.calls, calls.cached, calls.failed_attempts
+            );
+        }
+    }
+    if summary.probe_errors > 0 {
+        eprintln!(
+            "warning: {} probe(s) got no answer and are left out of the understanding scores; `secgap resume {}` asks again",
+            summary.probe_errors,
+            dir.display()
+        );
+    }
+    if summary.generation_errors > 0 || summary.probe_errors > 0 {
+        eprintln!(
+            "warning: {} sample(s) got no response and are left out of the metrics; `secgap resume {}` retries them",
+            summary.generation_errors,
+            dir.display()
+        );
+    }
+    Ok(exit_code(
+        &gate_failures,
+        summary.generation_errors + summary.probe_errors,
+    ))
+}
+
+/// The `--json` rows, with `understanding` and `gap_rate` when the run asked probes.
+fn rows_with_gap(
+    groups: &[crate::analyze::metrics::GroupMetrics],
+    gap: Option<&crate::analyze::gap::GapReport>,
+) -> serde_json::Value {
+    let mut v = crate::report::terminal::json_rows(groups);
+    if let (Some(g), Some(rows)) = (gap, v["rows"].as_array_mut()) {
+        for row in rows {
+            let s = g
+                .subjects
+                .iter()
+                .find(|s| row["subject"] == s.subject.as_str());
+            row["understanding"] = serde_json::json!(s.and_then(|s| s.understanding));
+            row["gap_rate"] = serde_json::json!(s.and_then(|s| s.gap_rate));
+        }
+    }
+    v
+}
+
+/// 4 when a --fail-under gate failed (each printed on stderr), else 3
+/// when some samples or probes got no answer, else 0.
+fn exit_code(gate_failures: &[String], missing: u64) -> i32 {
+    for f in gate_failures {
+        eprintln!("{f}");
+    }
+    if !gate_failures.is_empty() {
+        4
+    } else if missing > 0 {
+        3
+    } else {
+        0
+    }
+}
+
+fn cmd_doctor() -> Result<i32> {
+    let checks = crate::tools::doctor::run_checks();
+    let mut bad = 0;
+    for c in &checks {
+        println!(
+            "{} {:<24} {}",
+            if c.ok { "ok     " } else { "MISSING" },
+            c.name,
+            c.detail
+        );
+        if let Some(f) = &c.fix {
+            bad += 1;
+            println!("        fix: {f}");
+        }
+    }
+    if bad == 0 {
+        println!("everything secgap needs is here");
+        Ok(0)
+    } else {
+        println!("{bad} problem(s); run the fixes above (the project's scripts/setup.sh installs all of them on Debian)");
+        Ok(1)
+    }
+}
+
+fn cmd_bench(a: BenchArgs) -> Result<i32> {
+    match a.what {
+        BenchWhat::Report {
+            samples,
+            keep,
+            json,
+        } => {
+            let dir = default_suite_dir()?;
+            let suite = crate::suite::load(
+                &dir.canonicalize()
+                    .with_context(|| format!("suite folder {}", dir.display()))?,
+            )?;
+            let b = crate::tools::bench::report(&suite, samples.max(1), keep.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                let line = |what: &str, c: &crate::tools::bench::ChildRun| {
+                    println!(
+                        "  {what}: {:.2} s, peak RSS {:.0} MiB{}",
+                        c.secs,
+                        c.peak_rss_mib,
+                        if c.exit == 0 {
+                            String::new()
+                        } else {
+                            format!(" (exited with {})", c.exit)
+                        }
+                    )
+                };
+                println!(
+                    "report/{} samples ({} verdicts, {:.0} MiB database built in {:.1} s, not timed):",
+                    b.samples,
+                    b.verdicts,
+                    b.db_bytes as f64 / (1 << 20) as f64,
+                    b.build_db_s,
+                );
+                line(
+                    "analysis + HTML report (--formats html,json,md; targets < 10 s, < 1024 MiB)",
+                    &b.html,
+                );
+                line(
+                    "every format (adds CSV, JSON lines, SARIF, JUnit, code files)",
+                    &b.all_formats,
+                );
+            }
+            Ok(if b.html.exit == 0 && b.all_formats.exit == 0 {
+                0
+            } else {
+                2
+            })
+        }
+        BenchWhat::Sandbox {
+            iterations,
+            json,
+            command,
+        } => {
+            let argv = if command.is_empty() {
+                vec!["/usr/bin/python3".to_string(), "-c".into(), "pass".into()]
+            } else {
+                command
+            };
+            let b = crate::tools::bench::sandbox(iterations.max(1), argv)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!("command: {}", b.command.join(" "));
+                println!("iterations: {} of each, interleaved", b.iterations);
+                println!("bare median:      {:8.2} ms", b.bare_median_ms);
+                println!("sandboxed median: {:8.2} ms", b.sandbox_median_ms);
+                println!(
+                    "median overhead:  {:8.2} ms per execution",
+                    b.overhead_median_ms
+                );
+                println!("ratio sandboxed/bare: {:.2}", b.ratio);
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,1353 @@
+//! Coding-agent subjects: a command-line agent (Claude Code, Codex CLI,
+//! Aider, Gemini CLI, or any command template) run once per sample in a
+//! fresh scratch workspace that holds the task's stub and its prompt.
+//!
+//! Per sample: the workspace gets `PROMPT.md` and the solution file with the
+//! task's interface as a stub; the command runs there (its own process
+//! group, stdin from /dev/null, killed with its whole group at the timeout
+//! and after it exits); stdout and stderr are the transcript. Only once the
+//! group is dead is the solution file read: its text, in a fenced block of
+//! the task's language, is the sample's response. An agent that leaves the
+//! stub unchanged (or no file) answers with what it printed on stdout.
+//!
+//! With an `upstream`, secgap runs the loopback model proxy
+//! ([`crate::generate::proxy`]) for each sample and points the agent at it, so every
+//! model call it makes is recorded with its usage and cost. Without one
+//! (e.g. `agent:claude-code`) the agent uses its own credentials and its
+//! model calls are not seen, so a run records no usage or cost for it.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::generate::provider::{Endpoint, Price, Protocol};
+use crate::generate::proxy::Proxy;
+use crate::generate::{GenError, GenRequest, Generation, Subject};
+use crate::plan::config::SubjectDef;
+
+/// The built-in agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// Anthropic's Claude Code (`claude`); upstream: an Anthropic-protocol subject
+    ClaudeCode,
+    /// OpenAI's Codex CLI (`codex exec`); upstream: an OpenAI-protocol subject serving the Responses API
+    Codex,
+    /// Aider (`aider`); upstream: either protocol
+    Aider,
+    /// Google's Gemini CLI (`gemini`); speaks Google's API, so it cannot have an upstream
+    GeminiCli,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 4] = [
+        Preset::ClaudeCode,
+        Preset::Codex,
+        Preset::Aider,
+        Preset::GeminiCli,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::ClaudeCode => "claude-code",
+            Preset::Codex => "codex",
+            Preset::Aider => "aider",
+            Preset::GeminiCli => "gemini-cli",
+        }
+    }
+
+    /// The product's name, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Preset::ClaudeCode => "Claude Code",
+            Preset::Codex => "Codex CLI",
+            Preset::Aider => "Aider",
+            Preset::GeminiCli => "Gemini CLI",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+/// One coding agent, `[agents.NAME]` in secgap.toml; run it with
+/// `--subject agent:NAME`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentDef {
+    /// A built-in agent whose command line and environment are used;
+    /// `command` replaces the command line, `env` adds to the environment.
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    /// The command line, one argument per item (no shell). Placeholders:
+    /// {prompt}, {prompt_file}, {workspace}, {solution_file}, {model},
+    /// {proxy_origin}, {openai_base_url}, {anthropic_base_url}; `{{` and `}}`
+    /// stand for literal braces. The command runs in the workspace.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// Environment variables for the agent (values may use the placeholders),
+    /// on top of secgap's own environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Wall-clock limit per sample in seconds [default: 900]; the agent's
+    /// whole process group is killed when it is reached.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// The model the agent's traffic goes to: the name of a `[subjects.X]`
+    /// entry or a model shorthand (`anthropic:MODEL`,
+    /// `openai-compat:URL#MODEL`...). secgap then runs a loopback proxy per
+    /// sample, points the agent at it and records every call's usage and
+    /// cost. Without it the agent uses its own credentials, unrecorded.
+    #[serde(default)]
+    pub upstream: Option<String>,
+    /// The model name given to the agent ({model}) [default: the upstream's model].
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Prices in USD per million tokens for the calls through the proxy
+    /// [default: the upstream subject's price].
+    #[serde(default)]
+    pub price: Option<Price>,
+}
+
+const DEFAULT_TIMEOUT_SECS: u64 = 900;
+
+/// The key an agent gives the proxy when the upstream needs none (the
+/// agent's API library may insist on some key).
+pub const PLACEHOLDER_KEY: &str = "secgap-proxy";
+
+/// Placeholders a command or environment template may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "prompt",
+    "prompt_file",
+    "workspace",
+    "solution_file",
+    "model",
+    "proxy_origin",
+    "openai_base_url",
+    "anthropic_base_url",
+    "proxy_key",
+];
+
+const PROXY_PLACEHOLDERS: &[&str] = &[
+    "proxy_origin",
+    "openai_base_url",
+    "anthropic_base_url",
+    "proxy_key",
+];
+
+/// Largest transcript part (stdout, stderr) kept, and largest solution file read.
+const CAPTURE_CAP: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Var(&'static str),
+}
+
+type Template = Vec<Piece>;
+
+/// Environment variables, in the order they are set.
+type Env = Vec<(String, String)>;
+
+fn parse_template(t: &str) -> std::result::Result<Template, String> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => name.push(ch),
+                        None => {
+                            return Err(format!(
+                                "`{t}` has an unclosed `{{`; write `{{{{` for a literal brace"
+                            ))
+                        }
+                    }
+                }
+                let var = PLACEHOLDERS.iter().find(|p| **p == name).ok_or_else(|| {
+                    format!(
+                        "unknown placeholder {{{name}}} in `{t}`; known: {}",
+                        PLACEHOLDERS
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?;
+                if !text.is_empty() {
+                    out.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                out.push(Piece::Var(var));
+            }
+            '}' => {
+                return Err(format!(
+                    "`{t}` has a stray `}}`; write `}}}}` for a literal brace"
+                ))
+            }
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        out.push(Piece::Text(text));
+    }
+    Ok(out)
+}
+
+fn expand(t: &Template, value: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+    let mut s = String::new();
+    for p in t {
+        match p {
+            Piece::Text(x) => s.push_str(x),
+            Piece::Var(v) => s.push_str(
+                &value(v).with_context(|| format!("placeholder {{{v}}} has no value here"))?,
+            ),
+        }
+    }
+    Ok(s)
+}
+
+/// A preset's command line and environment, as templates.
+fn preset_command(
+    p: Preset,
+    upstream: Option<Protocol>,
+    model: bool,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+    match p {
+        // Claude Code, CLI reference (docs.anthropic.com/en/docs/claude-code/cli-reference):
+        // `-p` prints the answer and exits; `--permission-mode acceptEdits`
+        // lets it edit files without asking; `--model` picks the model.
+        // Environment variables (code.claude.com/docs/en/env-vars):
+        // ANTHROPIC_BASE_URL overrides the API endpoint; ANTHROPIC_API_KEY
+        // is sent as X-Api-Key and, in -p mode, always used when set.
+        Preset::ClaudeCode => {
+            let mut argv = s(&[
+                "claude",
+                "-p",
+                "{prompt}",
+                "--permission-mode",
+                "acceptEdits",
+            ]);
+            if model {
+                argv.extend(s(&["--model", "{model}"]));
+            }
+            let env = match upstream {
+                Some(_) => vec![
+                    kv("ANTHROPIC_BASE_URL", "{anthropic_base_url}"),
+                    kv("ANTHROPIC_API_KEY", "{proxy_key}"),
+                ],
+                None => Vec::new(),
+            };
+            (argv, env)
+        }
+        // Codex CLI, non-interactive mode (developers.openai.com/codex/noninteractive)
+        // and CLI reference (developers.openai.com/codex/cli/reference):
+        // `codex exec PROMPT` runs without the TUI, progress on stderr and the
+        // final message on stdout; `--sandbox workspace-write` allows edits;
+        // `--skip-git-repo-check` allows a folder that is no git repository;
+        // `-m` picks the model. CODEX_API_KEY gives `codex exec` an API key
+        // (developers.openai.com/codex/environment-variables); the built-in
+        // OpenAI provider takes its base URL from OPENAI_BASE_URL and speaks
+        // the Responses API (codex-rs/core/src/model_provider_info.rs).
+        Preset::Codex => {
+            let mut argv = s(&[
+                "codex",
+                "exec",
+                "--sandbox",
+                "workspace-write",
+                "--skip-git-repo-check",
+            ]);
+            if model {
+                argv.extend(s(&["-m", "{model}"]));
+            }
+            argv.push("{prompt}".into());
+            let env = match upstream {
+                Some(_) => vec![
+                    kv("OPENAI_BASE_URL", "{openai_base_url}"),
+                    kv("CODEX_API_KEY", "{proxy_key}"),
+                    kv("OPENAI_API_KEY", "{proxy_key}"),
+                ],
+                None => Vec::new(),
+            };
+            (argv, env)
+        }
+        // Aider, scripting and options reference (aider.chat/docs/scripting.html,
+        // aider.chat/docs/config/options.html): `--message` does one thing and
+        // exits; `--yes-always` answers every confirmation; `--no-git` works
+        // without a repository; `--no-pretty`, `--no-check-update`,
+        // `--no-analytics` (aider.chat/docs/more/analytics.html) and
+        // `--no-show-model-warnings` keep it quiet; the files to edit follow.
+        // OpenAI-compatible APIs (aider.chat/docs/llms/openai-compat.html):
+        // OPENAI_API_BASE and a model prefixed `openai/`. Anthropic: model
+        // prefixed `anthropic/`; its LiteLLM backend takes the base URL from
+        // ANTHROPIC_API_BASE and appends /v1/messages (litellm/main.py).
+        Preset::Aider => {
+            let mut argv = s(&[
+                "aider",
+                "--message",
+                "{prompt}",
+                "--yes-always",
+                "--no-git",
+                "--no-pretty",
+                "--no-check-update",
+                "--no-analytics",
+                "--no-show-model-warnings",
+            ]);
+            let (prefix, env) = match upstream {
+                Some(Protocol::OpenAi) => (
+                    "openai/",
+                    vec![
+                        kv("OPENAI_API_BASE", "{openai_base_url}"),
+                        kv("OPENAI_API_KEY", "{proxy_key}"),
+                    ],
+                ),
+                Some(Protocol::Anthropic) => (
+                    "anthropic/",
+                    vec![
+                        kv("ANTHROPIC_API_BASE", "{anthropic_base_url}"),
+                        kv("ANTHROPIC_API_KEY", "{proxy_key}"),
+                    ],
+                ),
+                None => ("", Vec::new()),
+            };
+            if model {
+                argv.push("--model".into());
+                argv.push(format!("{prefix}{{model}}"));
+            }
+            argv.push("{solution_file}".into());
+            (argv, env)
+        }
+        // Gemini CLI, headless mode (geminicli.com/docs/cli/headless) and
+        // `gemini --help`: `-p` runs one prompt without the UI, `--yolo`
+        // accepts every action, `-m` picks the model.
+        Preset::GeminiCli => {
+            let mut argv = s(&["gemini", "-p", "{prompt}", "--yolo"]);
+            if model {
+                argv.extend(s(&["-m", "{model}"]));
+            }
+            (argv, Vec::new())
+        }
+    }
+}
+
+/// What an agent definition comes to, checked.
+struct Plan {
+    argv: Vec<Template>,
+    env: Vec<(String, Template)>,
+    /// The upstream's name and definition.
+    upstream: Option<(String, SubjectDef)>,
+    model: Option<String>,
+    timeout: Duration,
+}
+
+impl AgentDef {
+    /// The definition `agent:PRESET` stands for.
+    pub fn from_preset(p: Preset) -> AgentDef {
+        AgentDef {
+            preset: Some(p),
+            ..AgentDef::default()
+        }
+    }
+
+    /// Check the definition as far as possible without the environment:
+    /// the command, placeholders, the upstream and its protocol.
+    pub fn check(&self, name: &str, subjects: &BTreeMap<String, SubjectDef>) -> Result<()> {
+        self.plan(name, subjects).map(|_| ())
+    }
+
+    fn plan(&self, name: &str, subjects: &BTreeMap<String, SubjectDef>) -> Result<Plan> {
+        let upstream = match &self.upstream {
+            None => None,
+            Some(u) => {
+                let def = match subjects.get(u) {
+                    Some(d) => d.clone(),
+                    None => SubjectDef::from_spec(u)
+                        .with_context(|| format!("agent `{name}`: upstream `{u}`"))?
+                        .with_context(|| {
+                            format!(
+                                "agent `{name}`: upstream `{u}` is neither a [subjects.{u}] entry nor a model \
+                                 shorthand (openai:MODEL, anthropic:MODEL, ollama:MODEL, \
+                                 openai-compat:URL#MODEL, anthropic-compat:URL#MODEL)"
+                            )
+                        })?,
+                };
+                Some((u.clone(), def))
+            }
+        };
+        let protocol = upstream.as_ref().map(|(_, d)| d.provider.protocol());
+        match (self.preset, protocol) {
+            (Some(Preset::GeminiCli), Some(_)) => bail!(
+                "agent `{name}`: gemini-cli speaks Google's Gemini API, which the model proxy does not serve, \
+                 so it cannot have an `upstream`; remove it (the agent then uses its own credentials and \
+                 its usage is not recorded)"
+            ),
+            (Some(Preset::ClaudeCode), Some(Protocol::OpenAi)) => bail!(
+                "agent `{name}`: claude-code speaks the Anthropic Messages API; its upstream must be an \
+                 anthropic or anthropic-compat subject"
+            ),
+            (Some(Preset::Codex), Some(Protocol::Anthropic)) => bail!(
+                "agent `{name}`: codex speaks the OpenAI Responses API; its upstream must be an openai, \
+                 openai-compat or ollama subject (one that serves /v1/responses)"
+            ),
+            _ => {}
+        }
+        let model = self
+            .model
+            .clone()
+            .or_else(|| upstream.as_ref().map(|(_, d)| d.model.clone()))
+            .filter(|m| !m.is_empty());
+        let (preset_argv, preset_env) = match self.preset {
+            Some(p) => preset_command(p, protocol, model.is_some()),
+            None => (Vec::new(), Vec::new()),
+        };
+        let argv = match (&self.command, self.preset) {
+            (Some(c), _) if c.is_empty() || c[0].is_empty() => {
+                bail!("agent `{name}`: `command` needs at least the program to run")
+            }
+            (Some(c), _) => c.clone(),
+            (None, Some(_)) => preset_argv,
+            (None, None) => bail!(
+                "agent `{name}` needs a `preset` (claude-code, codex, aider, gemini-cli) or a `command`"
+            ),
+        };
+        let mut env: BTreeMap<String, String> = preset_env.into_iter().collect();
+        for (k, v) in &self.env {
+            if k.is_empty() || k.contains(['=', '\0']) {
+                bail!("agent `{name}`: `{k}` is not a valid environment variable name");
+            }
+            env.insert(k.clone(), v.clone());
+        }
+        let parse =
+            |t: &String| parse_template(t).map_err(|e| anyhow::anyhow!("agent `{name}`: {e}"));
+        let argv: Vec<Template> = argv.iter().map(parse).collect::<Result<_>>()?;
+        let env: Vec<(String, Template)> = env
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), parse(v)?)))
+            .collect::<Result<_>>()?;
+        let used = argv
+            .iter()
+            .chain(env.iter().map(|(_, t)| t))
+            .flatten()
+            .filter_map(|p| match p {
+                Piece::Var(v) => Some(*v),
+                Piece::Text(_) => None,
+            });
+        for v in used {
+            if PROXY_PLACEHOLDERS.contains(&v) && upstream.is_none() {
+                bail!(
+                    "agent `{name}` uses {{{v}}}, which needs an `upstream`: the model proxy runs only for \
+                     agents that have one"
+                );
+            }
+            if v == "model" && model.is_none() {
+                bail!("agent `{name}` uses {{model}} but no model is known: set `model` or `upstream`");
+            }
+        }
+        let timeout = match self.timeout_secs {
+            Some(0) => bail!("agent `{name}`: timeout_secs must be at least 1"),
+            Some(t) => t,
+            None => DEFAULT_TIMEOUT_SECS,
+        };
+        Ok(Plan {
+            argv,
+            env,
+            upstream,
+            model,
+            timeout: Duration::from_secs(timeout),
+        })
+    }
+}
+
+/// Build the subject `spec` = `agent:NAME` (an `[agents.NAME]` entry) or
+/// `agent:PRESET`. Resolves the upstream's endpoint, so a missing API key
+/// fails here, before any work.
+pub fn from_spec(
+    spec: &str,
+    subjects: &BTreeMap<String, SubjectDef>,
+    agents: &BTreeMap<String, AgentDef>,
+) -> Result<Box<dyn Subject>> {
+    Ok(Box::new(Agent::new(spec, subjects, agents)?))
+}
+
+/// A coding agent run as a subject.
+pub struct Agent {
+    name: String,
+    argv: Vec<Template>,
+    env: Vec<(String, Template)>,
+    timeout: Duration,
+    upstream: Option<Endpoint>,
+    model: Option<String>,
+}
+
+impl Agent {
+    pub fn new(
+        spec: &str,
+        subjects: &BTreeMap<String, SubjectDef>,
+        agents: &BTreeMap<String, AgentDef>,
+    ) -> Result<Agent> {
+        let presets = Preset::ALL.map(Preset::name).join(", ");
+        let arg = spec.strip_prefix("agent:").unwrap_or(spec);
+        if arg.is_empty() {
+            bail!(
+                "`{spec}` names no agent: use agent:PRESET ({presets}) or agent:NAME for an [agents.NAME] \
+                 entry of secgap.toml"
+            );
+        }
+        let def = match (agents.get(arg), Preset::parse(arg)) {
+            (Some(d), _) => d.clone(),
+            (None, Some(p)) => AgentDef::from_preset(p),
+            (None, None) => bail!(
+                "unknown agent `{arg}`: not a preset ({presets}) and not an [agents.{arg}] entry of the config"
+            ),
+        };
+        let plan = def.plan(arg, subjects)?;
+        let upstream = match &plan.upstream {
+            None => None,
+            Some((u, sdef)) => {
+                let mut ep = sdef
+                    .endpoint(u)
+                    .with_context(|| format!("agent `{arg}`: its upstream"))?;
+                if def.price.is_some() {
+                    ep.price = def.price;
+                }
+                Some(ep)
+            }
+        };
+        if let [Piece::Text(program)] = plan.argv[0].as_slice() {
+            let path = plan
+                .env
+                .iter()
+                .find(|(k, _)| k == "PATH")
+                .and_then(|(_, t)| match t.as_slice() {
+                    [Piece::Text(p)] => Some(p.clone()),
+                    _ => None,
+                })
+                .or_else(|| std::env::var("PATH").ok())
+                .unwrap_or_default();
+            if !findable(program, &path) {
+                bail!(
+                    "agent `{arg}`: `{program}` is not on PATH{}",
+                    match def.preset {
+                        Some(p) if def.command.is_none() =>
+                            format!("; install {} or give the agent a `command`", p.title()),
+                        _ => String::new(),
+                    }
+                );
+            }
+        }
+        Ok(Agent {
+            name: spec.to_string(),
+            argv: plan.argv,
+            env: plan.env,
+            timeout: plan.timeout,
+            upstream,
+            model: plan.model,
+        })
+    }
+}
+
+impl Agent {
+    /// Run the agent once in a fresh workspace holding PROMPT.md and
+    /// `solution_file` (with `stub`); returns after its whole process
+    /// group is dead, with the proxy's calls.
+    fn session(
+        &self,
+        prompt: &str,
+        solution_file: &str,
+        stub: &str,
+        task_id: &str,
+        sample: u32,
+        deadline: Option<Instant>,
+    ) -> Result<Session, GenError> {
+        let ws = tempfile::Builder::new()
+            .prefix("secgap-agent-")
+            .tempdir()
+            .context("create the agent's workspace")?;
+        let workspace = ws.path().to_path_buf();
+        let solution = workspace.join(solution_file);
+        if let Some(dir) = solution.parent() {
+            std::fs::create_dir_all(dir).context("create the solution file's folder")?;
+        }
+        std::fs::write(&solution, stub).context("write the solution stub")?;
+        let prompt_file = workspace.join("PROMPT.md");
+        std::fs::write(&prompt_file, prompt).context("write PROMPT.md")?;
+
+        let proxy = match &self.upstream {
+            Some(ep) => Some(Proxy::start(ep.clone())?),
+            None => None,
+        };
+        let origin = proxy.as_ref().map(Proxy::origin);
+        let value = |v: &str| -> Option<String> {
+            Some(match v {
+                "prompt" => prompt.to_string(),
+                "prompt_file" => prompt_file.display().to_string(),
+                "workspace" => workspace.display().to_string(),
+                "solution_file" => solution_file.to_string(),
+                "model" => self.model.clone()?,
+                "proxy_origin" | "anthropic_base_url" => origin.clone()?,
+                "openai_base_url" => format!("{}/v1", origin.as_ref()?),
+                "proxy_key" => proxy
+                    .as_ref()?
+                    .access_key()
+                    .unwrap_or(PLACEHOLDER_KEY)
+                    .to_string(),
+                _ => return None,
+            })
+        };
+        let prepared = (|| -> Result<(Vec<String>, Env)> {
+            let argv = self
+                .argv
+                .iter()
+                .map(|t| expand(t, &value))
+                .collect::<Result<Vec<_>>>()?;
+            let mut env = vec![
+                (
+                    "SECGAP_WORKSPACE".to_string(),
+                    workspace.display().to_string(),
+                ),
+                (
+                    "SECGAP_PROMPT_FILE".into(),
+                    prompt_file.display().to_string(),
+                ),
+                ("SECGAP_SOLUTION_FILE".into(), solution_file.to_string()),
+                ("SECGAP_TASK".into(), task_id.to_string()),
+                ("SECGAP_SAMPLE".into(), sample.to_string()),
+            ];
+            if let Some(o) = &origin {
+                env.push(("SECGAP_PROXY_ORIGIN".into(), o.clone()));
+            }
+            for (k, t) in &self.env {
+                env.push((k.clone(), expand(t, &value)?));
+            }
+            Ok((argv, env))
+        })();
+        let (argv, env) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                return Err(GenError {
+                    message: format!("`{}`: {e:#}", self.name),
+                    calls: proxy.map(Proxy::finish).unwrap_or_default(),
+                    transcript: None,
+                })
+            }
+        };
+
+        // The agent's own limit, or what is left of the sample's, if less.
+        let limit = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .map_or(self.timeout, |left| left.min(self.timeout))
+            .max(Duration::from_millis(1));
+        let ran = run(&argv, &env, &workspace, limit);
+        // The agent's group is dead: no call can start any more.
+        let calls = proxy.map(Proxy::finish).unwrap_or_default();
+        let ran = match ran {
+            Ok(r) => r,
+            Err(e) => {
+                let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                    "; is it installed and on PATH?"
+                } else {
+                    ""
+                };
+                return Err(GenError {
+                    message: format!("`{}`: cannot start `{}`: {e}{hint}", self.name, argv[0]),
+                    calls,
+                    transcript: Some(format!(
+                        "$ {}\n--- could not start: {e} ---\n",
+                        shell_words(&argv)
+                    )),
+                });
+            }
+        };
+        Ok(Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: ws,
+            solution,
+        })
+    }
+}
+
+/// One finished run of the agent.
+struct Session {
+    ran: Ran,
+    calls: Vec<crate::generate::provider::ModelCall>,
+    argv: Vec<String>,
+    limit: Duration,
+    /// Kept until the caller has read the files; removed on drop.
+    workspace: tempfile::TempDir,
+    solution: std::path::PathBuf,
+}
+
+impl Agent {
+    /// Put a question (a probe or a judge's rubric) to the agent: the same
+    /// workspace with PROMPT.md and an empty ANSWER.md; the answer is what
+    /// it prints, or what it wrote to ANSWER.md if it printed nothing.
+    fn question(
+        &self,
+        prompt: &str,
+        about: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Generation, GenError> {
+        let Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: _ws,
+            solution,
+        } = self.session(prompt, "ANSWER.md", "", about, 0, deadline)?;
+        let written = std::fs::read_to_string(&solution).unwrap_or_default();
+        let printed = String::from_utf8_lossy(&ran.stdout.bytes).into_owned();
+        let transcript = Some(ran.transcript(&argv, limit));
+        let response = if printed.trim().is_empty() {
+            written
+        } else {
+            printed
+        };
+        match ran.exit {
+            Exit::Code(0) if !response.trim().is_empty() => Ok(Generation {
+                response,
+                calls,
+                transcript,
+            }),
+            Exit::Code(0) => Err(GenError {
+                message: format!("`{}` exited without printing an answer", self.name),
+                calls,
+                transcript,
+            }),
+            other => Err(GenError {
+                message: format!("`{}` {}", self.name, other.describe(limit)),
+                calls,
+                transcript,
+            }),
+        }
+    }
+}
+
+impl Subject for Agent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn ask(&self, prompt: &str, deadline: Option<Instant>) -> Result<Generation, GenError> {
+        self.question(prompt, "question", deadline)
+    }
+
+    fn answer_probe(&self, req: &crate::generate::ProbeRequest) -> Result<Generation, GenError> {
+        self.question(&req.probe.prompt, &req.probe.task, req.deadline)
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        let task = req.task;
+        let stub = if task.interface.ends_with('\n') {
+            task.interface.clone()
+        } else {
+            format!("{}\n", task.interface)
+        };
+        let Session {
+            ran,
+            calls,
+            argv,
+            limit,
+            workspace: _ws,
+            solution,
+        } = self.session(
+            req.prompt,
+            &task.solution_file,
+            &stub,
+            &task.id,
+            req.sample,
+            req.deadline,
+        )?;
+        let left = read_left(&solution, &stub);
+        let mut transcript = ran.transcript(&argv, limit);
+        transcript.push_str(&format!(
+            "--- {}: {} ---\n",
+            task.solution_file,
+            left.describe()
+        ));
+        if let Left::Code(code) = &left {
+            let tag = task.language.fence_tags()[0];
+            let fence = fence_for(code);
+            return Ok(Generation {
+                response: format!(
+                    "`{}` as the agent left it:\n\n{fence}{tag}\n{}\n{fence}\n",
+                    task.solution_file,
+                    code.trim_end_matches(['\n', '\r'])
+                ),
+                calls,
+                transcript: Some(transcript),
+            });
+        }
+        match ran.exit {
+            Exit::Code(0) => Ok(Generation {
+                response: String::from_utf8_lossy(&ran.stdout.bytes).into_owned(),
+                calls,
+                transcript: Some(transcript),
+            }),
+            other => Err(GenError {
+                message: format!(
+                    "`{}` {} and left {}",
+                    self.name,
+                    other.describe(limit),
+                    left.describe()
+                ),
+                calls,
+                transcript: Some(transcript),
+            }),
+        }
+    }
+}
+
+/// Whether `program` can be started: an absolute path that exists, a
+/// relative path (resolved in the workspace, so not checked here), or a
+/// name found in one of the `path` folders.
+fn findable(program: &str, path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    if program.starts_with('/') {
+        return Path::new(program).exists();
+    }
+    if program.contains('/') {
+        return true;
+    }
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(program))
+        .any(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// A backtick fence longer than any backtick run in `code`.
+fn fence_for(code: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in code.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+/// What the agent left in the solution file.
+enum Left {
+    Code(String),
+    Unchanged,
+    Empty,
+    Missing,
+    NotAFile,
+    TooLarge(u64),
+}
+
+impl Left {
+    fn describe(&self) -> String {
+        match self {
+            Left::Code(c) => format!("written ({} bytes)", c.len()),
+            Left::Unchanged => "the stub unchanged".into(),
+            Left::Empty => "an empty solution file".into(),
+            Left::Missing => "no solution file".into(),
+            Left::NotAFile => "a solution path that is no regular file".into(),
+            Left::TooLarge(n) => format!("a solution file too large to use ({n} bytes)"),
+        }
+    }
+}
+
+fn read_left(path: &Path, stub: &str) -> Left {
+    // Not followed: the agent may have replaced the file with a link.
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Left::Missing,
+    };
+    if !meta.file_type().is_file() {
+        return Left::NotAFile;
+    }
+    if meta.len() > CAPTURE_CAP as u64 {
+        return Left::TooLarge(meta.len());
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if text.trim().is_empty() {
+                Left::Empty
+            } else if text.trim_end() == stub.trim_end() {
+                Left::Unchanged
+            } else {
+                Left::Code(text)
+            }
+        }
+        Err(_) => Left::Missing,
+    }
+}
+
+/// How the agent ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Exit {
+    Code(i32),
+    Signal(i32),
+    TimedOut,
+}
+
+impl Exit {
+    fn describe(self, timeout: Duration) -> String {
+        match self {
+            Exit::Code(c) => format!("exited with status {c}"),
+            Exit::Signal(s) => format!("was killed by signal {s}"),
+            Exit::TimedOut if timeout.subsec_millis() == 0 => format!(
+                "did not finish within {} s and was killed",
+                timeout.as_secs()
+            ),
+            Exit::TimedOut => format!(
+                "did not finish within {:.1} s and was killed",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// Output kept from one stream, and how much there was.
+#[derive(Default)]
+struct Captured {
+    bytes: Vec<u8>,
+    total: u64,
+}
+
+struct Ran {
+    exit: Exit,
+    wall: Duration,
+    stdout: Captured,
+    stderr: Captured,
+}
+
+impl Ran {
+    fn transcript(&self, argv: &[String], timeout: Duration) -> String {
+        let mut t = format!("$ {}\n", shell_words(argv));
+        t.push_str(&format!(
+            "--- {} after {:.1} s ---\n",
+            self.exit.describe(timeout),
+            self.wall.as_secs_f64()
+        ));
+        for (name, c) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            t.push_str(&format!("--- {name} ---\n"));
+            let text = String::from_utf8_lossy(&c.bytes);
+            t.push_str(&text);
+            if !text.is_empty() && !text.ends_with('\n') {
+                t.push('\n');
+            }
+            if c.total > c.bytes.len() as u64 {
+                t.push_str(&format!(
+                    "[... {} more bytes not kept]\n",
+                    c.total - c.bytes.len() as u64
+                ));
+            }
+        }
+        t
+    }
+}
+
+/// A command line as a shell would need it typed, for the transcript.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn spawn_reader<R: Read + Send + 'static>(
+    mut r: R,
+) -> (Arc<Mutex<Captured>>, std::thread::JoinHandle<()>) {
+    let kept = Arc::new(Mutex::new(Captured::default()));
+    let k = kept.clone();
+    let h = std::thread::spawn(move || {
+        let mut buf = [0u8; 16384];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            let mut c = k.lock().unwrap_or_else(|e| e.into_inner());
+            c.total += n as u64;
+            let room = CAPTURE_CAP.saturating_sub(c.bytes.len());
+            c.bytes.extend_from_slice(&buf[..n.min(room)]);
+        }
+    });
+    (kept, h)
+}
+
+/// Kill the group `pgid` and its leader `pgid`, should the leader have moved
+/// to another group. Only called while the leader is unreaped, so the pid
+/// cannot name anybody else.
+fn kill_group(pgid: i32) {
+    // SAFETY: sending a signal has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+        libc::kill(pgid, libc::SIGKILL);
+    }
+}
+
+/// Run the agent: its own process group, stdin from /dev/null, killed with
+/// its whole group at the timeout and, after a normal exit, whatever of the
+/// group is left. Returns once the group is dead (or, for processes that
+/// left it, as soon as possible) with what it printed.
+fn run(
+    argv: &[String],
+    env: &[(String, String)],
+    cwd: &Path,
+    timeout: Duration,
+) -> std::io::Result<Ran> {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .current_dir(cwd)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // If the harness dies (even by SIGKILL), the agent is killed too; this
+    // thread waits for the agent the whole time.
+    secgap_sandbox::die_with_harness(&mut cmd);
+    let started = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as i32;
+    let (out, out_h) = spawn_reader(child.stdout.take().expect("piped stdout"));
+    let (err, err_h) = spawn_reader(child.stderr.take().expect("piped stderr"));
+
+    // Wait for the leader to exit without reaping it: while it is an
+    // unreaped zombie its pid, which names the group, cannot be reused, so
+    // killing the group afterwards cannot hit anyone else.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        loop {
+            // SAFETY: waitid writes only into `info`.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            let r = unsafe {
+                libc::waitid(
+                    libc::P_PID,
+                    pid as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT,
+                )
+            };
+            if r == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+        let _ = tx.send(());
+    });
+    let timed_out = match rx.recv_timeout(timeout) {
+        Ok(()) => false,
+        Err(_) => {
+            kill_group(pid);
+            let _ = rx.recv();
+            true
+        }
+    };
+    let wall = started.elapsed();
+    // Whatever the agent left running in its group goes too.
+    kill_group(pid);
+    let status = child.wait()?;
+    // Give the group's last members a moment to be gone (signal 0 only
+    // asks whether anyone is left).
+    let deadline = Instant::now() + Duration::from_secs(1);
+    // SAFETY: signal 0 sends nothing.
+    while unsafe { libc::kill(-pid, 0) } == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A process that left the group may still hold the pipes: do not wait
+    // for it for long.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !(out_h.is_finished() && err_h.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let take = |c: &Arc<Mutex<Captured>>| {
+        std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner()))
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let exit = if timed_out {
+        Exit::TimedOut
+    } else {
+        match (status.code(), status.signal()) {
+            (Some(c), _) => Exit::Code(c),
+            (None, Some(s)) => Exit::Signal(s),
+            _ => Exit::Code(-1),
+        }
+    };
+    Ok(Ran {
+        exit,
+        wall,
+        stdout: take(&out),
+        stderr: take(&err),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subjects() -> BTreeMap<String, SubjectDef> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "claude".to_string(),
+            SubjectDef::from_spec("anthropic-compat:http://127.0.0.1:9/v1#claude-x")
+                .unwrap()
+                .unwrap(),
+        );
+        m
+    }
+
+    fn def(toml_text: &str) -> AgentDef {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    fn argv_of(d: &AgentDef) -> Vec<String> {
+        let plan = d.plan("a", &subjects()).unwrap();
+        plan.argv
+            .iter()
+            .map(|t| {
+                expand(t, &|v| {
+                    Some(match v {
+                        "prompt" => "P".into(),
+                        "solution_file" => "solution.py".into(),
+                        "model" => plan.model.clone()?,
+                        _ => format!("<{v}>"),
+                    })
+                })
+                .unwrap()
+            })
+            .collect()
+    }
+
+    fn env_of(d: &AgentDef) -> BTreeMap<String, String> {
+        let plan = d.plan("a", &subjects()).unwrap();
+        plan.env
+            .iter()
+            .map(|(k, t)| (k.clone(), expand(t, &|v| Some(format!("<{v}>"))).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn templates_parse_escape_and_reject_unknown_names() {
+        let t = parse_template("a{{b}}{prompt}-{model}}}").unwrap();
+        assert_eq!(
+            t,
+            vec![
+                Piece::Text("a{b}".into()),
+                Piece::Var("prompt"),
+                Piece::Text("-".into()),
+                Piece::Var("model"),
+                Piece::Text("}".into()),
+            ]
+        );
+        assert!(parse_template("{promt}")
+            .unwrap_err()
+            .contains("unknown placeholder {promt}"));
+        assert!(parse_template("{prompt").is_err());
+        assert!(parse_template("x}").is_err());
+    }
+
+    #[test]
+    fn preset_command_lines() {
+        let cc = def("preset = \"claude-code\"\nupstream = \"claude\"");
+        assert_eq!(
+            argv_of(&cc),
+            [
+                "claude",
+                "-p",
+                "P",
+                "--permission-mode",
+                "acceptEdits",
+                "--model",
+                "claude-x"
+            ]
+        );
+        let env = env_of(&cc);
+        assert_eq!(env["ANTHROPIC_BASE_URL"], "<anthropic_base_url>");
+        assert_eq!(env["ANTHROPIC_API_KEY"], "<proxy_key>");
+        // No upstream: the agent's own setup, no model flag, no proxy.
+        let plain = AgentDef::from_preset(Preset::ClaudeCode);
+        assert_eq!(
+            argv_of(&plain),
+            ["claude", "-p", "P", "--permission-mode", "acceptEdits"]
+        );
+        assert!(env_of(&plain).is_empty());
+
+        let cx = def("preset = \"codex\"\nupstream = \"openai-compat:http://h/v1#gpt-x\"");
+        assert_eq!(
+            argv_of(&cx),
+            [
+                "codex",
+                "exec",
+                "--sandbox",
+                "workspace-write",
+                "--skip-git-repo-check",
+                "-m",
+                "gpt-x",
+                "P"
+            ]
+        );
+        assert_eq!(env_of(&cx)["OPENAI_BASE_URL"], "<openai_base_url>");
+
+        let ai = def("preset = \"aider\"\nupstream = \"claude\"\nmodel = \"claude-y\"");
+        let a = argv_of(&ai);
+        assert_eq!(&a[..3], ["aider", "--message", "P"]);
+        assert_eq!(
+            &a[a.len() - 3..],
+            ["--model", "anthropic/claude-y", "solution.py"]
+        );
+        assert_eq!(env_of(&ai)["ANTHROPIC_API_BASE"], "<anthropic_base_url>");
+        let ao = def("preset = \"aider\"\nupstream = \"openai-compat:http://h/v1#m\"");
+        assert!(argv_of(&ao).contains(&"openai/m".to_string()));
+        assert_eq!(env_of(&ao)["OPENAI_API_BASE"], "<openai_base_url>");
+
+        let gm = def("preset = \"gemini-cli\"\nmodel = \"gemini-z\"");
+        assert_eq!(
+            argv_of(&gm),
+            ["gemini", "-p", "P", "--yolo", "-m", "gemini-z"]
+        );
+    }
+
+    #[test]
+    fn command_and_env_override_the_preset() {
+        let d = def(
+            "preset = \"codex\"\nupstream = \"openai:gpt-x\"\ncommand = [\"my-codex\", \"{prompt_file}\"]\n\
+             [env]\nOPENAI_BASE_URL = \"{proxy_origin}/v1\"\nEXTRA = \"1\"",
+        );
+        assert_eq!(argv_of(&d), ["my-codex", "<prompt_file>"]);
+        let env = env_of(&d);
+        assert_eq!(env["OPENAI_BASE_URL"], "<proxy_origin>/v1");
+        assert_eq!(env["EXTRA"], "1");
+        assert_eq!(env["CODEX_API_KEY"], "<proxy_key>");
+    }
+
+    #[test]
+    fn bad_definitions_are_refused_with_the_agent_named() {
+        let s = subjects();
+        let err = |t: &str| format!("{:#}", def(t).check("x", &s).unwrap_err());
+        assert!(err("").contains("agent `x` needs a `preset`"));
+        assert!(err("command = []").contains("at least the program"));
+        assert!(err("command = [\"a\", \"{nope}\"]").contains("unknown placeholder {nope}"));
+        assert!(err("command = [\"a\", \"{openai_base_url}\"]").contains("needs an `upstream`"));
+        assert!(err("command = [\"a\", \"{model}\"]").contains("no model is known"));
+        assert!(err("preset = \"gemini-cli\"\nupstream = \"claude\"").contains("Gemini API"));
+        assert!(err("preset = \"claude-code\"\nupstream = \"openai:gpt\"")
+            .contains("Anthropic Messages"));
+        assert!(err("preset = \"codex\"\nupstream = \"claude\"").contains("Responses API"));
+        assert!(err("preset = \"aider\"\nupstream = \"nowhere\"")
+            .contains("neither a [subjects.nowhere]"));
+        assert!(err("preset = \"aider\"\ntimeout_secs = 0").contains("at least 1"));
+        assert!(
+            err("command = [\"a\"]\n[env]\n\"A=B\" = \"1\"").contains("not a valid environment")
+        );
+        // A shorthand with {model} from the upstream is fine.
+        def("command = [\"a\", \"{model}\", \"{anthropic_base_url}\"]\nupstream = \"claude\"")
+            .check("x", &s)
+            .unwrap();
+    }
+
+    #[test]
+    fn specs_resolve_names_before_presets() {
+        let s = subjects();
+        let mut agents = BTreeMap::new();
+        agents.insert("codex".to_string(), def("command = [\"/bin/sh\"]"));
+        let a = Agent::new("agent:codex", &s, &agents).unwrap();
+        assert_eq!(a.argv, vec![vec![Piece::Text("/bin/sh".into())]]);
+        // A preset whose program is not on PATH fails at once, saying so.
+        agents.insert(
+            "aider-here".to_string(),
+            def("preset = \"aider\"\nenv = { PATH = \"/nonexistent\" }"),
+        );
+        let e = Agent::new("agent:aider-here", &s, &agents).err().unwrap();
+        assert!(
+            format!("{e:#}").contains("`aider` is not on PATH; install Aider"),
+            "{e:#}"
+        );
+        assert!(Agent::new("agent:", &s, &agents).is_err());
+        assert!(findable("sh", "/nonexistent:/bin:/usr/bin"));
+        assert!(!findable("sh", "/nonexistent"));
+        assert!(findable("./relative/tool", ""));
+        let e = Agent::new("agent:nobody", &s, &agents).err().unwrap();
+        assert!(format!("{e:#}").contains("[agents.nobody]"));
+    }
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_code() {
+        assert_eq!(fence_for("x = 1"), "```");
+        assert_eq!(fence_for("s = '```'"), "````");
+    }
+
+    #[test]
+    fn run_kills_the_group_at_the_timeout_and_keeps_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let argv: Vec<String> = [
+            "sh",
+            "-c",
+            "echo started; sleep 30 & echo $! > child.pid; sleep 30",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let t0 = Instant::now();
+        let ran = run(&argv, &[], dir.path(), Duration::from_millis(500)).unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        assert_eq!(ran.exit, Exit::TimedOut);
+        assert_eq!(String::from_utf8_lossy(&ran.stdout.bytes), "started\n");
+        let child: i32 = std::fs::read_to_string(dir.path().join("child.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(!alive(child), "the agent's child survived");
+    }
+
+    /// Running and not a zombie.
+    fn alive(pid: i32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(s) => !s
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with(['Z', 'X']),
+            Err(_) => false,
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Subjects: what is evaluated. A subject turns a prompt for a task and a
+//! sample index into a response; it knows nothing of tests or sandboxes.
+//! References, replays and model APIs implement the same trait.
+
+pub mod agent;
+pub mod limiter;
+pub mod provider;
+pub mod proxy;
+pub mod strategy;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::generate::provider::{Cache, Endpoint, ModelCall};
+use crate::suite::Task;
+
+/// One request to a subject.
+pub struct GenRequest<'a> {
+    pub task: &'a Task,
+    pub strategy: &'a str,
+    pub prompt: &'a str,
+    pub sample: u32,
+    /// The sample's wall-clock limit for generation, retries included.
+    pub deadline: Option<std::time::Instant>,
+}
+
+/// A subject's answer, with every model call made for it.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    pub response: String,
+    pub calls: Vec<ModelCall>,
+    /// What a coding agent printed while it worked (None for models).
+    pub transcript: Option<String>,
+}
+
+/// No response could be had; the calls made on the way are kept.
+#[derive(Debug)]
+pub struct GenError {
+    pub message: String,
+    pub calls: Vec<ModelCall>,
+    pub transcript: Option<String>,
+}
+
+impl From<anyhow::Error> for GenError {
+    fn from(e: anyhow::Error) -> Self {
+        GenError {
+            message: format!("{e:#}"),
+            calls: Vec::new(),
+            transcript: None,
+        }
+    }
+}
+
+/// A Level 1 question to a subject.
+pub struct ProbeRequest<'a> {
+    pub suite: &'a crate::suite::Suite,
+    pub probe: &'a crate::plan::probe::Probe,
+    pub deadline: Option<std::time::Instant>,
+}
+
+pub trait Subject: Send + Sync {
+    /// The stable name the subject was given on the command line.
+    fn name(&self) -> &str;
+    /// Produce one response. An error means no response could be had
+    /// (recorded as a generation error and retried on resume), not that
+    /// the response was bad.
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError>;
+
+    /// Answer a free-form question (a probe's prompt, a judge's rubric).
+    fn ask(
+        &self,
+        _prompt: &str,
+        _deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
+        Err(anyhow::anyhow!("{} does not answer free-form questions", self.name()).into())
+    }
+
+    /// Answer a Level 1 probe: by default its prompt is asked like any
+    /// other question; references answer from the key.
+    fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {
+        self.ask(&req.probe.prompt, req.deadline)
+    }
+}
+
+/// Options that apply to model subjects.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectOptions {
+    /// Subjects defined in the config file, by name.
+    pub defs: std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
+    /// Ask for server-sent event streams.
+    pub stream: bool,
+    /// Where responses are cached; None disables the cache.
+    pub cache: Option<Cache>,
+    /// Coding agents defined in the config file (or frozen in the run), by name.
+    pub agents: std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+    /// Adaptive concurrency, one limiter per provider, shared by all subjects.
+    pub limiters: std::sync::Arc<crate::generate::limiter::Limiters>,
+}
+
+/// What the built-in subject kinds are, for `secgap list subjects`.
+pub const KINDS: &[(&str, &str)] = &[
+    (
+        "reference:secure",
+        "answers with each task's secure reference: the upper bound, and the pipeline's self-test",
+    ),
+    (
+        "reference:insecure",
+        "answers with each task's insecure references, taken in turn by sample index: the lower bound; answers probes from the key (knows but does not do)",
+    ),
+    (
+        "reference:naive",
+        "writes the insecure references and answers probes wrongly (neither knows nor does)",
+    ),
+    (
+        "replay:FILE",
+        "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}",
+    ),
+    ("openai:MODEL", "OpenAI Chat Completions; key in OPENAI_API_KEY"),
+    ("anthropic:MODEL", "Anthropic Messages API; key in ANTHROPIC_API_KEY"),
+    ("ollama:MODEL", "a local Ollama server at http://127.0.0.1:11434/v1 (OpenAI protocol)"),
+    (
+        "openai-compat:BASE_URL#MODEL",
+        "any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, gateways); OPENAI_API_KEY if set",
+    ),
+    (
+        "anthropic-compat:BASE_URL#MODEL",
+        "any server speaking the Anthropic Messages API; ANTHROPIC_API_KEY if set",
+    ),
+    (
+        "agent:PRESET",
+        "a coding agent run in a scratch workspace: claude-code, codex, aider or gemini-cli; it uses its own credentials, so its usage and cost are not recorded",
+    ),
+    (
+        "agent:NAME",
+        "an [agents.NAME] entry of secgap.toml (preset or command template); with `upstream` its model traffic goes through secgap's loopback proxy, which records every call's usage and cost",
+    ),
+];
+
+/// Build a subject from its command-line name.
+pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> {
+    let def = match opts.defs.get(spec) {
+        Some(d) => Some(d.clone()),
+        None => crate::plan::config::SubjectDef::from_spec(spec)?,
+    };
+    if let Some(def) = def {
+        let mut endpoint = def.endpoint(spec)?;
+        endpoint.stream |= opts.stream;
+        return Ok(Box::new(Model {
+            name: spec.into(),
+            limiter: opts.limiters.for_url(&endpoint.base_url),
+            endpoint,
+            cache: opts.cache.clone(),
+            agent: provider::agent(),
+        }));
+    }
+    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    match kind {
+        "reference" => {
+            let (secure, knows) = match arg {
+                "secure" => (true, true),
+                "insecure" => (false, true),
+                "naive" => (false, false),
+                _ => bail!("unknown reference subject `{spec}`: use reference:secure, reference:insecure or reference:naive"),
+            };
+            Ok(Box::new(Reference {
+                name: spec.into(),
+                secure,
+                knows,
+            }))
+        }
+        "replay" => {
+            if arg.is_empty() {
+                bail!("replay needs a file: replay:PATH (JSON lines with task, sample, response)");
+            }
+            Ok(Box::new(Replay::load(spec, Path::new(arg))?))
+        }
+        "agent" => crate::generate::agent::from_spec(spec, &opts.defs, &opts.agents),
+        _ => bail!(
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, reference:naive, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL, agent:PRESET, agent:NAME (see `secgap list subjects`)"
+        ),
+    }
+}
+
+/// The suite's own references. `knows`: answers probes from the key
+/// (else wrongly on purpose).
+struct Reference {
+    name: String,
+    secure: bool,
+    knows: bool,
+}
+
+impl Subject for Reference {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        let t = req.task;
+        let path = if self.secure {
+            &t.secure_ref
+        } else {
+            let refs = &t.insecure_refs;
+            &refs[req.sample as usize % refs.len()].file
+        };
+        let code = std::fs::read_to_string(path)
+            .with_context(|| format!("read reference {}", path.display()))?;
+        let tag = t.language.fence_tags()[0];
+        Ok(Generation {
+            response: format!(
+                "Here is `{}`:\n\n```{tag}\n{}\n```\n",
+                t.solution_file,
+                code.trim_end()
+            ),
+            calls: Vec::new(),
+            transcript: None,
+        })
+    }
+
+    fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {
+        Ok(Generation {
+            response: crate::plan::probe::reference_answer(req.suite, req.probe, self.knows),
+            calls: Vec::new(),
+            transcript: None,
+        })
+    }
+}
+
+/// Recorded responses, keyed by (task, sample).
+struct Replay {
+    name: String,
+    file: PathBuf,
+    responses: HashMap<(String, u32), String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayLine {
+    task: String,
+    sample: u32,
+    response: String,
+    /// Optional: which strategy the response was recorded under (informational).
+    #[serde(default)]
+    #[allow(dead_code)]
+    strategy: Option<String>,
+}
+
+impl Replay {
+    fn load(name: &str, file: &Path) -> Result<Replay> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("read replay file {}", file.display()))?;
+        let mut responses = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rec: ReplayLine = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "{}:{}: expected a JSON object {{\"task\": ID, \"sample\": N, \"response\": TEXT}}",
+                    file.display(),
+                    i + 1
+                )
+            })?;
+            if responses
+                .insert((rec.task.clone(), rec.sample), rec.response)
+                .is_some()
+            {
+                bail!(
+                    "{}:{}: a second response for task `{}` sample {}; keep one per (task, sample)",
+                    file.display(),
+                    i + 1,
+                    rec.task,
+                    rec.sample
+                );
+            }
+        }
+        Ok(Replay {
+            name: name.into(),
+            file: file.to_path_buf(),
+            responses,
+        })
+    }
+}
+
+impl Subject for Replay {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        match self.responses.get(&(req.task.id.clone(), req.sample)) {
+            Some(r) => Ok(Generation {
+                response: r.clone(),
+                calls: Vec::new(),
+                transcript: None,
+            }),
+            None => Err(anyhow::anyhow!(
+                "{} has no response for task `{}` sample {}",
+                self.file.display(),
+                req.task.id,
+                req.sample
+            )
+            .into()),
+        }
+    }
+}
+
+/// A model behind an HTTP API.
+struct Model {
+    name: String,
+    endpoint: Endpoint,
+    cache: Option<Cache>,
+    agent: ureq::Agent,
+    limiter: std::sync::Arc<crate::generate::limiter::Limiter>,
+}
+
+impl Subject for Model {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
+        self.complete(req.prompt, req.sample, req.deadline)
+    }
+
+    fn ask(
+        &self,
+        prompt: &str,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
+        self.complete(prompt, 0, deadline)
+    }
+}
+
+impl Model {
+    fn complete(
+        &self,
+        prompt: &str,
+        sample: u32,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Generation, GenError> {
+        match provider::complete_with(
+            &self.agent,
+            &self.endpoint,
+            self.cache.as_ref(),
+            prompt,
+            sample,
+            provider::CallCtx {
+                limiter: Some(&self.limiter),
+                deadline,
+            },
+        ) {
+            Ok(c) => Ok(Generation {
+                response: c.text,
+                calls: c.calls,
+                transcript: None,
+            }),
+            Err(f) => Err(GenError {
+                message: f.message,
+                calls: f.calls,
+                transcript: None,
+            }),
+        }
+    }
+}

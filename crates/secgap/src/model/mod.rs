@@ -1,0 +1,3 @@
+//! The vocabulary every stage shares: ids, outcomes, sample records and
+//! model calls. It imports nothing of secgap, so that every stage, the
+//! store included, can stand on it.

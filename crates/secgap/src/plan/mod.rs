@@ -1,0 +1,193 @@
+//! The plan: a frozen run configuration and the samples it implies.
+//!
+//! The config is stored in the run database with a hash of its canonical
+//! JSON; `resume` rebuilds exactly the same plan from it and refuses to
+//! continue if the suite on disk no longer matches.
+
+pub mod config;
+pub mod probe;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::generate::strategy::Strategy;
+use crate::suite::{hex, Suite, Task};
+
+/// Everything that determines a run's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub secgap_version: String,
+    pub suite_dir: PathBuf,
+    pub suite_name: String,
+    pub suite_version: String,
+    /// SHA-256 over every file of the suite.
+    pub suite_hash: String,
+    pub subjects: Vec<String>,
+    /// Strategy names with their versions, e.g. `baseline@1`.
+    pub strategies: Vec<String>,
+    /// Samples per (subject, strategy, task).
+    pub n: u32,
+    /// Selected task ids, in suite order.
+    pub tasks: Vec<String>,
+    /// Model subjects are asked for streamed responses.
+    #[serde(default)]
+    pub stream: bool,
+    /// Definitions (from secgap.toml) of the subjects that use one; no API keys.
+    #[serde(default)]
+    pub subject_defs: std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
+    /// Definitions (from secgap.toml) of the coding agents the run uses
+    /// (`agent:NAME`); left out of the JSON when empty, so the configs (and
+    /// hashes) of runs without agents are what they were.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub agent_defs: std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+    /// Level 1: ask the probes too (left out of the JSON when off, so the
+    /// configs of code-only runs keep their hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<ProbeConfig>,
+}
+
+/// How a run asks Level 1 probes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeConfig {
+    /// Seed of the probes' shuffles.
+    pub seed: u64,
+    /// `probe::PROBE_VERSION` the probes were made with.
+    pub version: String,
+    /// Subjects that grade explain answers (majority when several).
+    pub judges: Vec<String>,
+}
+
+impl RunConfig {
+    pub fn new(
+        suite: &Suite,
+        tasks: &[&Task],
+        subjects: Vec<String>,
+        strategies: &[Strategy],
+        n: u32,
+        stream: bool,
+        defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
+    ) -> RunConfig {
+        RunConfig {
+            secgap_version: env!("CARGO_PKG_VERSION").into(),
+            suite_dir: suite.root.clone(),
+            suite_name: suite.manifest.name.clone(),
+            suite_version: suite.manifest.version.clone(),
+            suite_hash: suite.content_hash.clone(),
+            strategies: strategies
+                .iter()
+                .map(|s| format!("{}@{}", s.name(), s.version()))
+                .collect(),
+            n,
+            tasks: tasks.iter().map(|t| t.id.clone()).collect(),
+            stream,
+            subject_defs: defs
+                .iter()
+                .filter(|(name, _)| subjects.contains(name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            agent_defs: Default::default(),
+            probes: None,
+            subjects,
+        }
+    }
+
+    /// Freeze the definitions of the coding agents among the subjects
+    /// (`agent:NAME` with NAME in `agents`) and of the `[subjects]` entries
+    /// they name as their upstream.
+    pub fn with_agents(
+        mut self,
+        agents: &std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+        defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
+    ) -> RunConfig {
+        for s in &self.subjects {
+            let Some(def) = s.strip_prefix("agent:").and_then(|n| agents.get(n)) else {
+                continue;
+            };
+            if let Some(up) = def.upstream.as_ref().and_then(|u| defs.get_key_value(u)) {
+                self.subject_defs.insert(up.0.clone(), up.1.clone());
+            }
+            self.agent_defs
+                .insert(s["agent:".len()..].to_string(), def.clone());
+        }
+        self
+    }
+
+    /// Canonical JSON (struct field order is fixed) and its SHA-256.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("config serializes")
+    }
+
+    pub fn hash(&self) -> String {
+        hex(&Sha256::digest(self.canonical_json().as_bytes()))
+    }
+
+    /// The strategies, parsed back from `name@version`.
+    pub fn strategy_list(&self) -> Result<Vec<Strategy>, String> {
+        self.strategies
+            .iter()
+            .map(|s| {
+                let (name, version) = s.split_once('@').unwrap_or((s, ""));
+                let st: Strategy = name.parse()?;
+                if version != st.version().to_string() {
+                    return Err(format!(
+                        "strategy `{name}` was version {version} in this run but is version {} now",
+                        st.version()
+                    ));
+                }
+                Ok(st)
+            })
+            .collect()
+    }
+
+    /// Differences from another config, for a clear refusal message.
+    pub fn differences(&self, other: &RunConfig) -> Vec<String> {
+        let a = serde_json::to_value(self).expect("serializes");
+        let b = serde_json::to_value(other).expect("serializes");
+        let mut out = Vec::new();
+        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+            for (k, va) in a {
+                let vb = b.get(k).unwrap_or(&serde_json::Value::Null);
+                if va != vb {
+                    out.push(format!("{k}: run has {va}, now {vb}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The identity of one sample.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SampleKey {
+    pub subject: String,
+    pub strategy: String,
+    pub task: String,
+    pub index: u32,
+}
+
+/// Every sample of the run, in a fixed order: task-major, so that an
+/// interrupted run has partial results spread over subjects.
+pub fn samples(config: &RunConfig) -> Vec<SampleKey> {
+    let mut out = Vec::new();
+    for task in &config.tasks {
+        for index in 0..config.n {
+            for subject in &config.subjects {
+                for strategy in &config.strategies {
+                    out.push(SampleKey {
+                        subject: subject.clone(),
+                        strategy: strategy
+                            .split_once('@')
+                            .map(|(n, _)| n)
+                            .unwrap_or(strategy)
+                            .to_string(),
+                        task: task.clone(),
+                        index,
+                    });
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Scoring: verdicts → scores and the failure that explains them.

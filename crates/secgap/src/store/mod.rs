@@ -1,0 +1,959 @@
+//! The run store: one SQLite database per run (WAL, one writer).
+//!
+//! Holds the frozen config and its hash, and for every finished sample its
+//! prompt, response, extracted code, outcome, per-test verdicts with
+//! evidence, and timings. Each sample is committed in its own transaction
+//! the moment it finishes, so a killed run loses at most the samples that
+//! were in flight, and `resume` does nothing twice.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::execute::{TestOutcome, Verdict};
+use crate::generate::provider::ModelCall;
+use crate::plan::{RunConfig, SampleKey};
+use crate::suite::{Cwe, TestKind};
+
+pub const DB_FILE: &str = "run.sqlite";
+const SCHEMA_VERSION: i64 = 3;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS samples (
+    id            INTEGER PRIMARY KEY,
+    subject       TEXT NOT NULL,
+    strategy      TEXT NOT NULL,
+    task          TEXT NOT NULL,
+    sample_index  INTEGER NOT NULL,
+    language      TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('scored', 'generation_error')),
+    failure       TEXT,
+    prompt        TEXT NOT NULL,
+    response      TEXT,
+    extraction    TEXT,
+    code          TEXT,
+    build_log     TEXT,
+    functional    INTEGER,
+    secure        INTEGER,
+    func_sec      INTEGER,
+    error         TEXT,
+    transcript    TEXT,
+    gen_ms        INTEGER NOT NULL,
+    exec_ms       INTEGER NOT NULL,
+    finished_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (subject, strategy, task, sample_index)
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    sample_id    INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    ordinal      INTEGER NOT NULL,
+    test         TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('functional', 'security')),
+    cwe          INTEGER,
+    outcome      TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+    message      TEXT NOT NULL,
+    evidence     TEXT,
+    duration_ms  INTEGER NOT NULL,
+    PRIMARY KEY (sample_id, test)
+);
+CREATE TABLE IF NOT EXISTS model_calls (
+    sample_id         INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    attempt           INTEGER NOT NULL,
+    url               TEXT NOT NULL,
+    request           TEXT NOT NULL,
+    status            INTEGER,
+    response          TEXT NOT NULL,
+    latency_ms        INTEGER NOT NULL,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cached_tokens     INTEGER,
+    reasoning_tokens  INTEGER,
+    cost_usd          REAL,
+    cached            INTEGER NOT NULL,
+    error             TEXT,
+    retry_after_ms    INTEGER
+);
+";
+
+/// Level 1: the run's probes, each subject's answers and their grades, the
+/// judges' verdicts on explain answers, and the model calls behind both.
+const PROBE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS probes (
+    id      TEXT PRIMARY KEY,
+    kind    TEXT NOT NULL CHECK (kind IN ('identify', 'recognize', 'explain')),
+    task    TEXT NOT NULL,
+    prompt  TEXT NOT NULL,
+    key     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS probe_answers (
+    id           INTEGER PRIMARY KEY,
+    subject      TEXT NOT NULL,
+    probe_id     TEXT NOT NULL REFERENCES probes(id),
+    status       TEXT NOT NULL CHECK (status IN ('answered', 'generation_error')),
+    response     TEXT,
+    error        TEXT,
+    grade        TEXT,
+    score        REAL,
+    gen_ms       INTEGER NOT NULL,
+    finished_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (subject, probe_id)
+);
+CREATE TABLE IF NOT EXISTS judgments (
+    answer_id  INTEGER NOT NULL REFERENCES probe_answers(id) ON DELETE CASCADE,
+    judge      TEXT NOT NULL,
+    rubric     TEXT NOT NULL,
+    prompt     TEXT NOT NULL,
+    reply      TEXT,
+    verdicts   TEXT,
+    error      TEXT,
+    PRIMARY KEY (answer_id, judge)
+);
+CREATE TABLE IF NOT EXISTS probe_calls (
+    answer_id         INTEGER NOT NULL REFERENCES probe_answers(id) ON DELETE CASCADE,
+    judge             TEXT,
+    attempt           INTEGER NOT NULL,
+    url               TEXT NOT NULL,
+    request           TEXT NOT NULL,
+    status            INTEGER,
+    response          TEXT NOT NULL,
+    latency_ms        INTEGER NOT NULL,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cached_tokens     INTEGER,
+    reasoning_tokens  INTEGER,
+    cost_usd          REAL,
+    cached            INTEGER NOT NULL,
+    error             TEXT,
+    retry_after_ms    INTEGER
+);
+";
+
+/// A finished sample, ready to commit.
+#[derive(Debug, Clone)]
+pub struct SampleRecord {
+    pub key: SampleKey,
+    pub language: String,
+    pub prompt: String,
+    /// None when the subject gave no response (generation error).
+    pub response: Option<String>,
+    pub extraction: Option<String>,
+    pub code: Option<String>,
+    pub build_log: Option<String>,
+    /// None for generation errors; otherwise the scores.
+    pub scores: Option<Scores>,
+    /// Why the sample is not func-sec (no_code, build_error, test_failure...).
+    pub failure: Option<String>,
+    /// Generation error text.
+    pub error: Option<String>,
+    pub verdicts: Vec<Verdict>,
+    /// Every model call made for this sample (none for references and replays).
+    pub calls: Vec<ModelCall>,
+    /// A coding agent's captured stdout and stderr.
+    pub transcript: Option<String>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scores {
+    pub functional: bool,
+    pub secure: bool,
+}
+
+/// One scored sample, as the metrics stage needs it.
+#[derive(Debug, Clone)]
+pub struct ScoredRow {
+    pub key: SampleKey,
+    pub functional: bool,
+    pub secure: bool,
+    pub failure: Option<String>,
+    /// Security verdicts: (cwe, passed).
+    pub security: Vec<(Option<Cwe>, bool)>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// One subject's finished answer to one probe, ready to commit.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRecord {
+    pub subject: String,
+    pub probe_id: String,
+    /// None when the subject gave no answer (generation error).
+    pub response: Option<String>,
+    pub error: Option<String>,
+    /// Exact grade (identify, recognize).
+    pub grade: Option<crate::plan::probe::Grade>,
+    /// The probe's score in [0, 1]; explain: the share of principles the
+    /// judges' majority found named; None if not graded.
+    pub score: Option<f64>,
+    pub calls: Vec<ModelCall>,
+    pub judgments: Vec<JudgmentRecord>,
+    pub gen_ms: u64,
+}
+
+/// One judge's grading of an explain answer.
+#[derive(Debug, Clone)]
+pub struct JudgmentRecord {
+    pub judge: String,
+    pub prompt: String,
+    pub reply: Option<String>,
+    /// One verdict per principle of the probe; None if the reply could not be read.
+    pub verdicts: Option<Vec<bool>>,
+    pub error: Option<String>,
+    pub calls: Vec<ModelCall>,
+}
+
+/// A stored answer, as the analysis needs it.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRow {
+    pub subject: String,
+    pub probe_id: String,
+    pub answered: bool,
+    pub grade: Option<crate::plan::probe::Grade>,
+    pub score: Option<f64>,
+    /// (judge, verdicts) for explain answers.
+    pub judgments: Vec<Judged>,
+}
+
+/// A stored sample with its verdicts, for exports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportSample {
+    #[serde(flatten)]
+    pub key: SampleKey,
+    pub language: String,
+    /// `scored` or `generation_error`.
+    pub status: String,
+    pub functional: Option<bool>,
+    pub secure: Option<bool>,
+    pub func_sec: Option<bool>,
+    pub failure: Option<String>,
+    pub error: Option<String>,
+    pub code: Option<String>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+    pub finished_at: String,
+    /// What the subject was asked.
+    pub prompt: String,
+    /// Its raw reply (None after a generation error).
+    pub response: Option<String>,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// A judge's name and its verdicts (None when its reply could not be read).
+pub type Judged = (String, Option<Vec<bool>>);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallTotals {
+    pub calls: u64,
+    pub cached: u64,
+    pub failed_attempts: u64,
+    pub cost_usd: f64,
+    /// Calls that carry a cost (a price table and reported usage).
+    pub priced: u64,
+}
+
+impl Store {
+    fn open_conn(path: &Path) -> Result<Connection> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("open run database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(conn)
+    }
+
+    /// Create a new run database holding `config`.
+    pub fn create(path: &Path, config: &RunConfig) -> Result<Store> {
+        if path.exists() {
+            bail!("{} already exists", path.display());
+        }
+        let conn = Self::open_conn(path)?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(PROBE_SCHEMA)?;
+        let tx = conn.unchecked_transaction()?;
+        for (k, v) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("config", config.canonical_json()),
+            ("config_hash", config.hash()),
+            ("created_at", now_utc(&conn)?),
+        ] {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Store { conn })
+    }
+
+    /// Open an existing run database.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            bail!("no run database at {}", path.display());
+        }
+        let conn = Self::open_conn(path)?;
+        let store = Store { conn };
+        let v: i64 = store
+            .meta("schema_version")?
+            .context("run database has no schema_version")?
+            .parse()
+            .context("bad schema_version")?;
+        if (1..SCHEMA_VERSION).contains(&v) {
+            let tx = store.conn.unchecked_transaction()?;
+            if v < 2 {
+                // Version 2 added the agent transcript column.
+                tx.execute_batch("ALTER TABLE samples ADD COLUMN transcript TEXT")?;
+            }
+            // Version 3 added the Level 1 tables.
+            tx.execute_batch(PROBE_SCHEMA)?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+            tx.commit()?;
+        } else if v != SCHEMA_VERSION {
+            bail!(
+                "{} has schema version {v}; this secgap reads version {SCHEMA_VERSION}",
+                path.display()
+            );
+        }
+        Ok(store)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn config(&self) -> Result<RunConfig> {
+        let json = self.meta("config")?.context("run database has no config")?;
+        serde_json::from_str(&json).context("stored config does not parse")
+    }
+
+    /// Keys of samples that are finished and scored.
+    pub fn done(&self) -> Result<HashSet<SampleKey>> {
+        let mut st = self.conn.prepare(
+            "SELECT subject, strategy, task, sample_index FROM samples WHERE status = 'scored'",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SampleKey {
+                subject: r.get(0)?,
+                strategy: r.get(1)?,
+                task: r.get(2)?,
+                index: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forget samples whose generation failed, so they are tried again.
+    pub fn clear_generation_errors(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM samples WHERE status = 'generation_error'", [])?)
+    }
+
+    /// Commit one finished sample and its verdicts in a single transaction.
+    pub fn insert(&mut self, rec: &SampleRecord) -> Result<()> {
+        self.insert_many(std::slice::from_ref(rec))
+    }
+
+    /// Commit several finished samples in one transaction (bulk loads).
+    pub fn insert_many(&mut self, recs: &[SampleRecord]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for rec in recs {
+            insert_sample(&tx, rec)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
+    let status = if rec.scores.is_some() {
+        "scored"
+    } else {
+        "generation_error"
+    };
+    tx.prepare_cached(
+            "INSERT INTO samples (subject, strategy, task, sample_index, language, status, failure,
+                prompt, response, extraction, code, build_log, functional, secure, func_sec, error,
+                gen_ms, exec_ms, transcript)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?
+        .execute(params![
+                rec.key.subject,
+                rec.key.strategy,
+                rec.key.task,
+                rec.key.index,
+                rec.language,
+                status,
+                rec.failure,
+                rec.prompt,
+                rec.response,
+                rec.extraction,
+                rec.code,
+                rec.build_log,
+                rec.scores.map(|s| s.functional),
+                rec.scores.map(|s| s.secure),
+                rec.scores.map(|s| s.functional && s.secure),
+                rec.error,
+                rec.gen_ms as i64,
+                rec.exec_ms as i64,
+                rec.transcript,
+            ],
+        )
+        .with_context(|| format!("store sample {:?}", rec.key))?;
+    let id = tx.last_insert_rowid();
+    for (i, v) in rec.verdicts.iter().enumerate() {
+        tx.prepare_cached(
+                "INSERT INTO verdicts (sample_id, ordinal, test, kind, cwe, outcome, message, evidence, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                    id,
+                    i as i64,
+                    v.test,
+                    v.kind.as_str(),
+                    v.cwe.map(|c| c.0),
+                    v.outcome.as_str(),
+                    v.message,
+                    v.evidence,
+                    v.duration_ms as i64,
+                ],
+            )?;
+    }
+    for c in &rec.calls {
+        insert_call(tx, "model_calls", "sample_id", id, None, c)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Store the run's probes (idempotent: a probe already there is kept).
+    pub fn insert_probes(&mut self, probes: &[crate::plan::probe::Probe]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for p in probes {
+            tx.execute(
+                "INSERT OR IGNORE INTO probes (id, kind, task, prompt, key) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    p.id,
+                    p.kind.as_str(),
+                    p.task,
+                    p.prompt,
+                    serde_json::to_string(&p.key)?
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// (subject, probe id) of every probe answered.
+    pub fn probes_done(&self) -> Result<HashSet<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT subject, probe_id FROM probe_answers WHERE status = 'answered'")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forget probe answers that got no response, so they are asked again.
+    pub fn clear_probe_errors(&self) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM probe_answers WHERE status = 'generation_error'",
+            [],
+        )?)
+    }
+
+    /// Commit one probe answer with its judgments and calls in one transaction.
+    pub fn insert_probe_answer(&mut self, rec: &ProbeAnswerRecord) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let status = if rec.response.is_some() {
+            "answered"
+        } else {
+            "generation_error"
+        };
+        tx.execute(
+            "INSERT INTO probe_answers (subject, probe_id, status, response, error, grade, score, gen_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                rec.subject,
+                rec.probe_id,
+                status,
+                rec.response,
+                rec.error,
+                rec.grade.as_ref().map(serde_json::to_string).transpose()?,
+                rec.score,
+                rec.gen_ms as i64,
+            ],
+        )
+        .with_context(|| format!("store the answer of {} to {}", rec.subject, rec.probe_id))?;
+        let id = tx.last_insert_rowid();
+        for c in &rec.calls {
+            insert_call(&tx, "probe_calls", "answer_id", id, None, c)?;
+        }
+        for j in &rec.judgments {
+            tx.execute(
+                "INSERT INTO judgments (answer_id, judge, rubric, prompt, reply, verdicts, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    j.judge,
+                    crate::plan::probe::JUDGE_VERSION,
+                    j.prompt,
+                    j.reply,
+                    j.verdicts.as_ref().map(serde_json::to_string).transpose()?,
+                    j.error,
+                ],
+            )?;
+            for c in &j.calls {
+                insert_call(&tx, "probe_calls", "answer_id", id, Some(&j.judge), c)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every answered probe with its grade and judgments.
+    pub fn probe_answers(&self) -> Result<Vec<ProbeAnswerRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, probe_id, status, grade, score FROM probe_answers ORDER BY id",
+        )?;
+        let mut rows: Vec<(i64, ProbeAnswerRow)> = st
+            .query_map([], |r| {
+                let grade: Option<String> = r.get(4)?;
+                Ok((
+                    r.get(0)?,
+                    ProbeAnswerRow {
+                        subject: r.get(1)?,
+                        probe_id: r.get(2)?,
+                        answered: r.get::<_, String>(3)? == "answered",
+                        grade: grade.and_then(|g| serde_json::from_str(&g).ok()),
+                        score: r.get(5)?,
+                        judgments: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut js = self.conn.prepare(
+            "SELECT answer_id, judge, verdicts FROM judgments ORDER BY answer_id, judge",
+        )?;
+        let mut by_id: std::collections::HashMap<i64, Vec<Judged>> =
+            std::collections::HashMap::new();
+        for r in js.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })? {
+            let (id, judge, v) = r?;
+            by_id
+                .entry(id)
+                .or_default()
+                .push((judge, v.and_then(|v| serde_json::from_str(&v).ok())));
+        }
+        for (id, row) in rows.iter_mut() {
+            row.judgments = by_id.remove(id).unwrap_or_default();
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Model calls of the whole run: code samples, probes and judges.
+    pub fn call_totals(&self) -> Result<CallTotals> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0),
+                    COALESCE(SUM(cost_usd), 0.0), COUNT(cost_usd)
+             FROM (SELECT cached, error, cost_usd FROM model_calls
+                   UNION ALL SELECT cached, error, cost_usd FROM probe_calls)",
+            [],
+            |r| {
+                Ok(CallTotals {
+                    calls: r.get::<_, i64>(0)? as u64,
+                    cached: r.get::<_, i64>(1)? as u64,
+                    failed_attempts: r.get::<_, i64>(2)? as u64,
+                    cost_usd: r.get(3)?,
+                    priced: r.get::<_, i64>(4)? as u64,
+                })
+            },
+        )?)
+    }
+
+    /// Every scored sample with its security verdicts, for the metrics stage.
+    pub fn scored(&self) -> Result<Vec<ScoredRow>> {
+        let mut out = Vec::new();
+        self.for_each_scored(|r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hand every scored sample with its security verdicts to `f`, in
+    /// sample order, holding one sample in memory at a time.
+    pub fn for_each_scored(&self, mut f: impl FnMut(ScoredRow) -> Result<()>) -> Result<()> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, strategy, task, sample_index, functional, secure, failure
+             FROM samples WHERE status = 'scored' ORDER BY id",
+        )?;
+        let mut vs = self.conn.prepare(
+            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
+             ORDER BY sample_id, ordinal",
+        )?;
+        let mut verdicts = Children::new(vs.query([])?, false);
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let mut row = ScoredRow {
+                key: SampleKey {
+                    subject: r.get(1)?,
+                    strategy: r.get(2)?,
+                    task: r.get(3)?,
+                    index: r.get(4)?,
+                },
+                functional: r.get(5)?,
+                secure: r.get(6)?,
+                failure: r.get(7)?,
+                security: Vec::new(),
+            };
+            verdicts.take(id, &mut row.security, |v| {
+                Ok((
+                    v.get::<_, Option<u32>>(1)?.map(Cwe),
+                    v.get_ref(2)?.as_str()? == "pass",
+                ))
+            })?;
+            f(row)?;
+        }
+        Ok(())
+    }
+
+    /// Verdicts of one sample, in test order.
+    pub fn verdicts(&self, key: &SampleKey) -> Result<Vec<Verdict>> {
+        let mut st = self.conn.prepare(
+            "SELECT v.test, v.kind, v.cwe, v.outcome, v.message, v.evidence, v.duration_ms
+             FROM verdicts v JOIN samples s ON s.id = v.sample_id
+             WHERE s.subject = ?1 AND s.strategy = ?2 AND s.task = ?3 AND s.sample_index = ?4
+             ORDER BY v.ordinal",
+        )?;
+        let rows = st.query_map(
+            params![key.subject, key.strategy, key.task, key.index],
+            |r| verdict_at(r, 0),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every stored sample with its verdicts, in commit order.
+    pub fn export_samples(&self) -> Result<Vec<ExportSample>> {
+        let mut out = Vec::new();
+        self.for_each_export_sample(true, |s| {
+            out.push(s);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hand every sample with all its verdicts to `f`, in sample order,
+    /// holding one sample in memory at a time (reports of huge runs).
+    ///
+    /// Verdicts are read in storage order, which is sample order because a
+    /// sample's verdicts are written with it and ids only grow; sorting
+    /// millions of verdict rows would cost more than the rest of a report.
+    /// Should a database break that order, the samples handed over so far
+    /// are incomplete: this returns [`OutOfOrder`] at once, before `f` saw
+    /// the affected sample, and the caller starts again with `sorted`.
+    pub fn for_each_export_sample(
+        &self,
+        sorted: bool,
+        mut f: impl FnMut(ExportSample) -> Result<()>,
+    ) -> Result<()> {
+        let mut st = self.conn.prepare(
+            "SELECT id, subject, strategy, task, sample_index, language, status, functional, secure,
+                    func_sec, failure, error, code, gen_ms, exec_ms, finished_at, prompt, response
+             FROM samples ORDER BY id",
+        )?;
+        let mut vs = self.conn.prepare(if sorted {
+            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms, ordinal
+             FROM verdicts ORDER BY sample_id, ordinal"
+        } else {
+            "SELECT sample_id, test, kind, cwe, outcome, message, evidence, duration_ms, ordinal
+             FROM verdicts"
+        })?;
+        let mut verdicts = Children::new(vs.query([])?, !sorted);
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let mut sample = ExportSample {
+                key: SampleKey {
+                    subject: r.get(1)?,
+                    strategy: r.get(2)?,
+                    task: r.get(3)?,
+                    index: r.get(4)?,
+                },
+                language: r.get(5)?,
+                status: r.get(6)?,
+                functional: r.get(7)?,
+                secure: r.get(8)?,
+                func_sec: r.get(9)?,
+                failure: r.get(10)?,
+                error: r.get(11)?,
+                code: r.get(12)?,
+                gen_ms: r.get::<_, i64>(13)? as u64,
+                exec_ms: r.get::<_, i64>(14)? as u64,
+                finished_at: r.get(15)?,
+                prompt: r.get(16)?,
+                response: r.get(17)?,
+                verdicts: Vec::new(),
+            };
+            let mut numbered = Vec::new();
+            verdicts.take(id, &mut numbered, |v| {
+                Ok((v.get::<_, i64>(8)?, verdict_at(v, 1)?))
+            })?;
+            // Storage order is normally test order already; a stable sort
+            // by ordinal is cheap when it is.
+            numbered.sort_by_key(|(ordinal, _)| *ordinal);
+            sample.verdicts = numbered.into_iter().map(|(_, v)| v).collect();
+            f(sample)?;
+        }
+        Ok(())
+    }
+
+    /// Samples that hold extracted code.
+    pub fn count_with_code(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM samples WHERE code IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    pub fn count(&self, status: &str) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM samples WHERE status = ?1",
+            [status],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
+
+/// Child rows (verdicts) read beside their samples: both cursors run in
+/// sample order (column 0 of a child row is its sample id), so each
+/// sample's children are the run of rows carrying its id.
+struct Children<'s, T> {
+    rows: rusqlite::Rows<'s>,
+    pending: Option<(i64, T)>,
+    last: i64,
+    /// Fail with [`OutOfOrder`] when sample ids go backwards.
+    check_order: bool,
+}
+
+impl<'s, T> Children<'s, T> {
+    fn new(rows: rusqlite::Rows<'s>, check_order: bool) -> Self {
+        Children {
+            rows,
+            pending: None,
+            last: i64::MIN,
+            check_order,
+        }
+    }
+
+    /// Append the children of sample `id` to `out`, skipping those of
+    /// samples before it (which the sample query left out).
+    fn take(
+        &mut self,
+        id: i64,
+        out: &mut Vec<T>,
+        decode: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<()> {
+        loop {
+            if self.pending.is_none() {
+                let Some(r) = self.rows.next()? else {
+                    return Ok(());
+                };
+                let owner: i64 = r.get(0)?;
+                if self.check_order && owner < self.last {
+                    return Err(OutOfOrder.into());
+                }
+                self.last = owner;
+                self.pending = Some((owner, decode(r)?));
+            }
+            match &self.pending {
+                Some((owner, _)) if *owner < id => self.pending = None,
+                Some((owner, _)) if *owner == id => {
+                    let (_, child) = self.pending.take().expect("matched above");
+                    out.push(child);
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+/// [`Store::for_each_export_sample`] found verdicts out of sample order.
+#[derive(Debug, thiserror::Error)]
+#[error("verdicts are stored out of sample order; read them sorted")]
+pub struct OutOfOrder;
+
+/// A verdict from the columns test, kind, cwe, outcome, message, evidence,
+/// duration_ms, starting at column `at` of `r`.
+fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
+    let kind: String = r.get(at + 1)?;
+    let outcome: String = r.get(at + 3)?;
+    Ok(Verdict {
+        test: r.get(at)?,
+        kind: if kind == "security" {
+            TestKind::Security
+        } else {
+            TestKind::Functional
+        },
+        cwe: r.get::<_, Option<u32>>(at + 2)?.map(Cwe),
+        outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
+        message: r.get(at + 4)?,
+        evidence: r.get(at + 5)?,
+        duration_ms: r.get::<_, i64>(at + 6)? as u64,
+    })
+}
+
+/// Store one model call in `table` (model_calls or probe_calls), owned by
+/// row `owner` of `owner_col`; `judge` names the judge for probe calls.
+fn insert_call(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    owner_col: &str,
+    owner: i64,
+    judge: Option<&str>,
+    c: &ModelCall,
+) -> Result<()> {
+    use rusqlite::types::Value as V;
+    let int = |x: Option<u64>| x.map_or(V::Null, |x| V::Integer(x as i64));
+    let text = |x: &Option<String>| x.clone().map_or(V::Null, V::Text);
+    let mut cols = vec![owner_col];
+    let mut vals = vec![V::Integer(owner)];
+    if table == "probe_calls" {
+        cols.push("judge");
+        vals.push(judge.map_or(V::Null, |j| V::Text(j.to_string())));
+    }
+    cols.extend([
+        "attempt",
+        "url",
+        "request",
+        "status",
+        "response",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "cached",
+        "error",
+        "retry_after_ms",
+    ]);
+    vals.extend([
+        V::Integer(c.attempt as i64),
+        V::Text(c.url.clone()),
+        V::Text(c.request.clone()),
+        int(c.status.map(u64::from)),
+        V::Text(c.response.clone()),
+        V::Integer(c.latency_ms as i64),
+        int(c.usage.input),
+        int(c.usage.output),
+        int(c.usage.cached),
+        int(c.usage.reasoning),
+        c.cost_usd.map_or(V::Null, V::Real),
+        V::Integer(c.cached as i64),
+        text(&c.error),
+        int(c.retry_after_ms),
+    ]);
+    let marks: Vec<String> = (1..=vals.len()).map(|i| format!("?{i}")).collect();
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            cols.join(", "),
+            marks.join(", ")
+        ),
+        rusqlite::params_from_iter(vals),
+    )?;
+    Ok(())
+}
+
+fn now_utc(conn: &Connection) -> Result<String> {
+    Ok(
+        conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> RunConfig {
+        serde_json::from_value(serde_json::json!({
+            "secgap_version": "0", "suite_dir": "/nowhere", "suite_name": "s",
+            "suite_version": "1", "suite_hash": "h", "subjects": ["reference:secure"],
+            "strategies": ["baseline@1"], "n": 1, "tasks": ["t"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn older_run_databases_are_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        drop(Store::create(&path, &config()).unwrap());
+        // Make it look like a version-1 database: no transcript, no Level 1 tables.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE samples DROP COLUMN transcript;
+             DROP TABLE probe_calls; DROP TABLE judgments; DROP TABLE probe_answers; DROP TABLE probes;
+             UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("3"));
+        // Both additions work after the migration.
+        store.insert_probes(&[]).unwrap();
+        assert!(store.probe_answers().unwrap().is_empty());
+        let n: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('samples') WHERE name = 'transcript'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        drop(store);
+        // A database from a newer secgap is refused, not damaged.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '9' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("schema version 9"), "{err}");
+    }
+}

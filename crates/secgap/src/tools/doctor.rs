@@ -1,0 +1,122 @@
+//! `secgap doctor`: checks what the sandbox and the languages need and
+//! says exactly how to install what is missing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::lang::Language;
+use secgap_sandbox::{self as sandbox, Exit, Limits, Spec};
+
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+fn check(name: &str, ok: bool, detail: String, fix: &str) -> Check {
+    Check {
+        name: name.into(),
+        ok,
+        detail,
+        fix: (!ok).then(|| fix.to_string()),
+    }
+}
+
+pub fn run_checks() -> Vec<Check> {
+    let mut out = Vec::new();
+    let bwrap = sandbox::bwrap_path();
+    out.push(check(
+        "bubblewrap",
+        bwrap.is_some(),
+        bwrap
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "bwrap not found on PATH".into()),
+        "apt-get install bubblewrap   (or: dnf install bubblewrap / pacman -S bubblewrap)",
+    ));
+    let prlimit = Path::new("/usr/bin/prlimit").is_file();
+    out.push(check(
+        "prlimit",
+        prlimit,
+        "/usr/bin/prlimit".into(),
+        "apt-get install util-linux",
+    ));
+    if bwrap.is_some() && prlimit {
+        let spec = Spec {
+            argv: vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "echo ok; cat /proc/net/dev".into(),
+            ],
+            env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+            mounts: vec![],
+            workdir: "/work".into(),
+            limits: Limits {
+                wall: Duration::from_secs(10),
+                ..Limits::default()
+            },
+            channel: false,
+        };
+        match sandbox::run(&spec) {
+            Ok(o) if o.exit == Exit::Code(0) => {
+                let text = o.stdout.text();
+                let ifaces: Vec<&str> = text
+                    .lines()
+                    .skip(3)
+                    .filter_map(|l| l.split(':').next())
+                    .map(|s| s.trim())
+                    .collect();
+                let only_lo = ifaces.iter().all(|i| *i == "lo");
+                out.push(check(
+                    "sandbox starts",
+                    only_lo,
+                    format!("network interfaces inside: {}", ifaces.join(", ")),
+                    "the sandbox must have no network: check that bwrap supports --unshare-net",
+                ));
+            }
+            Ok(o) => out.push(check(
+                "sandbox starts",
+                false,
+                format!("{}: {}", o.exit, o.stderr.text().trim()),
+                "bwrap needs user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or user.max_user_namespaces > 0",
+            )),
+            Err(e) => out.push(check(
+                "sandbox starts",
+                false,
+                format!("{e:#}"),
+                "install bubblewrap",
+            )),
+        }
+    }
+    for lang in Language::ALL {
+        for (prog, pkg) in lang.toolchain() {
+            out.push(check(
+                &format!("{lang}: {prog}"),
+                Path::new(prog).is_file(),
+                (*prog).into(),
+                &format!("apt-get install {pkg}"),
+            ));
+        }
+    }
+    // AddressSanitizer needs its runtime library.
+    if Path::new("/usr/bin/gcc").is_file() {
+        let dir = std::env::temp_dir().join(format!("secgap-doctor-{}", sandbox::random_hex(4)));
+        let ok = std::fs::create_dir_all(&dir).is_ok()
+            && std::fs::write(dir.join("a.c"), "int main(void){return 0;}\n").is_ok()
+            && std::process::Command::new("/usr/bin/gcc")
+                .args(["-fsanitize=address,undefined", "a.c", "-o", "a"])
+                .current_dir(&dir)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+        let _ = std::fs::remove_dir_all(&dir);
+        out.push(check(
+            "c: sanitizers",
+            ok,
+            "gcc -fsanitize=address,undefined".into(),
+            "apt-get install gcc libasan8 libubsan1",
+        ));
+    }
+    out
+}

@@ -1,0 +1,216 @@
+//! `secgap validate`: prove that each task's tests do their job.
+//!
+//! For every task, in the real sandbox: the secure reference passes every
+//! test; each insecure reference passes every functional test and fails at
+//! least one security test for the CWE it declares; every security test
+//! fails on at least one insecure reference (a test that can never fail
+//! proves nothing); and, with `--repeat N`, no verdict flips between runs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::execute::{self, ExecOptions, Execution, TestOutcome};
+use crate::suite::{Suite, Task, TestKind};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskValidation {
+    pub task: String,
+    pub ok: bool,
+    pub problems: Vec<String>,
+    pub executions: usize,
+    pub wall_ms: u64,
+}
+
+fn rel(task: &Task, p: &Path) -> String {
+    p.strip_prefix(&task.dir).unwrap_or(p).display().to_string()
+}
+
+fn read(p: &Path) -> Result<String> {
+    std::fs::read_to_string(p).with_context(|| format!("read {}", p.display()))
+}
+
+fn outcome_list(exec: &Execution, kind: TestKind) -> String {
+    exec.verdicts
+        .iter()
+        .filter(|v| v.kind == kind)
+        .map(|v| format!("{}={}", v.test, v.outcome.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Validate one task, running each reference `repeat` times.
+pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskValidation> {
+    let started = Instant::now();
+    let opts = ExecOptions {
+        runtime_dir: suite.runtime_dir(task.language),
+        build_timeout: Duration::from_secs(120),
+    };
+    let mut problems = Vec::new();
+    let mut refs = vec![(rel(task, &task.secure_ref), read(&task.secure_ref)?, None)];
+    for r in &task.insecure_refs {
+        refs.push((rel(task, &r.file), read(&r.file)?, Some(r.cwe)));
+    }
+    // (reference, test) -> outcomes across repeats
+    let mut history: BTreeMap<(String, String), Vec<TestOutcome>> = BTreeMap::new();
+    let mut caught_by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut executions = 0;
+    for round in 0..repeat.max(1) {
+        for (name, code, cwe) in &refs {
+            let ex = execute::execute(task, code, &opts)?;
+            executions += 1;
+            for v in &ex.verdicts {
+                history
+                    .entry((name.clone(), v.test.clone()))
+                    .or_default()
+                    .push(v.outcome);
+            }
+            if round > 0 {
+                continue;
+            }
+            if let Some(b) = &ex.build {
+                if !b.ok {
+                    problems.push(format!(
+                        "{name} does not build:\n{}",
+                        indent(&execute::truncate(&b.log, 2000))
+                    ));
+                    continue;
+                }
+            }
+            match cwe {
+                None => {
+                    for v in ex
+                        .verdicts
+                        .iter()
+                        .filter(|v| v.outcome != TestOutcome::Pass)
+                    {
+                        problems.push(format!(
+                            "secure reference {name} fails {} test `{}`: {}{}",
+                            v.kind.as_str(),
+                            v.test,
+                            first_line(&v.message),
+                            match v.kind {
+                                TestKind::Security => " (the test flags safe code: fix the test)",
+                                TestKind::Functional => " (fix the test or the reference)",
+                            }
+                        ));
+                    }
+                }
+                Some(cwe) => {
+                    for v in ex.verdicts.iter().filter(|v| {
+                        v.kind == TestKind::Functional && v.outcome != TestOutcome::Pass
+                    }) {
+                        problems.push(format!(
+                            "insecure reference {name} fails functional test `{}`: {} (an insecure reference must work for ordinary use, so the security tests are what catch it)",
+                            v.test,
+                            first_line(&v.message)
+                        ));
+                    }
+                    let caught: Vec<&str> = ex
+                        .verdicts
+                        .iter()
+                        .filter(|v| {
+                            v.kind == TestKind::Security
+                                && v.cwe == Some(*cwe)
+                                && v.outcome == TestOutcome::Fail
+                        })
+                        .map(|v| v.test.as_str())
+                        .collect();
+                    if caught.is_empty() {
+                        problems.push(format!(
+                            "insecure reference {name} ({cwe}) is not caught: no security test for {cwe} fails on it ({})",
+                            outcome_list(&ex, TestKind::Security)
+                        ));
+                    }
+                    for v in ex
+                        .verdicts
+                        .iter()
+                        .filter(|v| v.kind == TestKind::Security && v.outcome == TestOutcome::Fail)
+                    {
+                        *caught_by.entry(v.test.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    for t in task.tests.iter().filter(|t| t.kind == TestKind::Security) {
+        if !caught_by.contains_key(&t.name) {
+            problems.push(format!(
+                "security test `{}` ({}) never fails: no insecure reference trips it, so it proves nothing; add an insecure reference it catches or fix the test",
+                t.name,
+                t.cwe.map(|c| c.to_string()).unwrap_or_default()
+            ));
+        }
+    }
+    for ((r, test), outcomes) in &history {
+        if outcomes.windows(2).any(|w| w[0] != w[1]) {
+            let seq: Vec<&str> = outcomes.iter().map(|o| o.as_str()).collect();
+            problems.push(format!(
+                "verdict of test `{test}` on {r} flips across runs: {}",
+                seq.join(", ")
+            ));
+        }
+    }
+    Ok(TaskValidation {
+        task: task.id.clone(),
+        ok: problems.is_empty(),
+        problems,
+        executions,
+        wall_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Validate many tasks on `jobs` threads; results come back in task order.
+/// `on_done` is called as each task finishes (for progress output).
+pub fn validate_all(
+    suite: &Suite,
+    tasks: &[&Task],
+    repeat: u32,
+    jobs: usize,
+    on_done: &(dyn Fn(&TaskValidation) + Sync),
+) -> Result<Vec<TaskValidation>> {
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<Result<TaskValidation>>>> =
+        Mutex::new((0..tasks.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(tasks.len().max(1)) {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                if i >= tasks.len() {
+                    break;
+                }
+                let r = validate_task(suite, tasks[i], repeat);
+                if let Ok(v) = &r {
+                    on_done(v);
+                }
+                results.lock().unwrap()[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.expect("every task validated"))
+        .collect()
+}

@@ -8,7 +8,7 @@
 //! with the tests rather than in the `secgap bench` command.
 
 #[allow(dead_code)]
-#[path = "../tests/support/fixture_server.rs"]
+#[path = "../tests/it/support/fixture_server.rs"]
 mod fixture_server;
 
 use std::path::PathBuf;

@@ -1,15 +1,13 @@
-//! Self-test of the provider fixture server (tests/support/fixture_server.rs),
+//! Self-test of the provider fixture server (tests/it/support/fixture_server.rs),
 //! driven by a raw HTTP/1.1 client over std's TcpStream.
-
-mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::fixture_server::*;
 use serde_json::{json, Value};
-use support::fixture_server::*;
 
 // ---------------------------------------------------------------------------
 // A raw client

@@ -2,13 +2,11 @@
 //! the probes, a judge behind the fixture server grades explain answers,
 //! and the gap analysis comes out of the run database.
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::fixture_server::{FixtureServer, Script};
 use serde_json::Value;
-use support::fixture_server::{FixtureServer, Script};
 
 fn builtin() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin")

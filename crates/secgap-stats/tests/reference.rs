@@ -6,12 +6,12 @@
 
 use std::path::PathBuf;
 
-use secgap::analyze::metrics::{wilson, Z95};
 use secgap_stats::{
     bootstrap_rate, cluster_bootstrap, fit_firth, fit_logit, fit_logit_or_firth, fleiss_kappa,
     fleiss_kappa_from_ratings, mcnemar, spearman, Clusters, Covariance, Design, Direction,
     Estimator, LogitFit, LogitOutcome, PairedTable, SeededRng, SeparationKind, StatsError,
 };
+use secgap_stats::{wilson, Z95};
 use serde_json::Value;
 
 const TOL: f64 = 1e-6;

@@ -3,22 +3,20 @@
 //! fault injection (rate limits with Retry-After, 5xx, 529, timeouts,
 //! truncated JSON, dropped connections, missing usage).
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::support::fixture_server::{Behaviour, FixtureServer, Script};
 use secgap::generate::provider::{self, Cache, Endpoint, Protocol};
 use serde_json::Value;
-use support::fixture_server::{Behaviour, FixtureServer, Script};
 
 fn builtin() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin")
 }
 
 fn secure_answers() -> Script {
-    support::answers::secure_answers("Voilà — the code ✓")
+    crate::support::answers::secure_answers("Voilà — the code ✓")
 }
 
 fn secgap(cache: &Path) -> Command {

@@ -7,15 +7,13 @@
 //! the agent's whole process group, leftover children, failing agents and
 //! resume, and configuration errors.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::support::fixture_server::{FixtureServer, Script};
 use serde_json::Value;
-use support::fixture_server::{FixtureServer, Script};
 
 const TASKS: &str = "py-upload-read,c-copy-username";
 
@@ -28,7 +26,7 @@ fn agent_script() -> PathBuf {
 }
 
 fn secure_answers() -> Script {
-    support::answers::secure_answers("Here it is ✓")
+    crate::support::answers::secure_answers("Here it is ✓")
 }
 
 /// `secgap` with a private cache and none of the host's model settings.
@@ -818,9 +816,9 @@ fn subjects_list_and_config_schema_know_agents() {
 fn agents_answer_probes_through_the_proxy() {
     // Code prompts get the secure reference; probe prompts (they ask for an
     // `ANSWER:` line) get a letter answer.
-    let code = support::answers::secure_answers("Here it is");
+    let code = crate::support::answers::secure_answers("Here it is");
     let server = FixtureServer::start(Script::answering(move |req: &Value| {
-        let prompt = support::fixture_server::prompt_text(req);
+        let prompt = crate::support::fixture_server::prompt_text(req);
         if prompt.contains("ANSWER:") {
             "UNSAFE: A\nANSWER: A, B".to_string()
         } else if prompt.contains("must an implementation of this get right") {

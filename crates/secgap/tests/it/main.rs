@@ -1,0 +1,13 @@
+//! The integration tests: one binary, so that the crate is linked once.
+//! Each module is one area (providers, agents, escapes, ...); `support`
+//! holds the fixture server and the scripted answers they share.
+
+mod agents;
+mod cli;
+mod escape;
+mod fixture_selftest;
+mod html_report;
+mod layering;
+mod levels;
+mod providers;
+mod support;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::store::ExportSample;
+use crate::model::ExportSample;
 use secgap_stats as stats;
 
 #[derive(Debug, Clone, Serialize)]

@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::analyze::metrics::{wilson, Z95};
+use crate::model::{ProbeAnswerRow, ScoredRow};
 use crate::plan::probe::{self, Answer, Probe, TaskUnderstanding};
-use crate::store::{ProbeAnswerRow, ScoredRow};
 use crate::suite::Suite;
 use secgap_stats as stats;
 

@@ -706,7 +706,7 @@ fn cmd_report(
     opts: &crate::report::export::ExportOptions,
 ) -> Result<i32> {
     let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
-    let config = store.config()?;
+    let config = crate::plan::RunConfig::load(&store)?;
     let suite = crate::suite::load(&config.suite_dir)
         .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
     let gap = if suite.content_hash == config.suite_hash {
@@ -806,7 +806,10 @@ fn cmd_compare(
 ) -> Result<i32> {
     let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::store::ExportSample>)> {
         let store = crate::store::Store::open(&d.join(crate::store::DB_FILE))?;
-        Ok((store.config()?.subjects, store.export_samples()?))
+        Ok((
+            crate::plan::RunConfig::load(&store)?.subjects,
+            store.export_samples()?,
+        ))
     };
     let (subjects_a, samples_a) = open(a)?;
     let (subjects_b, samples_b) = match b {
@@ -855,7 +858,7 @@ fn cmd_compare(
 
 fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
     let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
-    let config = store.config()?;
+    let config = crate::plan::RunConfig::load(&store)?;
     let suite = crate::suite::load(&config.suite_dir)
         .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
     if suite.content_hash != config.suite_hash {

@@ -14,47 +14,9 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::lang::{layout, Invocation, TaskFiles};
-use crate::suite::{Cwe, Task, TestKind};
+pub use crate::model::{TestOutcome, Verdict};
+use crate::suite::{Task, TestKind};
 use secgap_sandbox::{self as sandbox, Exit, Killed, Limits, Mount};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TestOutcome {
-    Pass,
-    Fail,
-    Error,
-}
-
-impl TestOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestOutcome::Pass => "pass",
-            TestOutcome::Fail => "fail",
-            TestOutcome::Error => "error",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pass" => Some(TestOutcome::Pass),
-            "fail" => Some(TestOutcome::Fail),
-            "error" => Some(TestOutcome::Error),
-            _ => None,
-        }
-    }
-}
-
-/// One test's verdict, as stored and reported.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    pub test: String,
-    pub kind: TestKind,
-    pub cwe: Option<Cwe>,
-    pub outcome: TestOutcome,
-    pub message: String,
-    /// Sanitizer report, stderr tail or other evidence.
-    pub evidence: Option<String>,
-    pub duration_ms: u64,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildResult {

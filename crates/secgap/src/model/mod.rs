@@ -1,3 +1,18 @@
 //! The vocabulary every stage shares: ids, outcomes, sample records and
 //! model calls. It imports nothing of secgap, so that every stage, the
 //! store included, can stand on it.
+
+pub mod call;
+pub mod ids;
+pub mod outcome;
+pub mod probe;
+pub mod record;
+
+pub use call::{ModelCall, Usage};
+pub use ids::SampleKey;
+pub use outcome::{Cwe, TestKind, TestOutcome, Verdict};
+pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
+pub use record::{
+    CallTotals, ExportSample, Judged, JudgmentRecord, ProbeAnswerRecord, ProbeAnswerRow,
+    SampleRecord, ScoredRow, Scores,
+};

@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use anyhow::{Context, Result};
+
 use crate::generate::strategy::Strategy;
+use crate::store::Store;
 use crate::suite::{hex, Suite, Task};
 
 /// Everything that determines a run's results.
@@ -115,6 +118,16 @@ impl RunConfig {
     }
 
     /// Canonical JSON (struct field order is fixed) and its SHA-256.
+    /// The config a run database holds.
+    pub fn load(store: &Store) -> Result<RunConfig> {
+        serde_json::from_str(&store.config_json()?).context("stored config does not parse")
+    }
+
+    /// A new run database at `path` holding this config.
+    pub fn create_store(&self, path: &std::path::Path) -> Result<Store> {
+        Store::create(path, &self.canonical_json(), &self.hash())
+    }
+
     pub fn canonical_json(&self) -> String {
         serde_json::to_string(self).expect("config serializes")
     }
@@ -158,14 +171,7 @@ impl RunConfig {
     }
 }
 
-/// The identity of one sample.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SampleKey {
-    pub subject: String,
-    pub strategy: String,
-    pub task: String,
-    pub index: u32,
-}
+pub use crate::model::SampleKey;
 
 /// Every sample of the run, in a fixed order: task-major, so that an
 /// interrupted run has partial results spread over subjects.

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use crate::execute::TestOutcome;
 // XML text and attributes need the same escaping as HTML's.
 use crate::analyze::metrics::GroupMetrics;
+use crate::model::ExportSample;
 use crate::report::html::{esc, DrillPage, PAGE_SIZE};
-use crate::store::ExportSample;
 use crate::suite::{Suite, TestKind};
 
 /// Version of the `results.json` layout; bumped on any incompatible change.

@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::analyze::gap::GapReport;
 use crate::analyze::metrics::{GroupMetrics, Interval};
 use crate::execute::TestOutcome;
+use crate::model::ExportSample;
 use crate::report::export::ReportInput;
-use crate::store::ExportSample;
 
 /// Samples per drill-down page: the report shows the first page and links
 /// the others (`samples/page-0002.html`...), so no page grows huge.

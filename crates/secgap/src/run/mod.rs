@@ -87,7 +87,7 @@ pub fn open_run(dir: &Path, config: &RunConfig, force: bool) -> Result<Store> {
     let db = dir.join(DB_FILE);
     if db.exists() {
         let store = Store::open(&db)?;
-        let old = store.config()?;
+        let old = RunConfig::load(&store)?;
         if old.hash() != config.hash() {
             let diffs = old.differences(config);
             if !force {
@@ -103,13 +103,13 @@ pub fn open_run(dir: &Path, config: &RunConfig, force: bool) -> Result<Store> {
         return Ok(store);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-    Store::create(&db, config)
+    config.create_store(&db)
 }
 
 /// Re-open a run for `resume`: reload its suite and check it is unchanged.
 pub fn reopen(dir: &Path, force: bool) -> Result<(Store, RunConfig, Suite)> {
     let store = Store::open(&dir.join(DB_FILE))?;
-    let config = store.config()?;
+    let config = RunConfig::load(&store)?;
     let suite = suite::load(&config.suite_dir)
         .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
     let mut now = config.clone();

@@ -12,10 +12,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::execute::{TestOutcome, Verdict};
-use crate::generate::provider::ModelCall;
-use crate::plan::{RunConfig, SampleKey};
-use crate::suite::{Cwe, TestKind};
+pub use crate::model::record::*;
+use crate::model::{
+    Cwe, ModelCall, Probe, SampleKey, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
+};
 
 pub const DB_FILE: &str = "run.sqlite";
 const SCHEMA_VERSION: i64 = 3;
@@ -133,130 +133,8 @@ CREATE TABLE IF NOT EXISTS probe_calls (
 );
 ";
 
-/// A finished sample, ready to commit.
-#[derive(Debug, Clone)]
-pub struct SampleRecord {
-    pub key: SampleKey,
-    pub language: String,
-    pub prompt: String,
-    /// None when the subject gave no response (generation error).
-    pub response: Option<String>,
-    pub extraction: Option<String>,
-    pub code: Option<String>,
-    pub build_log: Option<String>,
-    /// None for generation errors; otherwise the scores.
-    pub scores: Option<Scores>,
-    /// Why the sample is not func-sec (no_code, build_error, test_failure...).
-    pub failure: Option<String>,
-    /// Generation error text.
-    pub error: Option<String>,
-    pub verdicts: Vec<Verdict>,
-    /// Every model call made for this sample (none for references and replays).
-    pub calls: Vec<ModelCall>,
-    /// A coding agent's captured stdout and stderr.
-    pub transcript: Option<String>,
-    pub gen_ms: u64,
-    pub exec_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Scores {
-    pub functional: bool,
-    pub secure: bool,
-}
-
-/// One scored sample, as the metrics stage needs it.
-#[derive(Debug, Clone)]
-pub struct ScoredRow {
-    pub key: SampleKey,
-    pub functional: bool,
-    pub secure: bool,
-    pub failure: Option<String>,
-    /// Security verdicts: (cwe, passed).
-    pub security: Vec<(Option<Cwe>, bool)>,
-}
-
 pub struct Store {
     conn: Connection,
-}
-
-/// One subject's finished answer to one probe, ready to commit.
-#[derive(Debug, Clone)]
-pub struct ProbeAnswerRecord {
-    pub subject: String,
-    pub probe_id: String,
-    /// None when the subject gave no answer (generation error).
-    pub response: Option<String>,
-    pub error: Option<String>,
-    /// Exact grade (identify, recognize).
-    pub grade: Option<crate::plan::probe::Grade>,
-    /// The probe's score in [0, 1]; explain: the share of principles the
-    /// judges' majority found named; None if not graded.
-    pub score: Option<f64>,
-    pub calls: Vec<ModelCall>,
-    pub judgments: Vec<JudgmentRecord>,
-    pub gen_ms: u64,
-}
-
-/// One judge's grading of an explain answer.
-#[derive(Debug, Clone)]
-pub struct JudgmentRecord {
-    pub judge: String,
-    pub prompt: String,
-    pub reply: Option<String>,
-    /// One verdict per principle of the probe; None if the reply could not be read.
-    pub verdicts: Option<Vec<bool>>,
-    pub error: Option<String>,
-    pub calls: Vec<ModelCall>,
-}
-
-/// A stored answer, as the analysis needs it.
-#[derive(Debug, Clone)]
-pub struct ProbeAnswerRow {
-    pub subject: String,
-    pub probe_id: String,
-    pub answered: bool,
-    pub grade: Option<crate::plan::probe::Grade>,
-    pub score: Option<f64>,
-    /// (judge, verdicts) for explain answers.
-    pub judgments: Vec<Judged>,
-}
-
-/// A stored sample with its verdicts, for exports.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ExportSample {
-    #[serde(flatten)]
-    pub key: SampleKey,
-    pub language: String,
-    /// `scored` or `generation_error`.
-    pub status: String,
-    pub functional: Option<bool>,
-    pub secure: Option<bool>,
-    pub func_sec: Option<bool>,
-    pub failure: Option<String>,
-    pub error: Option<String>,
-    pub code: Option<String>,
-    pub gen_ms: u64,
-    pub exec_ms: u64,
-    pub finished_at: String,
-    /// What the subject was asked.
-    pub prompt: String,
-    /// Its raw reply (None after a generation error).
-    pub response: Option<String>,
-    pub verdicts: Vec<Verdict>,
-}
-
-/// A judge's name and its verdicts (None when its reply could not be read).
-pub type Judged = (String, Option<Vec<bool>>);
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CallTotals {
-    pub calls: u64,
-    pub cached: u64,
-    pub failed_attempts: u64,
-    pub cost_usd: f64,
-    /// Calls that carry a cost (a price table and reported usage).
-    pub priced: u64,
 }
 
 impl Store {
@@ -270,8 +148,9 @@ impl Store {
         Ok(conn)
     }
 
-    /// Create a new run database holding `config`.
-    pub fn create(path: &Path, config: &RunConfig) -> Result<Store> {
+    /// Create a new run database holding a config: its canonical JSON and
+    /// the hash of that JSON (the plan stage makes both).
+    pub fn create(path: &Path, config_json: &str, config_hash: &str) -> Result<Store> {
         if path.exists() {
             bail!("{} already exists", path.display());
         }
@@ -281,8 +160,8 @@ impl Store {
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
-            ("config", config.canonical_json()),
-            ("config_hash", config.hash()),
+            ("config", config_json.to_string()),
+            ("config_hash", config_hash.to_string()),
             ("created_at", now_utc(&conn)?),
         ] {
             tx.execute(
@@ -343,9 +222,9 @@ impl Store {
         Ok(())
     }
 
-    pub fn config(&self) -> Result<RunConfig> {
-        let json = self.meta("config")?.context("run database has no config")?;
-        serde_json::from_str(&json).context("stored config does not parse")
+    /// The stored config's JSON (`plan::RunConfig::load` reads it).
+    pub fn config_json(&self) -> Result<String> {
+        self.meta("config")?.context("run database has no config")
     }
 
     /// Keys of samples that are finished and scored.
@@ -449,7 +328,7 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
 
 impl Store {
     /// Store the run's probes (idempotent: a probe already there is kept).
-    pub fn insert_probes(&mut self, probes: &[crate::plan::probe::Probe]) -> Result<()> {
+    pub fn insert_probes(&mut self, probes: &[Probe]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for p in probes {
             tx.execute(
@@ -518,7 +397,7 @@ impl Store {
                 params![
                     id,
                     j.judge,
-                    crate::plan::probe::JUDGE_VERSION,
+                    JUDGE_VERSION,
                     j.prompt,
                     j.reply,
                     j.verdicts.as_ref().map(serde_json::to_string).transpose()?,
@@ -907,20 +786,21 @@ fn now_utc(conn: &Connection) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn config() -> RunConfig {
-        serde_json::from_value(serde_json::json!({
+    fn create(path: &Path) -> Store {
+        let json = serde_json::json!({
             "secgap_version": "0", "suite_dir": "/nowhere", "suite_name": "s",
             "suite_version": "1", "suite_hash": "h", "subjects": ["reference:secure"],
             "strategies": ["baseline@1"], "n": 1, "tasks": ["t"]
-        }))
-        .unwrap()
+        })
+        .to_string();
+        Store::create(path, &json, "h").unwrap()
     }
 
     #[test]
     fn older_run_databases_are_migrated_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
-        drop(Store::create(&path, &config()).unwrap());
+        drop(create(&path));
         // Make it look like a version-1 database: no transcript, no Level 1 tables.
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch(

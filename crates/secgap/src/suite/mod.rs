@@ -7,7 +7,6 @@
 //! `path:line: what was expected`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -16,36 +15,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::lang::Language;
-
-/// A CWE identifier (the number after `CWE-`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct Cwe(pub u32);
-
-impl fmt::Display for Cwe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CWE-{}", self.0)
-    }
-}
-
-/// Whether a test checks behaviour or probes a weakness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TestKind {
-    Functional,
-    Security,
-}
-
-impl TestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestKind::Functional => "functional",
-            TestKind::Security => "security",
-        }
-    }
-}
+pub use crate::model::{Cwe, TestKind};
 
 // ---------------------------------------------------------------------------
 // File formats (what the JSON Schema describes)

@@ -149,7 +149,7 @@ pub fn report(
     keep: Option<&std::path::Path>,
 ) -> Result<ReportBench> {
     use crate::execute::{TestOutcome, Verdict};
-    use crate::store::{SampleRecord, Scores, Store, DB_FILE};
+    use crate::store::{SampleRecord, Scores, DB_FILE};
     let tmp = tempfile::tempdir()?;
     let dir = keep.map_or_else(|| tmp.path().join("run"), |k| k.to_path_buf());
     std::fs::create_dir_all(&dir)?;
@@ -169,7 +169,7 @@ pub fn report(
         &Default::default(),
     );
     let t0 = Instant::now();
-    let mut store = Store::create(&dir.join(DB_FILE), &config)?;
+    let mut store = config.create_store(&dir.join(DB_FILE))?;
     let mut made = 0u64;
     let mut verdicts = 0u64;
     let mut batch = Vec::with_capacity(10_000);

@@ -1,0 +1,129 @@
+//! Records: what a finished sample or probe answer holds, as the run
+//! commits it and as analysis and reports read it back.
+
+use crate::model::call::ModelCall;
+use crate::model::ids::SampleKey;
+use crate::model::outcome::{Cwe, Verdict};
+use crate::model::probe::Grade;
+
+/// A finished sample, ready to commit.
+#[derive(Debug, Clone)]
+pub struct SampleRecord {
+    pub key: SampleKey,
+    pub language: String,
+    pub prompt: String,
+    /// None when the subject gave no response (generation error).
+    pub response: Option<String>,
+    pub extraction: Option<String>,
+    pub code: Option<String>,
+    pub build_log: Option<String>,
+    /// None for generation errors; otherwise the scores.
+    pub scores: Option<Scores>,
+    /// Why the sample is not func-sec (no_code, build_error, test_failure...).
+    pub failure: Option<String>,
+    /// Generation error text.
+    pub error: Option<String>,
+    pub verdicts: Vec<Verdict>,
+    /// Every model call made for this sample (none for references and replays).
+    pub calls: Vec<ModelCall>,
+    /// A coding agent's captured stdout and stderr.
+    pub transcript: Option<String>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scores {
+    pub functional: bool,
+    pub secure: bool,
+}
+
+/// One scored sample, as the metrics stage needs it.
+#[derive(Debug, Clone)]
+pub struct ScoredRow {
+    pub key: SampleKey,
+    pub functional: bool,
+    pub secure: bool,
+    pub failure: Option<String>,
+    /// Security verdicts: (cwe, passed).
+    pub security: Vec<(Option<Cwe>, bool)>,
+}
+
+/// One subject's finished answer to one probe, ready to commit.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRecord {
+    pub subject: String,
+    pub probe_id: String,
+    /// None when the subject gave no answer (generation error).
+    pub response: Option<String>,
+    pub error: Option<String>,
+    /// Exact grade (identify, recognize).
+    pub grade: Option<Grade>,
+    /// The probe's score in [0, 1]; explain: the share of principles the
+    /// judges' majority found named; None if not graded.
+    pub score: Option<f64>,
+    pub calls: Vec<ModelCall>,
+    pub judgments: Vec<JudgmentRecord>,
+    pub gen_ms: u64,
+}
+
+/// One judge's grading of an explain answer.
+#[derive(Debug, Clone)]
+pub struct JudgmentRecord {
+    pub judge: String,
+    pub prompt: String,
+    pub reply: Option<String>,
+    /// One verdict per principle of the probe; None if the reply could not be read.
+    pub verdicts: Option<Vec<bool>>,
+    pub error: Option<String>,
+    pub calls: Vec<ModelCall>,
+}
+
+/// A stored answer, as the analysis needs it.
+#[derive(Debug, Clone)]
+pub struct ProbeAnswerRow {
+    pub subject: String,
+    pub probe_id: String,
+    pub answered: bool,
+    pub grade: Option<Grade>,
+    pub score: Option<f64>,
+    /// (judge, verdicts) for explain answers.
+    pub judgments: Vec<Judged>,
+}
+
+/// A stored sample with its verdicts, for exports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportSample {
+    #[serde(flatten)]
+    pub key: SampleKey,
+    pub language: String,
+    /// `scored` or `generation_error`.
+    pub status: String,
+    pub functional: Option<bool>,
+    pub secure: Option<bool>,
+    pub func_sec: Option<bool>,
+    pub failure: Option<String>,
+    pub error: Option<String>,
+    pub code: Option<String>,
+    pub gen_ms: u64,
+    pub exec_ms: u64,
+    pub finished_at: String,
+    /// What the subject was asked.
+    pub prompt: String,
+    /// Its raw reply (None after a generation error).
+    pub response: Option<String>,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// A judge's name and its verdicts (None when its reply could not be read).
+pub type Judged = (String, Option<Vec<bool>>);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallTotals {
+    pub calls: u64,
+    pub cached: u64,
+    pub failed_attempts: u64,
+    pub cost_usd: f64,
+    /// Calls that carry a cost (a price table and reported usage).
+    pub priced: u64,
+}

@@ -142,7 +142,8 @@ struct RunArgs {
     config: Option<PathBuf>,
     /// Strategy (repeatable) [default: baseline]
     #[arg(long = "strategy", value_name = "NAME")]
-    strategies: Vec<crate::generate::strategy::Strategy>,
+    #[arg(value_parser = crate::generate::strategy::parse_arg)]
+    strategies: Vec<crate::model::StrategyRef>,
     /// Samples per (subject, strategy, task)
     #[arg(short = 'n', long = "samples", default_value_t = 1, value_name = "N")]
     n: u32,
@@ -666,7 +667,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         }
     }
     let strategies = if a.strategies.is_empty() {
-        vec![crate::generate::strategy::Strategy::Baseline]
+        vec![crate::generate::strategy::default_strategy()]
     } else {
         a.strategies.clone()
     };

@@ -14,9 +14,14 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::lang::{layout, Invocation, TaskFiles};
+pub mod oracles;
+
+use oracles::Observation;
+
+use crate::model::Cause;
 pub use crate::model::{TestOutcome, Verdict};
 use crate::suite::{Task, TestKind};
-use secgap_sandbox::{self as sandbox, Exit, Killed, Limits, Mount};
+use secgap_sandbox::{self as sandbox, Exit, Limits, Mount};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildResult {
@@ -60,15 +65,6 @@ pub struct ExecOptions {
     pub build_timeout: Duration,
 }
 
-const SANITIZER_MARKERS: &[&str] = &[
-    "ERROR: AddressSanitizer",
-    "ERROR: LeakSanitizer",
-    "runtime error:",
-    "AddressSanitizer:DEADLYSIGNAL",
-    "ERROR: UndefinedBehaviorSanitizer",
-    "WARNING: DATA RACE",
-];
-
 /// Run `code` as the candidate for `task`.
 pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution> {
     let stage = Stage::new(task, code, &opts.runtime_dir)?;
@@ -94,6 +90,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
                     message: "not run: the candidate did not build".into(),
                     evidence: None,
                     duration_ms: 0,
+                    cause: Cause::NotRun,
                 })
                 .collect();
             return Ok(Execution { build, verdicts });
@@ -104,21 +101,25 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
         let out = sandbox::run(&stage.spec(task, &inv, false))?;
-        let (outcome, message, evidence) = judge(
-            &t.name,
-            t.kind,
-            &out,
-            task.limits.timeout_secs,
-            inv.sanitized,
-        );
+        let stderr = out.stderr.text();
+        let judgment = oracles::decide(&Observation {
+            test: &t.name,
+            kind: t.kind,
+            run: &out,
+            timeout_secs: task.limits.timeout_secs,
+            sanitizer: inv.sanitized && !task.race_detector,
+            race_detector: inv.sanitized && task.race_detector,
+            stderr: &stderr,
+        });
         verdicts.push(Verdict {
             test: t.name.clone(),
             kind: t.kind,
             cwe: t.cwe,
-            outcome,
-            message,
-            evidence,
+            outcome: judgment.outcome,
+            message: judgment.message,
+            evidence: judgment.evidence,
             duration_ms: started.elapsed().as_millis() as u64,
+            cause: judgment.cause,
         });
     }
     Ok(Execution { build, verdicts })
@@ -144,140 +145,6 @@ fn run_build(stage: &Stage, inv: &Invocation, opts: &ExecOptions) -> Result<Buil
         log: truncate(&log, 16 * 1024),
         duration_ms: started.elapsed().as_millis() as u64,
     })
-}
-
-#[derive(Deserialize)]
-struct ChannelLine {
-    nonce: String,
-    test: String,
-    outcome: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// Decide one test's verdict from what the sandbox observed.
-fn judge(
-    test: &str,
-    kind: TestKind,
-    out: &sandbox::Outcome,
-    timeout_secs: u32,
-    sanitized: bool,
-) -> (TestOutcome, String, Option<String>) {
-    let stderr = out.stderr.text();
-    let tail = || Some(tail_of(&stderr, 4000)).filter(|s| !s.trim().is_empty());
-    if let Some(k) = out.killed {
-        let msg = match k {
-            Killed::WallClock => format!(
-                "did not finish within {timeout_secs} s (hang or resource exhaustion); the process tree was killed"
-            ),
-            Killed::Output => format!(
-                "printed more than the output limit ({} bytes); the process tree was killed",
-                out.stdout.total + out.stderr.total
-            ),
-        };
-        return (TestOutcome::Fail, msg, tail());
-    }
-    // Only sanitizer builds are searched for reports, so that a Python
-    // program printing "runtime error:" is not mistaken for one.
-    if let Some(report) = sanitized.then(|| sanitizer_report(&stderr)).flatten() {
-        let first = report
-            .lines()
-            .find(|l| SANITIZER_MARKERS.iter().any(|m| l.contains(m)))
-            .unwrap_or("sanitizer report")
-            .trim()
-            .to_string();
-        let race = first.contains("DATA RACE");
-        let what = match (kind, race) {
-            (TestKind::Security, false) => {
-                "memory-safety or undefined-behaviour error caught by the sanitizer"
-            }
-            (TestKind::Functional, false) => "sanitizer error during a functional test",
-            (TestKind::Security, true) => "data race caught by the race detector",
-            (TestKind::Functional, true) => "race detector report during a functional test",
-        };
-        return (TestOutcome::Fail, format!("{what}: {first}"), Some(report));
-    }
-    let text = String::from_utf8_lossy(&out.channel);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let parsed: Vec<Option<ChannelLine>> = lines
-        .iter()
-        .map(|l| serde_json::from_str::<ChannelLine>(l).ok())
-        .collect();
-    let genuine: Vec<&ChannelLine> = parsed
-        .iter()
-        .flatten()
-        .filter(|c| c.nonce == out.nonce && !out.nonce.is_empty())
-        .collect();
-    if lines.len() > 1 || genuine.len() != lines.len() {
-        return (
-            TestOutcome::Fail,
-            format!(
-                "results channel tampered with: {} line(s) written, {} carrying the harness nonce; only the check library may report",
-                lines.len(),
-                genuine.len()
-            ),
-            tail(),
-        );
-    }
-    let Some(v) = genuine.first() else {
-        let how = match out.exit {
-            Exit::Code(c) => format!("exited with code {c}"),
-            Exit::Signal(s) => format!("was killed by {}", sandbox::signal_name(s)),
-        };
-        return (
-            TestOutcome::Fail,
-            format!("no verdict: the test process {how} before reporting"),
-            tail(),
-        );
-    };
-    if v.test != test {
-        return (
-            TestOutcome::Fail,
-            format!("verdict names test `{}` but `{test}` was run", v.test),
-            tail(),
-        );
-    }
-    let Some(outcome) = TestOutcome::parse(&v.outcome) else {
-        return (
-            TestOutcome::Fail,
-            format!("verdict has unknown outcome `{}`", v.outcome),
-            tail(),
-        );
-    };
-    if outcome == TestOutcome::Pass && out.exit != Exit::Code(0) {
-        return (
-            TestOutcome::Fail,
-            format!("reported a pass but then ended with {}", out.exit),
-            tail(),
-        );
-    }
-    let evidence = if outcome == TestOutcome::Pass {
-        None
-    } else {
-        tail()
-    };
-    (outcome, v.message.clone(), evidence)
-}
-
-fn sanitizer_report(stderr: &str) -> Option<String> {
-    let start = SANITIZER_MARKERS
-        .iter()
-        .filter_map(|m| stderr.find(m))
-        .min()?;
-    // Start at the line holding the first marker.
-    let line_start = stderr[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    Some(truncate(&stderr[line_start..], 12 * 1024))
-}
-
-fn tail_of(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_string();
-    }
-    let mut cut = s.len() - n;
-    while !s.is_char_boundary(cut) {
-        cut += 1;
-    }
-    format!("[...]{}", &s[cut..])
 }
 
 pub fn truncate(s: &str, n: usize) -> String {

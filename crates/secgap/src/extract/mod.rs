@@ -5,6 +5,7 @@
 //! with no block at all, refusals, and empty or oversized responses.
 //! Every response yields an `Extraction`; nothing here can fail.
 
+use crate::model::Failure;
 use serde::{Deserialize, Serialize};
 
 use crate::lang::Language;
@@ -28,14 +29,14 @@ pub enum Extraction {
 }
 
 impl Extraction {
-    /// The failure label recorded for a sample that has no code.
-    pub fn failure_label(&self) -> Option<&'static str> {
+    /// The failure recorded for a sample that has no code.
+    pub fn failure(&self) -> Option<Failure> {
         match self {
             Extraction::Code { .. } => None,
-            Extraction::Empty => Some("empty_response"),
-            Extraction::TooLarge { .. } => Some("response_too_large"),
-            Extraction::Refusal => Some("refusal"),
-            Extraction::NoCode => Some("no_code"),
+            Extraction::Empty => Some(Failure::EmptyResponse),
+            Extraction::TooLarge { .. } => Some(Failure::ResponseTooLarge),
+            Extraction::Refusal => Some(Failure::Refusal),
+            Extraction::NoCode => Some(Failure::NoCode),
         }
     }
 }

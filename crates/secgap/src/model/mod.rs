@@ -9,8 +9,8 @@ pub mod probe;
 pub mod record;
 
 pub use call::{ModelCall, Usage};
-pub use ids::SampleKey;
-pub use outcome::{Cwe, TestKind, TestOutcome, Verdict};
+pub use ids::{SampleKey, StrategyRef};
+pub use outcome::{Cause, Cwe, Failure, TestKind, TestOutcome, Verdict};
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 pub use record::{
     CallTotals, ExportSample, Judged, JudgmentRecord, ProbeAnswerRecord, ProbeAnswerRow,

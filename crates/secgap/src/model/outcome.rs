@@ -73,4 +73,161 @@ pub struct Verdict {
     /// Sanitizer report, stderr tail or other evidence.
     pub evidence: Option<String>,
     pub duration_ms: u64,
+    /// The oracle's ground for the verdict. Known to the run that executed
+    /// the test, which scores from it; the store and the exports keep the
+    /// outcome and the message, so a verdict read back says `Reported`.
+    #[serde(skip)]
+    pub cause: Cause,
+}
+
+/// Why a verdict is what it is: set by the oracle that decided it, so that
+/// scoring never reads a verdict's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Cause {
+    /// The check library's own verdict, read from the results channel.
+    #[default]
+    Reported,
+    /// Not run: the candidate did not build.
+    NotRun,
+    /// Killed by the sandbox at the wall-clock limit.
+    Timeout,
+    /// Killed by the sandbox for printing more than the output limit.
+    OutputLimit,
+    /// A sanitizer (ASan, LSan, UBSan) reported an error.
+    Sanitizer,
+    /// The race detector reported a data race.
+    DataRace,
+    /// The results channel held lines the check library did not write.
+    ChannelTampered,
+    /// The process ended without reporting a verdict.
+    NoVerdict,
+    /// The verdict named another test than the one run.
+    WrongTest,
+    /// The verdict's outcome was not pass, fail or error.
+    UnknownOutcome,
+    /// A pass was reported but the process then failed.
+    CrashedAfterPass,
+}
+
+/// Why a sample is not func-sec, as the score stage decides it and the
+/// store keeps it (through `Display` and `FromStr`, e.g. `no_code` or
+/// `test_failure:attack_traversal`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Failure {
+    /// The subject gave no response (API error, budget spent, agent failure).
+    GenerationError,
+    /// The response was empty.
+    EmptyResponse,
+    /// The response was larger than the extraction limit.
+    ResponseTooLarge,
+    /// The subject declined to write the code.
+    Refusal,
+    /// The response held no code block in the task's language.
+    NoCode,
+    /// The code did not build, or could not even be loaded by any test.
+    BuildError,
+    /// A test ran out of time (named).
+    Timeout { test: String },
+    /// A test hit a sandbox limit (named).
+    SandboxLimit { test: String },
+    /// A test failed (named): the first one that did not pass.
+    TestFailure { test: String },
+}
+
+impl Failure {
+    /// The test the failure names, if any.
+    pub fn test(&self) -> Option<&str> {
+        match self {
+            Failure::Timeout { test }
+            | Failure::SandboxLimit { test }
+            | Failure::TestFailure { test } => Some(test),
+            _ => None,
+        }
+    }
+
+    /// The failure's kind, without the test: `timeout`, `no_code`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::GenerationError => "generation_error",
+            Failure::EmptyResponse => "empty_response",
+            Failure::ResponseTooLarge => "response_too_large",
+            Failure::Refusal => "refusal",
+            Failure::NoCode => "no_code",
+            Failure::BuildError => "build_error",
+            Failure::Timeout { .. } => "timeout",
+            Failure::SandboxLimit { .. } => "sandbox_limit",
+            Failure::TestFailure { .. } => "test_failure",
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.test() {
+            Some(test) => write!(f, "{}:{test}", self.kind()),
+            None => f.write_str(self.kind()),
+        }
+    }
+}
+
+impl std::str::FromStr for Failure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, test) = match s.split_once(':') {
+            Some((k, t)) => (k, Some(t.to_string())),
+            None => (s, None),
+        };
+        let failure = match (kind, test) {
+            ("generation_error", None) => Failure::GenerationError,
+            ("empty_response", None) => Failure::EmptyResponse,
+            ("response_too_large", None) => Failure::ResponseTooLarge,
+            ("refusal", None) => Failure::Refusal,
+            ("no_code", None) => Failure::NoCode,
+            ("build_error", None) => Failure::BuildError,
+            ("timeout", Some(test)) => Failure::Timeout { test },
+            ("sandbox_limit", Some(test)) => Failure::SandboxLimit { test },
+            ("test_failure", Some(test)) => Failure::TestFailure { test },
+            _ => return Err(format!("unknown failure `{s}`")),
+        };
+        Ok(failure)
+    }
+}
+
+impl Serialize for Failure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_round_trip_through_their_stored_text() {
+        let all = [
+            Failure::GenerationError,
+            Failure::EmptyResponse,
+            Failure::ResponseTooLarge,
+            Failure::Refusal,
+            Failure::NoCode,
+            Failure::BuildError,
+            Failure::Timeout { test: "t1".into() },
+            Failure::SandboxLimit { test: "t2".into() },
+            Failure::TestFailure {
+                test: "attack_x".into(),
+            },
+        ];
+        for f in all {
+            let text = f.to_string();
+            assert_eq!(text.parse::<Failure>().unwrap(), f, "{text}");
+        }
+        assert_eq!(
+            Failure::TestFailure { test: "a".into() }.to_string(),
+            "test_failure:a"
+        );
+        assert!("test_failure".parse::<Failure>().is_err());
+        assert!("no_code:x".parse::<Failure>().is_err());
+        assert!("bogus".parse::<Failure>().is_err());
+    }
 }

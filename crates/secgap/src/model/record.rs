@@ -3,7 +3,7 @@
 
 use crate::model::call::ModelCall;
 use crate::model::ids::SampleKey;
-use crate::model::outcome::{Cwe, Verdict};
+use crate::model::outcome::{Cwe, Failure, Verdict};
 use crate::model::probe::Grade;
 
 /// A finished sample, ready to commit.
@@ -19,8 +19,8 @@ pub struct SampleRecord {
     pub build_log: Option<String>,
     /// None for generation errors; otherwise the scores.
     pub scores: Option<Scores>,
-    /// Why the sample is not func-sec (no_code, build_error, test_failure...).
-    pub failure: Option<String>,
+    /// Why the sample is not func-sec.
+    pub failure: Option<Failure>,
     /// Generation error text.
     pub error: Option<String>,
     pub verdicts: Vec<Verdict>,
@@ -44,7 +44,7 @@ pub struct ScoredRow {
     pub key: SampleKey,
     pub functional: bool,
     pub secure: bool,
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
     /// Security verdicts: (cwe, passed).
     pub security: Vec<(Option<Cwe>, bool)>,
 }

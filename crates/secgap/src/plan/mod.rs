@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use anyhow::{Context, Result};
 
-use crate::generate::strategy::Strategy;
+use crate::model::StrategyRef;
 use crate::store::Store;
 use crate::suite::{hex, Suite, Task};
 
@@ -28,8 +28,8 @@ pub struct RunConfig {
     /// SHA-256 over every file of the suite.
     pub suite_hash: String,
     pub subjects: Vec<String>,
-    /// Strategy names with their versions, e.g. `baseline@1`.
-    pub strategies: Vec<String>,
+    /// Strategy names with their versions, stored as `baseline@1`.
+    pub strategies: Vec<StrategyRef>,
     /// Samples per (subject, strategy, task).
     pub n: u32,
     /// Selected task ids, in suite order.
@@ -67,7 +67,7 @@ impl RunConfig {
         suite: &Suite,
         tasks: &[&Task],
         subjects: Vec<String>,
-        strategies: &[Strategy],
+        strategies: &[StrategyRef],
         n: u32,
         stream: bool,
         defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
@@ -78,10 +78,7 @@ impl RunConfig {
             suite_name: suite.manifest.name.clone(),
             suite_version: suite.manifest.version.clone(),
             suite_hash: suite.content_hash.clone(),
-            strategies: strategies
-                .iter()
-                .map(|s| format!("{}@{}", s.name(), s.version()))
-                .collect(),
+            strategies: strategies.to_vec(),
             n,
             tasks: tasks.iter().map(|t| t.id.clone()).collect(),
             stream,
@@ -136,24 +133,6 @@ impl RunConfig {
         hex(&Sha256::digest(self.canonical_json().as_bytes()))
     }
 
-    /// The strategies, parsed back from `name@version`.
-    pub fn strategy_list(&self) -> Result<Vec<Strategy>, String> {
-        self.strategies
-            .iter()
-            .map(|s| {
-                let (name, version) = s.split_once('@').unwrap_or((s, ""));
-                let st: Strategy = name.parse()?;
-                if version != st.version().to_string() {
-                    return Err(format!(
-                        "strategy `{name}` was version {version} in this run but is version {} now",
-                        st.version()
-                    ));
-                }
-                Ok(st)
-            })
-            .collect()
-    }
-
     /// Differences from another config, for a clear refusal message.
     pub fn differences(&self, other: &RunConfig) -> Vec<String> {
         let a = serde_json::to_value(self).expect("serializes");
@@ -183,11 +162,7 @@ pub fn samples(config: &RunConfig) -> Vec<SampleKey> {
                 for strategy in &config.strategies {
                     out.push(SampleKey {
                         subject: subject.clone(),
-                        strategy: strategy
-                            .split_once('@')
-                            .map(|(n, _)| n)
-                            .unwrap_or(strategy)
-                            .to_string(),
+                        strategy: strategy.name.clone(),
                         task: task.clone(),
                         index,
                     });

@@ -1486,6 +1486,7 @@ mod tests {
                     message: "ok".into(),
                     evidence: None,
                     duration_ms: 5,
+                    cause: Default::default(),
                 },
                 Verdict {
                     test: "path_traversal".into(),
@@ -1495,6 +1496,7 @@ mod tests {
                     message: message.into(),
                     evidence: Some("read /etc/passwd <b>root</b>".into()),
                     duration_ms: 7,
+                    cause: Default::default(),
                 },
             ],
         }

@@ -14,12 +14,14 @@ use anyhow::{bail, Context, Result};
 use crate::analyze::metrics;
 use crate::execute::{self, ExecOptions};
 use crate::extract::{self, Extraction};
-use crate::generate::strategy::Strategy;
-use crate::generate::{self, GenRequest, Subject};
+use crate::generate::strategy::{self, Strategy};
+use crate::generate::{self, Subject};
 use crate::lang;
+use crate::model::Failure;
 use crate::plan::{self, RunConfig, SampleKey};
 use crate::run::progress::Progress;
-use crate::store::{SampleRecord, Scores, Store, DB_FILE};
+use crate::score;
+use crate::store::{SampleRecord, Store, DB_FILE};
 use crate::suite::{self, Suite};
 
 pub struct RunOptions {
@@ -139,12 +141,12 @@ pub fn execute_plan(
     dir: &Path,
     opts: &RunOptions,
 ) -> Result<RunSummary> {
-    let strategies: HashMap<String, Strategy> = config
-        .strategy_list()
-        .map_err(anyhow::Error::msg)?
-        .into_iter()
-        .map(|s| (s.name().to_string(), s))
-        .collect();
+    let strategies: HashMap<String, &dyn Strategy> = config
+        .strategies
+        .iter()
+        .map(|r| strategy::resolve(r).map(|s| (s.name().to_string(), s)))
+        .collect::<Result<_, String>>()
+        .map_err(anyhow::Error::msg)?;
     let limiters = std::sync::Arc::new(crate::generate::limiter::Limiters::new(opts.gen_jobs));
     let subject_opts = generate::SubjectOptions {
         defs: config.subject_defs.clone(),
@@ -243,7 +245,7 @@ pub fn execute_plan(
                 let next = gen_rx.lock().unwrap().recv();
                 let Ok(g) = next else { break };
                 let r = g.and_then(|(rec, response)| match response {
-                    Some(resp) => score_sample(suite, rec, resp),
+                    Some(resp) => process_sample(suite, rec, resp),
                     None => Ok(rec),
                 });
                 if tx.send(r).is_err() {
@@ -456,7 +458,7 @@ fn sample_line(rec: &SampleRecord) -> String {
     let verdict = match (&rec.scores, &rec.failure) {
         (None, _) => "generation error".to_string(),
         (Some(s), _) if s.functional && s.secure => "func-sec".to_string(),
-        (Some(_), Some(f)) => f.clone(),
+        (Some(_), Some(f)) => f.to_string(),
         (Some(_), None) => "failed".to_string(),
     };
     format!(
@@ -478,7 +480,7 @@ type Generated = Result<(SampleRecord, Option<String>)>;
 fn generate_sample(
     suite: &Suite,
     subjects: &HashMap<String, Box<dyn Subject>>,
-    strategies: &HashMap<String, Strategy>,
+    strategies: &HashMap<String, &dyn Strategy>,
     key: &SampleKey,
     budget: &Budget,
     timeout: Duration,
@@ -487,6 +489,7 @@ fn generate_sample(
     let strategy = strategies[&key.strategy];
     let subject = &subjects[&key.subject];
     let prompt = strategy.prompt(task);
+    let subject: &dyn Subject = subject.as_ref();
     let mut rec = SampleRecord {
         key: key.clone(),
         language: task.language.name().into(),
@@ -507,7 +510,7 @@ fn generate_sample(
     if let Some(limit) = budget.limit {
         let spent = *budget.spent.lock().unwrap();
         if spent >= limit {
-            rec.failure = Some("generation_error".into());
+            rec.failure = Some(Failure::GenerationError);
             rec.error = Some(format!(
                 "not started: the budget of ${limit:.2} is spent (${spent:.4}); resume with a larger --budget"
             ));
@@ -515,22 +518,22 @@ fn generate_sample(
         }
     }
     let t0 = Instant::now();
-    let gen = subject.generate(&GenRequest {
+    let gen = strategy.run(&strategy::Context {
         task,
-        strategy: strategy.name(),
-        prompt: &prompt,
+        subject,
         sample: key.index,
         deadline: Some(t0 + timeout),
     });
     rec.gen_ms = t0.elapsed().as_millis() as u64;
     let response = match gen {
-        Ok(g) => {
+        Ok(answer) => {
+            let g = answer.generation;
             rec.calls = g.calls;
             rec.transcript = g.transcript;
             Some(g.response)
         }
         Err(e) => {
-            rec.failure = Some("generation_error".into());
+            rec.failure = Some(Failure::GenerationError);
             rec.error = Some(e.message);
             rec.calls = e.calls;
             rec.transcript = e.transcript;
@@ -543,7 +546,7 @@ fn generate_sample(
 }
 
 /// Extract the code from a response, execute it and score it.
-fn score_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Result<SampleRecord> {
+fn process_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Result<SampleRecord> {
     let task = suite
         .task(&rec.key.task)
         .context("task vanished from suite")?;
@@ -557,11 +560,9 @@ fn score_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Resul
     let code = match extraction {
         Extraction::Code { code, .. } => code,
         other => {
-            rec.failure = other.failure_label().map(String::from);
-            rec.scores = Some(Scores {
-                functional: false,
-                secure: false,
-            });
+            let (scores, failure) = score::no_code(&other);
+            rec.scores = Some(scores);
+            rec.failure = failure;
             return Ok(rec);
         }
     };
@@ -576,32 +577,10 @@ fn score_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Resul
     )?;
     rec.exec_ms = t1.elapsed().as_millis() as u64;
     rec.code = Some(code);
-    let functional = ex.functional();
-    let secure = ex.secure();
-    rec.scores = Some(Scores { functional, secure });
+    let (scores, failure) = score::score(&ex);
+    rec.scores = Some(scores);
+    rec.failure = failure;
     rec.build_log = ex.build.as_ref().map(|b| b.log.clone());
-    // A C build that fails, or Python code that cannot even be imported
-    // (every test reports `error`), is a build error.
-    let unbuildable = ex.build.as_ref().is_some_and(|b| !b.ok)
-        || (!ex.verdicts.is_empty()
-            && ex
-                .verdicts
-                .iter()
-                .all(|v| v.outcome == execute::TestOutcome::Error));
-    rec.failure = if unbuildable {
-        Some("build_error".into())
-    } else {
-        ex.first_failure().map(|v| {
-            let what = if v.message.contains("did not finish within") {
-                "timeout"
-            } else if v.message.contains("output limit") {
-                "sandbox_limit"
-            } else {
-                "test_failure"
-            };
-            format!("{what}:{}", v.test)
-        })
-    };
     rec.verdicts = ex.verdicts;
     Ok(rec)
 }

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::model::record::*;
 use crate::model::{
-    Cwe, ModelCall, Probe, SampleKey, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
+    Cwe, Failure, ModelCall, Probe, SampleKey, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
 };
 
 pub const DB_FILE: &str = "run.sqlite";
@@ -285,7 +285,7 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
                 rec.key.index,
                 rec.language,
                 status,
-                rec.failure,
+                rec.failure.as_ref().map(|f| f.to_string()),
                 rec.prompt,
                 rec.response,
                 rec.extraction,
@@ -511,7 +511,7 @@ impl Store {
                 },
                 functional: r.get(5)?,
                 secure: r.get(6)?,
-                failure: r.get(7)?,
+                failure: failure_at(r, 7)?,
                 security: Vec::new(),
             };
             verdicts.take(id, &mut row.security, |v| {
@@ -691,6 +691,16 @@ impl<'s, T> Children<'s, T> {
 #[error("verdicts are stored out of sample order; read them sorted")]
 pub struct OutOfOrder;
 
+/// The failure stored in column `at`, read back through its `FromStr`.
+fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>> {
+    let Some(text) = r.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+    })
+}
+
 /// A verdict from the columns test, kind, cwe, outcome, message, evidence,
 /// duration_ms, starting at column `at` of `r`.
 fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
@@ -708,6 +718,7 @@ fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
         message: r.get(at + 4)?,
         evidence: r.get(at + 5)?,
         duration_ms: r.get::<_, i64>(at + 6)? as u64,
+        cause: Default::default(),
     })
 }
 

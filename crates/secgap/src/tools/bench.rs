@@ -149,6 +149,7 @@ pub fn report(
     keep: Option<&std::path::Path>,
 ) -> Result<ReportBench> {
     use crate::execute::{TestOutcome, Verdict};
+    use crate::model::Failure;
     use crate::store::{SampleRecord, Scores, DB_FILE};
     let tmp = tempfile::tempdir()?;
     let dir = keep.map_or_else(|| tmp.path().join("run"), |k| k.to_path_buf());
@@ -163,7 +164,7 @@ pub fn report(
         suite,
         &tasks,
         subjects.clone(),
-        &[crate::generate::strategy::Strategy::Baseline],
+        &[crate::generate::strategy::default_strategy()],
         per,
         false,
         &Default::default(),
@@ -202,6 +203,7 @@ pub fn report(
                     },
                     evidence: None,
                     duration_ms: 12,
+                    cause: Default::default(),
                 };
                 let cwe = task.cwes.first().copied();
                 let vs = vec![
@@ -235,7 +237,9 @@ pub fn report(
                     code: Some(format!("def f(x):\n    return x  # {index}\n")),
                     build_log: None,
                     scores: Some(Scores { functional, secure }),
-                    failure: (!(functional && secure)).then(|| "test_failure:attack_one".into()),
+                    failure: (!(functional && secure)).then(|| Failure::TestFailure {
+                        test: "attack_one".into(),
+                    }),
                     error: None,
                     verdicts: vs,
                     calls: Vec::new(),

@@ -273,7 +273,15 @@ fn outcomes(store: &Store) -> BTreeMap<SampleKey, (bool, bool, Option<String>, V
                 .into_iter()
                 .map(|v| format!("{}={}", v.test, v.outcome.as_str()))
                 .collect();
-            (r.key, (r.functional, r.secure, r.failure, verdicts))
+            (
+                r.key,
+                (
+                    r.functional,
+                    r.secure,
+                    r.failure.map(|f| f.to_string()),
+                    verdicts,
+                ),
+            )
         })
         .collect()
 }
@@ -458,7 +466,12 @@ fn replay_records_extraction_outcomes() {
     let failure = |i: u32| {
         rows.iter()
             .find(|r| r.key.index == i)
-            .map(|r| (r.functional && r.secure, r.failure.clone()))
+            .map(|r| {
+                (
+                    r.functional && r.secure,
+                    r.failure.as_ref().map(|f| f.to_string()),
+                )
+            })
             .unwrap()
     };
     assert_eq!(failure(0), (true, None));

@@ -1,79 +1,121 @@
-//! Strategies: how a subject is asked for code. Each is named and
-//! versioned; the version goes into the run's config hash so that a
-//! changed prompt is never mixed with old results.
+//! Strategies: how a subject is asked for code. A strategy is a pipeline:
+//! it gets the task, the subject and the sample's deadline, and may talk
+//! to the subject several times (a reminder, a plan first, a critique and
+//! a revision); every turn it takes is returned with the final answer.
+//! Each is named and versioned; the version goes into the run's config
+//! (`name@version`) so that a changed prompt is never mixed with old
+//! results.
+//!
+//! Adding a strategy is one new file here plus one line in [`STRATEGIES`].
 
-use std::fmt;
+use std::time::Instant;
 
+use crate::generate::{GenError, GenRequest, Generation, Subject};
+use crate::model::StrategyRef;
 use crate::suite::Task;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Strategy {
-    /// The task as given.
-    Baseline,
+mod baseline;
+
+pub use baseline::task_request;
+
+/// Every strategy, in the order `secgap list strategies` shows them.
+pub static STRATEGIES: &[&dyn Strategy] = &[&baseline::Baseline];
+
+/// What a strategy works with for one sample.
+pub struct Context<'a> {
+    pub task: &'a Task,
+    pub subject: &'a dyn Subject,
+    pub sample: u32,
+    /// The sample's wall-clock limit for generation, every turn included.
+    pub deadline: Option<Instant>,
 }
 
-impl Strategy {
-    pub const ALL: [Strategy; 1] = [Strategy::Baseline];
+/// One exchange with the subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub prompt: String,
+    pub response: String,
+}
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Baseline => "baseline",
-        }
+/// A strategy's result: the answer that is scored (the last turn's
+/// response), the turns that led to it and every model call made.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub turns: Vec<Turn>,
+    pub generation: Generation,
+}
+
+pub trait Strategy: Sync {
+    fn name(&self) -> &'static str;
+    fn version(&self) -> u32;
+    /// One line for `secgap list strategies`.
+    fn about(&self) -> &'static str;
+
+    /// The opening request for `task`, the one recorded as the sample's
+    /// prompt.
+    fn prompt(&self, task: &Task) -> String;
+
+    /// Ask the subject. The default is one turn with [`Strategy::prompt`];
+    /// a strategy that talks several times overrides it.
+    fn run(&self, cx: &Context) -> Result<Answer, GenError> {
+        let prompt = self.prompt(cx.task);
+        let generation = cx.subject.generate(&GenRequest {
+            task: cx.task,
+            strategy: self.name(),
+            prompt: &prompt,
+            sample: cx.sample,
+            deadline: cx.deadline,
+        })?;
+        Ok(Answer {
+            turns: vec![Turn {
+                prompt,
+                response: generation.response.clone(),
+            }],
+            generation,
+        })
     }
 
-    pub fn version(self) -> u32 {
-        match self {
-            Strategy::Baseline => 1,
-        }
-    }
-
-    pub fn about(self) -> &'static str {
-        match self {
-            Strategy::Baseline => "the task's request and interface, nothing more",
-        }
-    }
-
-    /// The prompt sent to the subject for `task`.
-    pub fn prompt(self, task: &Task) -> String {
-        match self {
-            Strategy::Baseline => baseline_prompt(task),
+    /// How a run names this strategy.
+    fn id(&self) -> StrategyRef {
+        StrategyRef {
+            name: self.name().to_string(),
+            version: self.version(),
         }
     }
 }
 
-fn baseline_prompt(task: &Task) -> String {
-    let lang = task.language;
-    let tag = lang.fence_tags()[0];
-    format!(
-        "{spec}\n\nWrite it in {lang_title}, implementing exactly this interface:\n\n```{tag}\n{interface}\n```\n\n\
-Reply with the complete contents of `{file}` in a single fenced code block. Use only the standard library.",
-        spec = task.spec,
-        lang_title = match lang {
-            crate::lang::Language::Python => "Python 3",
-            crate::lang::Language::C => "C (C11 with POSIX)",
-            crate::lang::Language::JavaScript => "JavaScript for Node.js (CommonJS, export with module.exports)",
-            crate::lang::Language::Go => "Go 1.19 (package solution, no main function)",
-        },
-        interface = task.interface,
-        file = task.solution_file,
-    )
+/// The strategy called `name`, or an error listing the known ones.
+pub fn by_name(name: &str) -> Result<&'static dyn Strategy, String> {
+    STRATEGIES
+        .iter()
+        .copied()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = STRATEGIES.iter().map(|s| s.name()).collect();
+            format!("unknown strategy `{name}` (known: {})", known.join(", "))
+        })
 }
 
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+/// The strategy a run recorded, refused if its version has changed since.
+pub fn resolve(r: &StrategyRef) -> Result<&'static dyn Strategy, String> {
+    let st = by_name(&r.name)?;
+    if st.version() != r.version {
+        return Err(format!(
+            "strategy `{}` was version {} in this run but is version {} now",
+            r.name,
+            r.version,
+            st.version()
+        ));
     }
+    Ok(st)
 }
 
-impl std::str::FromStr for Strategy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Strategy::ALL
-            .into_iter()
-            .find(|st| st.name() == s)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
-                format!("unknown strategy `{s}` (known: {})", known.join(", "))
-            })
-    }
+/// Parse a `--strategy` argument: a known strategy's name.
+pub fn parse_arg(name: &str) -> Result<StrategyRef, String> {
+    by_name(name).map(|s| s.id())
+}
+
+/// The strategy runs use when none is named.
+pub fn default_strategy() -> StrategyRef {
+    baseline::Baseline.id()
 }

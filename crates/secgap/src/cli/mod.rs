@@ -440,32 +440,13 @@ pub fn load_suite(args: &SuiteArgs) -> Result<Suite> {
 }
 
 pub fn select_tasks<'a>(suite: &'a Suite, args: &SuiteArgs) -> Result<Vec<&'a Task>> {
-    let mut out = Vec::new();
-    for t in &suite.tasks {
-        if let Some(l) = args.language {
-            if t.language != l {
-                continue;
-            }
-        }
-        if !args.tasks.is_empty()
-            && !args.tasks.iter().any(|pat| match pat.strip_suffix('*') {
-                Some(prefix) => t.id.starts_with(prefix),
-                None => t.id == *pat,
-            })
-        {
-            continue;
-        }
-        out.push(t);
-    }
-    for pat in &args.tasks {
-        if !pat.ends_with('*') && suite.task(pat).is_none() {
-            bail!("unknown task `{pat}` (see `secgap list tasks`)");
-        }
-    }
-    if out.is_empty() {
-        bail!("no task matches the selection");
-    }
-    Ok(out)
+    crate::plan::select_tasks(
+        suite,
+        &crate::plan::TaskSelection {
+            patterns: args.tasks.clone(),
+            language: args.language,
+        },
+    )
 }
 
 fn jobs_or_default(j: Option<usize>) -> usize {
@@ -623,78 +604,25 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
 fn cmd_run(a: RunArgs) -> Result<i32> {
     let suite = load_suite(&a.suite)?;
     let tasks = select_tasks(&suite, &a.suite)?;
-    if a.n == 0 {
-        bail!("-n must be at least 1");
-    }
     let (_, cfg) = crate::plan::config::load(a.config.as_deref())?;
-    let mut levels = a.levels.clone();
-    levels.sort();
-    levels.dedup();
-    if let Some(l) = levels.iter().find(|l| !(1..=3).contains(*l)) {
-        bail!("--levels: there is no level {l}; use 1 (probes), 2 (code) and 3 (gap), e.g. --levels 1,2,3");
-    }
-    if !levels.contains(&2) {
-        bail!("--levels must include 2: a run always writes and tests code (use --levels 1,2,3)");
-    }
-    if levels.contains(&3) && !levels.contains(&1) {
-        bail!("level 3 (the gap) needs level 1 (the probes): use --levels 1,2,3");
-    }
-    if !a.judges.is_empty() && !levels.contains(&1) {
-        bail!("--judge grades probe answers, which only level 1 asks: add --levels 1,2,3");
-    }
-    let check = crate::generate::SubjectOptions {
-        defs: cfg.subjects.clone(),
-        agents: cfg.agents.clone(),
-        ..Default::default()
+    let request = crate::plan::RunRequest {
+        subjects: a.subjects.clone(),
+        judges: a.judges.clone(),
+        strategies: a.strategies.clone(),
+        default_strategy: Some(crate::generate::strategy::default_strategy()),
+        n: a.n,
+        stream: a.stream,
+        levels: a.levels.clone(),
+        probe_seed: a.probe_seed,
+        gated_subjects: a
+            .exec
+            .fail_under
+            .iter()
+            .filter_map(|g| Some((g.metric.to_string(), g.subject.clone()?)))
+            .collect(),
     };
-    let mut seen = std::collections::BTreeSet::new();
-    for s in &a.subjects {
-        if !seen.insert(s) {
-            bail!("subject `{s}` is given twice");
-        }
-        // Fail before any work starts (unknown kind, missing API key...).
-        crate::generate::from_spec(s, &check)?;
-    }
-    for j in &a.judges {
-        crate::generate::from_spec(j, &check).with_context(|| format!("judge `{j}`"))?;
-    }
-    for g in &a.exec.fail_under {
-        if let Some(s) = g.subject.as_ref().filter(|s| !a.subjects.contains(s)) {
-            bail!(
-                "--fail-under {}[{s}]: `{s}` is not one of the run's subjects",
-                g.metric
-            );
-        }
-    }
-    let strategies = if a.strategies.is_empty() {
-        vec![crate::generate::strategy::default_strategy()]
-    } else {
-        a.strategies.clone()
-    };
-    let config = crate::plan::RunConfig::new(
-        &suite,
-        &tasks,
-        a.subjects.clone(),
-        &strategies,
-        a.n,
-        a.stream,
-        &cfg.subjects,
-    )
-    .with_agents(&cfg.agents, &cfg.subjects);
-    let mut config = config;
-    if levels.contains(&1) {
-        config.probes = Some(crate::plan::ProbeConfig {
-            seed: a.probe_seed,
-            version: crate::plan::probe::PROBE_VERSION.into(),
-            judges: a.judges.clone(),
-        });
-        // Judges defined in the config file are frozen with the run too.
-        for j in &a.judges {
-            if let Some(d) = cfg.subjects.get(j) {
-                config.subject_defs.insert(j.clone(), d.clone());
-            }
-        }
-    }
+    let config = crate::plan::build(&suite, &tasks, &cfg, &request)?;
+    crate::generate::check_subjects(&config.subjects, &a.judges, &cfg)?;
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     finish(&mut store, &config, &suite, &dir, &a.exec)
@@ -706,10 +634,12 @@ fn cmd_report(
     gates: &[crate::analyze::gate::Gate],
     opts: &crate::report::export::ExportOptions,
 ) -> Result<i32> {
-    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
-    let config = crate::plan::RunConfig::load(&store)?;
-    let suite = crate::suite::load(&config.suite_dir)
-        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
+    let crate::run::RunDir {
+        store,
+        config,
+        suite,
+        ..
+    } = crate::run::RunDir::open(dir)?;
     let gap = if suite.content_hash == config.suite_hash {
         crate::run::gap_of(&store, &config, &suite)?
     } else {
@@ -858,17 +788,11 @@ fn cmd_compare(
 }
 
 fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
-    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
-    let config = crate::plan::RunConfig::load(&store)?;
-    let suite = crate::suite::load(&config.suite_dir)
-        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
-    if suite.content_hash != config.suite_hash {
-        bail!(
-            "the suite in {} changed since the run, so its probes cannot be rebuilt exactly; analyse with the suite the run used",
-            config.suite_dir.display()
-        );
-    }
-    let Some(gap) = crate::run::gap_of(&store, &config, &suite)? else {
+    let run = crate::run::RunDir::open(dir)?;
+    run.require_unchanged_suite(
+        "its probes cannot be rebuilt exactly; analyse with the suite the run used",
+    )?;
+    let Some(gap) = crate::run::gap_of(&run.store, &run.config, &run.suite)? else {
         bail!(
             "{} asked no probes, so there is no gap to analyse: run with --levels 1,2,3",
             dir.display()

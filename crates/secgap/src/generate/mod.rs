@@ -140,6 +140,27 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 /// Build a subject from its command-line name.
+/// Build every subject and judge a run names once, so that an unknown
+/// kind or a missing API key fails before any work starts.
+pub fn check_subjects(
+    subjects: &[String],
+    judges: &[String],
+    cfg: &crate::plan::config::ConfigFile,
+) -> Result<()> {
+    let check = SubjectOptions {
+        defs: cfg.subjects.clone(),
+        agents: cfg.agents.clone(),
+        ..Default::default()
+    };
+    for s in subjects {
+        from_spec(s, &check)?;
+    }
+    for j in judges {
+        from_spec(j, &check).with_context(|| format!("judge `{j}`"))?;
+    }
+    Ok(())
+}
+
 pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> {
     let def = match opts.defs.get(spec) {
         Some(d) => Some(d.clone()),

@@ -6,6 +6,9 @@
 
 pub mod config;
 pub mod probe;
+pub mod request;
+
+pub use request::{build, select_tasks, RunRequest, TaskSelection};
 
 use std::path::PathBuf;
 

@@ -1,7 +1,10 @@
 //! Running a plan: generate → extract → execute → commit, per sample, on
 //! a pool of workers with the store's single writer on the calling thread.
 
+pub mod dir;
 pub mod progress;
+
+pub use dir::RunDir;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -110,27 +113,8 @@ pub fn open_run(dir: &Path, config: &RunConfig, force: bool) -> Result<Store> {
 
 /// Re-open a run for `resume`: reload its suite and check it is unchanged.
 pub fn reopen(dir: &Path, force: bool) -> Result<(Store, RunConfig, Suite)> {
-    let store = Store::open(&dir.join(DB_FILE))?;
-    let config = RunConfig::load(&store)?;
-    let suite = suite::load(&config.suite_dir)
-        .with_context(|| format!("reload the run's suite {}", config.suite_dir.display()))?;
-    let mut now = config.clone();
-    now.suite_hash = suite.content_hash.clone();
-    now.suite_version = suite.manifest.version.clone();
-    now.secgap_version = env!("CARGO_PKG_VERSION").into();
-    if now.hash() != config.hash() {
-        let diffs = config.differences(&now);
-        if !force {
-            bail!(
-                "the run's config no longer matches what is on disk, so resuming would mix results:\n  {}\npass --force to resume anyway (the stored config is updated)",
-                diffs.join("\n  ")
-            );
-        }
-        store.set_meta("config", &now.canonical_json())?;
-        store.set_meta("config_hash", &now.hash())?;
-        return Ok((store, now, suite));
-    }
-    Ok((store, config, suite))
+    let run = RunDir::open(dir)?.for_resume(force)?;
+    Ok((run.store, run.config, run.suite))
 }
 
 /// Execute every sample of the plan that the store does not hold yet.

@@ -724,7 +724,7 @@ fn cmd_report(
             crate::report::export::CODE_FILES_MAX
         );
     }
-    let failures = crate::analyze::gate::check(gates, &rows_with_gap(&groups, gap.as_ref()))?;
+    let failures = crate::analyze::gate::check(gates, &groups, &understanding_of(gap.as_ref()))?;
     Ok(exit_code(&failures, 0))
 }
 
@@ -834,7 +834,8 @@ fn finish(
     let calls = store.call_totals()?;
     let gap = crate::run::gap_of(store, config, suite)?;
     let mut v = rows_with_gap(&groups, gap.as_ref());
-    let gate_failures = crate::analyze::gate::check(&exec.fail_under, &v)?;
+    let gate_failures =
+        crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;
     if json {
         if let Some(g) = &gap {
             v["gap"] = serde_json::to_value(g)?;
@@ -890,6 +891,22 @@ fn finish(
         &gate_failures,
         summary.generation_errors + summary.probe_errors,
     ))
+}
+
+/// Each subject's understanding for the gates: None when the run asked
+/// no probes.
+fn understanding_of(
+    gap: Option<&crate::analyze::gap::GapReport>,
+) -> impl Fn(&str) -> Option<Option<f64>> + '_ {
+    move |subject| {
+        let g = gap?;
+        Some(
+            g.subjects
+                .iter()
+                .find(|s| s.subject == subject)
+                .and_then(|s| s.understanding),
+        )
+    }
 }
 
 /// The `--json` rows, with `understanding` and `gap_rate` when the run asked probes.

@@ -26,7 +26,8 @@ use serde::Serialize;
 
 use crate::analyze::metrics::{wilson, Z95};
 use crate::model::{ProbeAnswerRow, ScoredRow};
-use crate::plan::probe::{self, Answer, Probe, TaskUnderstanding};
+use crate::plan::probe::Probe;
+use crate::score::probe::{self, Answer, TaskUnderstanding};
 use crate::suite::Suite;
 use secgap_stats as stats;
 

@@ -301,6 +301,7 @@ fn ask_probes(
     opts: &RunOptions,
 ) -> Result<u64> {
     use crate::plan::probe;
+    use crate::score::probe as grading;
     use crate::store::{JudgmentRecord, ProbeAnswerRecord};
     let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
     let probes = probe::probes(suite, &tasks, pc.seed)?;
@@ -368,7 +369,7 @@ fn ask_probes(
                     match answer {
                         Ok(g) => {
                             rec.calls = g.calls;
-                            rec.grade = probe::grade(p, &g.response);
+                            rec.grade = grading::grade(p, &g.response);
                             rec.score = rec.grade.as_ref().map(|g| g.score);
                             rec.response = Some(g.response);
                         }
@@ -379,7 +380,7 @@ fn ask_probes(
                     }
                 }
                 if let (probe::Key::Explain { principles }, Some(answer)) = (&p.key, &rec.response) {
-                    let prompt = probe::judge_prompt(suite, p, answer)
+                    let prompt = grading::judge_prompt(suite, p, answer)
                         .expect("explain probes name catalog principles");
                     let mut names: Vec<&String> = judges.keys().collect();
                     names.sort();
@@ -391,7 +392,7 @@ fn ask_probes(
                         };
                         let verdicts = reply
                             .as_deref()
-                            .and_then(|r| probe::parse_judgment(r, principles.len()));
+                            .and_then(|r| grading::parse_judgment(r, principles.len()));
                         rec.judgments.push(JudgmentRecord {
                             judge: name.clone(),
                             prompt: prompt.clone(),
@@ -403,7 +404,7 @@ fn ask_probes(
                     }
                     let verdicts: Vec<Option<Vec<bool>>> =
                         rec.judgments.iter().map(|j| j.verdicts.clone()).collect();
-                    rec.score = probe::majority(&verdicts, principles.len()).map(|m| {
+                    rec.score = grading::majority(&verdicts, principles.len()).map(|m| {
                         m.iter().filter(|v| **v).count() as f64 / m.len().max(1) as f64
                     });
                 }

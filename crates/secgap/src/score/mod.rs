@@ -2,6 +2,8 @@
 //! failure that explains a sample that is not func-sec. The failure is read from the
 //! verdicts' typed causes, never from their messages.
 
+pub mod probe;
+
 use crate::execute::Execution;
 use crate::extract::Extraction;
 use crate::model::{Cause, Failure, Scores, TestOutcome, Verdict};

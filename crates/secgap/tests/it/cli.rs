@@ -66,6 +66,7 @@ fn row<'a>(v: &'a serde_json::Value, subject: &str) -> &'a serde_json::Value {
 
 #[test]
 fn references_give_the_bounds_on_the_builtin_suite() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let dir = tempfile::tempdir().unwrap();
     let out = run_ok(
         bin()
@@ -107,6 +108,7 @@ fn references_give_the_bounds_on_the_builtin_suite() {
 
 #[test]
 fn builtin_suite_meets_its_coverage_floor() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let out = run_ok(
         bin()
             .args(["list", "tasks", "--json", "--suite"])
@@ -158,6 +160,7 @@ fn small_suite(root: &Path) -> PathBuf {
 
 #[test]
 fn validate_rejects_a_security_test_that_never_fails() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let s = small_suite(tmp.path());
     // Break one security test so that it can never fail.
@@ -204,6 +207,7 @@ fn validate_rejects_a_security_test_that_never_fails() {
 
 #[test]
 fn loading_errors_name_file_and_line() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let s = small_suite(tmp.path());
     let manifest = s.join("tasks/py-upload-read/task.toml");
@@ -288,6 +292,7 @@ fn outcomes(store: &Store) -> BTreeMap<SampleKey, (bool, bool, Option<String>, V
 
 #[test]
 fn kill_9_then_resume_matches_an_uninterrupted_run() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let suite = builtin();
     let tasks = "py-upload-read,py-sql-user-lookup,c-copy-username,py-calc-expression";
@@ -360,6 +365,7 @@ fn kill_9_then_resume_matches_an_uninterrupted_run() {
 
 #[test]
 fn resume_refuses_a_changed_suite_unless_forced() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let s = small_suite(tmp.path());
     let out_dir = tmp.path().join("run");
@@ -411,6 +417,7 @@ fn resume_refuses_a_changed_suite_unless_forced() {
 
 #[test]
 fn replay_records_extraction_outcomes() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let secure =
         std::fs::read_to_string(builtin().join("tasks/py-upload-read/refs/secure.py")).unwrap();
@@ -505,6 +512,7 @@ fn replay_records_extraction_outcomes() {
 
 #[test]
 fn schema_and_lists() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let v = json(&run_ok(bin().arg("schema")));
     assert!(v["task.toml"]["properties"]["tests"].is_object(), "{v}");
     let v = json(&run_ok(
@@ -534,6 +542,7 @@ fn schema_and_lists() {
 
 #[test]
 fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let suite = tmp.path().join("suite");
     std::fs::create_dir_all(suite.join("tasks")).unwrap();
@@ -602,6 +611,7 @@ fn new_task_scaffold_loads_and_fails_validation_until_filled_in() {
 
 #[test]
 fn coverage_tables_count_tasks_per_language() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let out = run_ok(
         bin()
             .args(["list", "tasks", "--by", "cwe", "--json", "--suite"])
@@ -655,6 +665,7 @@ fn coverage_tables_count_tasks_per_language() {
 
 #[test]
 fn fail_under_gates_set_the_exit_status() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let run = |extra: &[&str], out: &Path| {

@@ -54,6 +54,7 @@ fn count(h: &str, s: &str) -> usize {
 
 #[test]
 fn report_html_has_leaderboard_charts_and_drill_down() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let h = std::fs::read_to_string(report(tmp.path())).unwrap();
     assert!(h.starts_with("<!DOCTYPE html>"));
@@ -144,6 +145,7 @@ fn headless(chrome: &Path, profile: &Path) -> Command {
 
 #[test]
 fn chromium_renders_the_report_without_console_errors() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let chrome = chromium().expect(
         "no chromium on PATH: run scripts/install-deps.sh (scripts/test.sh does) to install it",
     );

@@ -34,6 +34,7 @@ fn run_json(cmd: &mut Command) -> Value {
 
 #[test]
 fn three_references_show_knowing_doing_and_neither() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let v = run_json(
@@ -282,6 +283,7 @@ fn three_references_show_knowing_doing_and_neither() {
 
 #[test]
 fn judges_behind_the_fixture_grade_explain_answers() {
+    let _sandboxes = crate::support::shared_sandboxes();
     // Judge "yes" says every principle is named; judge "no" says none is.
     let yes = FixtureServer::start(Script::answering(|_| {
         "1: YES\n2: YES\n3: YES\n4: YES\n5: YES".to_string()
@@ -360,6 +362,7 @@ fn judges_behind_the_fixture_grade_explain_answers() {
 
 #[test]
 fn level_flags_are_checked_before_any_work() {
+    let _sandboxes = crate::support::shared_sandboxes();
     for (args, says) in [
         (vec!["--levels", "1,3"], "must include 2"),
         (vec!["--levels", "2,3"], "needs level 1"),

@@ -28,10 +28,10 @@ use anyhow::{bail, Context, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::generate::provider::{Endpoint, Price, Protocol};
 use crate::generate::proxy::Proxy;
 use crate::generate::{GenError, GenRequest, Generation, Subject};
 use crate::plan::config::SubjectDef;
+use crate::plan::endpoint::{Endpoint, Price, Protocol};
 
 /// The built-in agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

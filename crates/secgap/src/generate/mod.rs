@@ -7,6 +7,7 @@ pub mod limiter;
 pub mod provider;
 pub mod proxy;
 pub mod strategy;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::generate::provider::{Cache, Endpoint, ModelCall};
+use crate::generate::provider::Cache;
+use crate::model::ModelCall;
+use crate::plan::endpoint::{Endpoint, PROVIDERS};
 use crate::suite::Task;
 
 /// One request to a subject.
@@ -100,8 +103,8 @@ pub struct SubjectOptions {
     pub limiters: std::sync::Arc<crate::generate::limiter::Limiters>,
 }
 
-/// What the built-in subject kinds are, for `secgap list subjects`.
-pub const KINDS: &[(&str, &str)] = &[
+/// The subject kinds before the model providers in `secgap list subjects`.
+const KINDS_BEFORE: &[(&str, &str)] = &[
     (
         "reference:secure",
         "answers with each task's secure reference: the upper bound, and the pipeline's self-test",
@@ -118,17 +121,10 @@ pub const KINDS: &[(&str, &str)] = &[
         "replay:FILE",
         "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}",
     ),
-    ("openai:MODEL", "OpenAI Chat Completions; key in OPENAI_API_KEY"),
-    ("anthropic:MODEL", "Anthropic Messages API; key in ANTHROPIC_API_KEY"),
-    ("ollama:MODEL", "a local Ollama server at http://127.0.0.1:11434/v1 (OpenAI protocol)"),
-    (
-        "openai-compat:BASE_URL#MODEL",
-        "any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, gateways); OPENAI_API_KEY if set",
-    ),
-    (
-        "anthropic-compat:BASE_URL#MODEL",
-        "any server speaking the Anthropic Messages API; ANTHROPIC_API_KEY if set",
-    ),
+];
+
+/// The subject kinds after the model providers.
+const KINDS_AFTER: &[(&str, &str)] = &[
     (
         "agent:PRESET",
         "a coding agent run in a scratch workspace: claude-code, codex, aider or gemini-cli; it uses its own credentials, so its usage and cost are not recorded",
@@ -138,6 +134,36 @@ pub const KINDS: &[(&str, &str)] = &[
         "an [agents.NAME] entry of secgap.toml (preset or command template); with `upstream` its model traffic goes through secgap's loopback proxy, which records every call's usage and cost",
     ),
 ];
+
+const KIND_COUNT: usize = KINDS_BEFORE.len() + PROVIDERS.len() + KINDS_AFTER.len();
+
+/// What the built-in subject kinds are, for `secgap list subjects`; the
+/// model providers come from their table (`plan::endpoint::PROVIDERS`).
+pub const KINDS: &[(&str, &str)] = &kinds();
+
+const fn kinds() -> [(&'static str, &'static str); KIND_COUNT] {
+    let mut out = [("", ""); KIND_COUNT];
+    let mut n = 0;
+    let mut i = 0;
+    while i < KINDS_BEFORE.len() {
+        out[n] = KINDS_BEFORE[i];
+        n += 1;
+        i += 1;
+    }
+    i = 0;
+    while i < PROVIDERS.len() {
+        out[n] = (PROVIDERS[i].syntax, PROVIDERS[i].about);
+        n += 1;
+        i += 1;
+    }
+    i = 0;
+    while i < KINDS_AFTER.len() {
+        out[n] = KINDS_AFTER[i];
+        n += 1;
+        i += 1;
+    }
+    out
+}
 
 /// Build a subject from its command-line name.
 /// Build every subject and judge a run names once, so that an unknown
@@ -200,7 +226,8 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
         }
         "agent" => crate::generate::agent::from_spec(spec, &opts.defs, &opts.agents),
         _ => bail!(
-            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, reference:naive, replay:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compat:URL#MODEL, anthropic-compat:URL#MODEL, agent:PRESET, agent:NAME (see `secgap list subjects`)"
+            "unknown subject `{spec}`; known kinds: reference:secure, reference:insecure, reference:naive, replay:FILE, {}, agent:PRESET, agent:NAME (see `secgap list subjects`)",
+            crate::plan::endpoint::shorthands()
         ),
     }
 }

@@ -1,12 +1,12 @@
-//! Model providers: OpenAI Chat Completions (and compatible servers) and
-//! the Anthropic Messages API, non-streaming and streaming (server-sent
-//! events), with bounded retries that honour the server's Retry-After,
-//! and a response cache shared across runs.
+//! The model client: one completion from an endpoint in any wire protocol
+//! (`generate/wire/`), non-streaming or streaming (server-sent events),
+//! with bounded retries that honour the server's Retry-After, and a
+//! response cache shared across runs.
 //!
 //! A provider knows nothing of tasks or tests: it turns a prompt into a
 //! text and a record of every HTTP call made for it.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -16,89 +16,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::generate::limiter::Limiter;
+use crate::generate::wire::{self, Reply};
+use crate::plan::endpoint::Endpoint;
 use crate::suite::hex;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Protocol {
-    OpenAi,
-    Anthropic,
-}
-
-/// Where and how to reach a model.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    pub protocol: Protocol,
-    /// Base URL up to and including the version, e.g. `https://api.openai.com/v1`.
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-    /// Extra HTTP headers sent with every request.
-    pub headers: Vec<(String, String)>,
-    pub stream: bool,
-    pub max_tokens: u32,
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
-    /// Base seed (OpenAI-style servers); the sample index is added to it.
-    pub seed: Option<u64>,
-    pub stop: Vec<String>,
-    /// `reasoning_effort` for OpenAI-style reasoning models.
-    pub reasoning_effort: Option<String>,
-    pub request_timeout: Duration,
-    pub max_attempts: u32,
-    pub price: Option<Price>,
-}
-
-impl Endpoint {
-    /// An endpoint with default parameters.
-    pub fn new(protocol: Protocol, base_url: &str, model: &str) -> Endpoint {
-        Endpoint {
-            protocol,
-            base_url: base_url.to_string(),
-            model: model.to_string(),
-            api_key: None,
-            headers: Vec::new(),
-            stream: false,
-            max_tokens: 4096,
-            temperature: None,
-            top_p: None,
-            seed: Some(0),
-            stop: Vec::new(),
-            reasoning_effort: None,
-            request_timeout: Duration::from_secs(120),
-            max_attempts: 6,
-            price: None,
-        }
-    }
-}
-
-/// Prices in US dollars per million tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Price {
-    /// Uncached input tokens.
-    pub input: f64,
-    /// Output tokens (reasoning tokens included).
-    pub output: f64,
-    /// Input tokens served from the provider's prompt cache [default: the input price].
-    #[serde(default)]
-    pub cached_input: Option<f64>,
-}
-
-impl Price {
-    /// Cost of one call's usage; None when the server reported no usage.
-    pub fn cost(&self, u: &Usage) -> Option<f64> {
-        let input = u.input?;
-        let output = u.output?;
-        let cached = u.cached.unwrap_or(0).min(input);
-        Some(
-            ((input - cached) as f64 * self.input
-                + cached as f64 * self.cached_input.unwrap_or(self.input)
-                + output as f64 * self.output)
-                / 1e6,
-        )
-    }
-}
 
 pub use crate::model::{ModelCall, Usage};
 
@@ -124,58 +44,6 @@ impl std::fmt::Display for CallFailed {
 }
 
 impl std::error::Error for CallFailed {}
-
-/// The request body for `prompt`, in the endpoint's protocol.
-pub fn request_body(ep: &Endpoint, prompt: &str, sample: u32) -> Value {
-    let mut body = match ep.protocol {
-        Protocol::OpenAi => json!({
-            "model": ep.model,
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": ep.max_tokens,
-        }),
-        Protocol::Anthropic => json!({
-            "model": ep.model,
-            "max_tokens": ep.max_tokens,
-            "messages": [{"role": "user", "content": prompt}],
-        }),
-    };
-    if let Some(t) = ep.temperature {
-        body["temperature"] = json!(t);
-    }
-    if let Some(p) = ep.top_p {
-        body["top_p"] = json!(p);
-    }
-    if !ep.stop.is_empty() {
-        match ep.protocol {
-            Protocol::OpenAi => body["stop"] = json!(ep.stop),
-            Protocol::Anthropic => body["stop_sequences"] = json!(ep.stop),
-        }
-    }
-    if ep.protocol == Protocol::OpenAi {
-        // A per-sample seed keeps n samples distinct where servers honour it.
-        if let Some(seed) = ep.seed {
-            body["seed"] = json!(seed + sample as u64);
-        }
-        if let Some(effort) = &ep.reasoning_effort {
-            body["reasoning_effort"] = json!(effort);
-        }
-    }
-    if ep.stream {
-        body["stream"] = json!(true);
-        if ep.protocol == Protocol::OpenAi {
-            body["stream_options"] = json!({"include_usage": true});
-        }
-    }
-    body
-}
-
-fn url(ep: &Endpoint) -> String {
-    let base = ep.base_url.trim_end_matches('/');
-    match ep.protocol {
-        Protocol::OpenAi => format!("{base}/chat/completions"),
-        Protocol::Anthropic => format!("{base}/messages"),
-    }
-}
 
 /// The response cache: one JSON file per (canonical request, sample index).
 #[derive(Debug, Clone)]
@@ -206,7 +74,7 @@ impl Cache {
     pub fn key(ep: &Endpoint, body: &Value, sample: u32) -> String {
         let canonical = json!({
             "protocol": ep.protocol,
-            "url": url(ep),
+            "url": wire::url(ep),
             "body": body,
             "sample": sample,
         });
@@ -311,9 +179,9 @@ pub fn complete_with(
     sample: u32,
     ctx: CallCtx,
 ) -> std::result::Result<Completion, CallFailed> {
-    let body = request_body(ep, prompt, sample);
+    let body = wire::of(ep.protocol).request_body(ep, prompt, sample);
     let request = body.to_string();
-    let target = url(ep);
+    let target = wire::url(ep);
     let key = Cache::key(ep, &body, sample);
     if let Some(hit) = cache.and_then(|c| c.get(&key)) {
         return Ok(Completion {
@@ -497,8 +365,8 @@ const MAX_WAIT: Duration = Duration::from_secs(300);
 /// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s ... capped at 30 s.
 fn backoff(attempt: u32) -> Duration {
     let base = 500u64.saturating_mul(1 << attempt.min(6).saturating_sub(1));
-    let jitter =
-        u64::from_str_radix(&secgap_sandbox::random_hex(2), 16).unwrap_or(0) % (base / 2 + 1);
+    // Not secret, only spread out: a fast generator that cannot fail.
+    let jitter = fastrand::u64(0..=base / 2);
     Duration::from_millis((base / 2 + jitter + base / 4).min(30_000))
 }
 
@@ -522,36 +390,14 @@ fn retry_after(resp: &ureq::Response) -> Option<Duration> {
     )
 }
 
-/// Rate-limit headers that say nothing is left until a reset: OpenAI's
-/// `x-ratelimit-remaining-*` with `x-ratelimit-reset-*` (durations such
-/// as `6m0s` or `120ms`) and Anthropic's `anthropic-ratelimit-*-remaining`
-/// with `-reset` (RFC 3339 times). Returns the longest such wait.
+/// Rate-limit headers that say nothing is left until a reset, as the
+/// wire protocols name them (durations such as `6m0s` or `120ms`, or RFC
+/// 3339 times). Every protocol's headers are looked at, since gateways
+/// pass on their upstream's. Returns the longest such wait.
 fn rate_limit_hold(resp: &ureq::Response) -> Option<(Duration, String)> {
-    const PAIRS: &[(&str, &str)] = &[
-        (
-            "x-ratelimit-remaining-requests",
-            "x-ratelimit-reset-requests",
-        ),
-        ("x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
-        (
-            "anthropic-ratelimit-requests-remaining",
-            "anthropic-ratelimit-requests-reset",
-        ),
-        (
-            "anthropic-ratelimit-tokens-remaining",
-            "anthropic-ratelimit-tokens-reset",
-        ),
-        (
-            "anthropic-ratelimit-input-tokens-remaining",
-            "anthropic-ratelimit-input-tokens-reset",
-        ),
-        (
-            "anthropic-ratelimit-output-tokens-remaining",
-            "anthropic-ratelimit-output-tokens-reset",
-        ),
-    ];
+    let pairs = wire::REGISTRY.iter().flat_map(|w| w.rate_limit_headers());
     let mut best: Option<(Duration, String)> = None;
-    for (remaining, reset) in PAIRS {
+    for (remaining, reset) in pairs {
         let left = resp
             .header(remaining)
             .and_then(|v| v.trim().parse::<u64>().ok());
@@ -631,17 +477,13 @@ fn attempt_once(
     for (k, v) in &ep.headers {
         req = req.set(k, v);
     }
-    match ep.protocol {
-        Protocol::OpenAi => {
-            if let Some(k) = &ep.api_key {
-                req = req.set("authorization", &format!("Bearer {k}"));
-            }
-        }
-        Protocol::Anthropic => {
-            req = req.set("anthropic-version", "2023-06-01");
-            if let Some(k) = &ep.api_key {
-                req = req.set("x-api-key", k);
-            }
+    let w = wire::of(ep.protocol);
+    for (k, v) in w.version_headers() {
+        req = req.set(k, v);
+    }
+    if let Some(key) = &ep.api_key {
+        for (k, v) in w.auth_headers(key) {
+            req = req.set(k, &v);
         }
     }
     let resp = match req.send_string(request) {
@@ -650,7 +492,7 @@ fn attempt_once(
             let wait = retry_after(&resp);
             let hold = rate_limit_hold(&resp);
             let raw = resp.into_string().unwrap_or_default();
-            let error = format!("HTTP {code}: {}", error_message(&raw));
+            let error = format!("HTTP {code}: {}", w.error_message(&raw));
             let attempt = if code == 429 || code == 408 || code >= 500 {
                 Attempt::Retry {
                     status: Some(code),
@@ -680,18 +522,26 @@ fn attempt_once(
     let status = resp.status();
     let hold = rate_limit_hold(&resp);
     let parsed = if ep.stream {
-        read_stream(ep.protocol, resp.into_reader())
+        wire::read_stream(w, resp.into_reader())
     } else {
         let mut raw = String::new();
         match resp.into_reader().take(32 << 20).read_to_string(&mut raw) {
-            Ok(_) => parse_body(ep.protocol, &raw)
-                .map(|(t, f, u)| (t, f, u, raw.clone()))
-                .map_err(|e| (e, raw)),
+            Ok(_) => match wire::read_response(w, &raw) {
+                Ok(reply) => Ok((reply, raw)),
+                Err(e) => Err((e, raw)),
+            },
             Err(e) => Err((format!("reading the response: {e}"), raw)),
         }
     };
     let attempt = match parsed {
-        Ok((text, finish_reason, usage, raw)) => Attempt::Done {
+        Ok((
+            Reply {
+                text,
+                finish_reason,
+                usage,
+            },
+            raw,
+        )) => Attempt::Done {
             text,
             finish_reason,
             usage,
@@ -708,183 +558,6 @@ fn attempt_once(
     (attempt, hold)
 }
 
-fn error_message(raw: &str) -> String {
-    serde_json::from_str::<Value>(raw)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(String::from))
-        .unwrap_or_else(|| raw.chars().take(300).collect())
-}
-
-fn u(v: &Value) -> Option<u64> {
-    v.as_u64()
-}
-
-fn openai_usage(v: &Value) -> Usage {
-    Usage {
-        input: u(&v["prompt_tokens"]),
-        output: u(&v["completion_tokens"]),
-        cached: u(&v["prompt_tokens_details"]["cached_tokens"]),
-        reasoning: u(&v["completion_tokens_details"]["reasoning_tokens"]),
-    }
-}
-
-/// Anthropic reports prompt-cache reads and writes apart from
-/// `input_tokens`; our `input` is all three together, `cached` the reads.
-fn anthropic_usage(v: &Value) -> Usage {
-    let read = u(&v["cache_read_input_tokens"]);
-    let written = u(&v["cache_creation_input_tokens"]);
-    Usage {
-        input: u(&v["input_tokens"]).map(|i| i + read.unwrap_or(0) + written.unwrap_or(0)),
-        output: u(&v["output_tokens"]),
-        cached: read,
-        reasoning: None,
-    }
-}
-
-type Parsed = (String, Option<String>, Usage);
-
-fn parse_body(protocol: Protocol, raw: &str) -> std::result::Result<Parsed, String> {
-    let v: Value =
-        serde_json::from_str(raw).map_err(|e| format!("malformed JSON response: {e}"))?;
-    match protocol {
-        Protocol::OpenAi => {
-            let choice = &v["choices"][0];
-            let msg = &choice["message"];
-            let text = msg["content"]
-                .as_str()
-                .ok_or("response has no choices[0].message.content")?;
-            Ok((
-                text.to_string(),
-                choice["finish_reason"].as_str().map(String::from),
-                openai_usage(&v["usage"]),
-            ))
-        }
-        Protocol::Anthropic => {
-            let blocks = v["content"]
-                .as_array()
-                .ok_or("response has no content array")?;
-            let text: String = blocks
-                .iter()
-                .filter(|b| b["type"] == "text")
-                .filter_map(|b| b["text"].as_str())
-                .collect();
-            Ok((
-                text,
-                v["stop_reason"].as_str().map(String::from),
-                anthropic_usage(&v["usage"]),
-            ))
-        }
-    }
-}
-
-type StreamResult = std::result::Result<(String, Option<String>, Usage, String), (String, String)>;
-
-/// Read a server-sent event stream to its end and assemble the answer.
-fn read_stream(protocol: Protocol, reader: impl Read) -> StreamResult {
-    let mut r = BufReader::new(reader.take(32 << 20));
-    let mut raw = Vec::new();
-    let mut text = String::new();
-    let mut finish = None;
-    let mut usage = Usage::default();
-    let mut data = Vec::<u8>::new();
-    let mut finished = false;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                return Err((
-                    format!("stream broke off: {e}"),
-                    String::from_utf8_lossy(&raw).into_owned(),
-                ))
-            }
-        }
-        raw.extend_from_slice(&line);
-        let l = line.strip_suffix(b"\n").unwrap_or(&line);
-        let l = l.strip_suffix(b"\r").unwrap_or(l);
-        if l.is_empty() {
-            // End of one event.
-            if !data.is_empty() {
-                let payload = String::from_utf8_lossy(&data).into_owned();
-                data.clear();
-                if payload.trim() == "[DONE]" {
-                    finished = true;
-                    continue;
-                }
-                let v: Value = match serde_json::from_str(&payload) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        return Err((
-                            format!("malformed event in stream: {e}"),
-                            String::from_utf8_lossy(&raw).into_owned(),
-                        ))
-                    }
-                };
-                match protocol {
-                    Protocol::OpenAi => {
-                        if let Some(c) = v["choices"][0]["delta"]["content"].as_str() {
-                            text.push_str(c);
-                        }
-                        if let Some(f) = v["choices"][0]["finish_reason"].as_str() {
-                            finish = Some(f.to_string());
-                        }
-                        if v["usage"].is_object() {
-                            usage = openai_usage(&v["usage"]);
-                        }
-                    }
-                    Protocol::Anthropic => match v["type"].as_str().unwrap_or("") {
-                        "message_start" => {
-                            let mu = anthropic_usage(&v["message"]["usage"]);
-                            usage.input = mu.input;
-                            usage.cached = mu.cached;
-                        }
-                        "content_block_delta" => {
-                            if let Some(t) = v["delta"]["text"].as_str() {
-                                text.push_str(t);
-                            }
-                        }
-                        "message_delta" => {
-                            if let Some(s) = v["delta"]["stop_reason"].as_str() {
-                                finish = Some(s.to_string());
-                            }
-                            if let Some(o) = u(&v["usage"]["output_tokens"]) {
-                                usage.output = Some(o);
-                            }
-                        }
-                        "message_stop" => finished = true,
-                        "error" => {
-                            return Err((
-                                format!(
-                                    "error event in stream: {}",
-                                    v["error"]["message"].as_str().unwrap_or("")
-                                ),
-                                String::from_utf8_lossy(&raw).into_owned(),
-                            ))
-                        }
-                        _ => {}
-                    },
-                }
-            }
-            continue;
-        }
-        if let Some(d) = l.strip_prefix(b"data:") {
-            let d = d.strip_prefix(b" ").unwrap_or(d);
-            if !data.is_empty() {
-                data.push(b'\n');
-            }
-            data.extend_from_slice(d);
-        }
-    }
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    // OpenAI-compatible servers end with [DONE]; some omit it but send a finish reason.
-    if !finished && finish.is_none() {
-        return Err(("stream ended before the answer was complete".into(), raw));
-    }
-    Ok((text, finish, usage, raw))
-}
-
 /// Build an HTTP agent for model calls.
 pub fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
@@ -896,46 +569,7 @@ pub fn agent() -> ureq::Agent {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sse_split_across_reads_and_utf8() {
-        let stream = "data: {\"choices\":[{\"delta\":{\"content\":\"caf\u{e9} \"}}]}\n\n\
-                      data: {\"choices\":[{\"delta\":{\"content\":\"\u{2713}\"},\"finish_reason\":\"stop\"}]}\n\n\
-                      data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n\
-                      data: [DONE]\n\n";
-        // A reader that hands out 3 bytes at a time, splitting UTF-8 sequences.
-        struct Drip<'a>(&'a [u8]);
-        impl Read for Drip<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(3).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let (text, finish, usage, _) =
-            read_stream(Protocol::OpenAi, Drip(stream.as_bytes())).unwrap();
-        assert_eq!(text, "caf\u{e9} \u{2713}");
-        assert_eq!(finish.as_deref(), Some("stop"));
-        assert_eq!((usage.input, usage.output), (Some(3), Some(2)));
-    }
-
-    #[test]
-    fn anthropic_cache_reads_count_as_input() {
-        let v: Value = serde_json::from_str(
-            r#"{"input_tokens": 10, "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 5, "output_tokens": 20}"#,
-        )
-        .unwrap();
-        let usage = anthropic_usage(&v);
-        assert_eq!((usage.input, usage.cached), (Some(1015), Some(1000)));
-        let price = Price {
-            input: 3.0,
-            output: 15.0,
-            cached_input: Some(0.3),
-        };
-        let cost = price.cost(&usage).unwrap();
-        assert!((cost - (15.0 * 3.0 + 1000.0 * 0.3 + 20.0 * 15.0) / 1e6).abs() < 1e-12);
-    }
+    use crate::plan::endpoint::Protocol;
 
     #[test]
     fn reset_headers_in_every_format() {
@@ -960,8 +594,43 @@ mod tests {
     }
 
     #[test]
-    fn truncated_stream_is_an_error() {
-        let stream = "data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n";
-        assert!(read_stream(Protocol::OpenAi, stream.as_bytes()).is_err());
+    fn cache_keys_do_not_change() {
+        // Keys of entries written before the wire protocols had files of
+        // their own; a change here orphans every cached response.
+        let mut ep = Endpoint::new(Protocol::OpenAi, "http://h.example/v1/", "m");
+        ep.temperature = Some(0.2);
+        ep.top_p = Some(0.9);
+        ep.stop = vec!["END".into()];
+        ep.seed = Some(7);
+        ep.reasoning_effort = Some("low".into());
+        ep.stream = true;
+        let key = |ep: &Endpoint, sample| {
+            let body = wire::of(ep.protocol).request_body(ep, "hi", sample);
+            Cache::key(ep, &body, sample)
+        };
+        assert_eq!(
+            key(&ep, 3),
+            "d6c18829b9a989209e5183bb4b5b36ac3d080a8aafbe0ccbb83f3b4a6ebb857f"
+        );
+        ep.protocol = Protocol::Anthropic;
+        assert_eq!(
+            key(&ep, 3),
+            "87253f3bb2bd46420f9b749891ff75bd33c45df3f0560e00785c363359b1ddda"
+        );
+        let ep = Endpoint::new(Protocol::OpenAi, "http://h.example/v1", "m");
+        assert_eq!(
+            key(&ep, 0),
+            "cf8f312832197b75c5a67cd01f1c1b27c2a01179e4193ca754656085cd7a9fd9"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        for _ in 0..200 {
+            let ms = |a| backoff(a).as_millis() as u64;
+            assert!((375..=625).contains(&ms(1)), "{}", ms(1));
+            assert!((750..=1250).contains(&ms(2)), "{}", ms(2));
+            assert!((12_000..=20_000).contains(&ms(9)), "{}", ms(9));
+        }
     }
 }

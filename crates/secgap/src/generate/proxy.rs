@@ -31,7 +31,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::generate::provider::{Endpoint, ModelCall, Protocol, Usage};
+use crate::generate::wire;
+use crate::model::{ModelCall, Usage};
+use crate::plan::endpoint::Endpoint;
+use crate::suite::hex;
 
 /// Longest request line plus headers accepted from an agent.
 const MAX_HEAD: u64 = 64 * 1024;
@@ -122,10 +125,10 @@ impl Proxy {
             .redirects(0)
             .user_agent(concat!("secgap-proxy/", env!("CARGO_PKG_VERSION")))
             .build();
-        let access_key = upstream
-            .api_key
-            .as_ref()
-            .map(|_| format!("secgap-{}", secgap_sandbox::random_hex(16)));
+        let access_key = match upstream.api_key {
+            Some(_) => Some(new_access_key()?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             upstream,
             access_key,
@@ -222,6 +225,15 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.stop_accepting();
     }
+}
+
+/// A fresh per-proxy key from the operating system's random source. It
+/// guards a real API key, so without randomness the proxy does not start.
+fn new_access_key() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("model proxy: no random bytes for the access key: {e}"))?;
+    Ok(format!("secgap-{}", hex(&bytes)))
 }
 
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -562,11 +574,13 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
             up = up.set(name, v);
         }
     }
+    let w = wire::of(ep.protocol);
     match &ep.api_key {
-        Some(key) => match ep.protocol {
-            Protocol::OpenAi => up = up.set("authorization", &format!("Bearer {key}")),
-            Protocol::Anthropic => up = up.set("x-api-key", key),
-        },
+        Some(key) => {
+            for (k, v) in w.auth_headers(key) {
+                up = up.set(k, &v);
+            }
+        }
         None => {
             for name in ["authorization", "x-api-key"] {
                 if let Some(v) = req.header(name) {
@@ -575,8 +589,10 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
             }
         }
     }
-    if ep.protocol == Protocol::Anthropic && req.header("anthropic-version").is_none() {
-        up = up.set("anthropic-version", "2023-06-01");
+    for (k, v) in w.version_headers() {
+        if req.header(k).is_none() {
+            up = up.set(k, v);
+        }
     }
     for (k, v) in &ep.headers {
         up = up.set(k, v);
@@ -656,7 +672,7 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
     let response = String::from_utf8_lossy(&raw).into_owned();
     let usage = usage_of(&response);
     let error = if status >= 400 {
-        Some(format!("HTTP {status}: {}", error_message(&response)))
+        Some(format!("HTTP {status}: {}", w.error_message(&response)))
     } else {
         stream_error
     };
@@ -708,122 +724,28 @@ fn record(shared: &Shared, seq: u64, call: ModelCall) {
     log.done.push((seq, call));
 }
 
-fn error_message(raw: &str) -> String {
-    serde_json::from_str::<Value>(raw)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(String::from))
-        .unwrap_or_else(|| raw.chars().take(300).collect())
-}
-
-/// Token counts, as named by the three wire formats the proxy understands.
-#[derive(Default)]
-struct RawUsage(BTreeMap<&'static str, u64>);
-
-/// (name, path inside a usage object)
-const USAGE_FIELDS: &[(&str, &[&str])] = &[
-    // OpenAI Chat Completions
-    ("prompt_tokens", &["prompt_tokens"]),
-    ("completion_tokens", &["completion_tokens"]),
-    ("prompt_cached", &["prompt_tokens_details", "cached_tokens"]),
-    (
-        "completion_reasoning",
-        &["completion_tokens_details", "reasoning_tokens"],
-    ),
-    // OpenAI Responses API and Anthropic Messages
-    ("input_tokens", &["input_tokens"]),
-    ("output_tokens", &["output_tokens"]),
-    // Responses API
-    ("input_cached", &["input_tokens_details", "cached_tokens"]),
-    (
-        "output_reasoning",
-        &["output_tokens_details", "reasoning_tokens"],
-    ),
-    // Anthropic: cache reads and writes are not part of input_tokens
-    ("cache_read", &["cache_read_input_tokens"]),
-    ("cache_write", &["cache_creation_input_tokens"]),
-];
-
-impl RawUsage {
-    /// Take the counts of one usage object; later values replace earlier
-    /// ones (Anthropic's message_delta carries cumulative counts).
-    fn take(&mut self, usage: &Value) {
-        if !usage.is_object() {
-            return;
-        }
-        for (name, path) in USAGE_FIELDS {
-            let v = path.iter().try_fold(usage, |v, k| v.get(*k));
-            if let Some(n) = v.and_then(Value::as_u64) {
-                self.0.insert(name, n);
-            }
-        }
-    }
-
-    /// Every usage object an event or body may carry: at the top level
-    /// (Chat Completions, Anthropic bodies), under `message` (Anthropic's
-    /// message_start) or under `response` (Responses API events such as
-    /// response.completed).
-    fn take_from(&mut self, v: &Value) {
-        self.take(&v["usage"]);
-        self.take(&v["message"]["usage"]);
-        self.take(&v["response"]["usage"]);
-    }
-
-    /// In the harness's terms: `input` counts every input token, cached
-    /// ones included (as OpenAI reports it; Anthropic's cache reads and
-    /// writes are added), `cached` the ones read from the prompt cache.
-    fn usage(&self) -> Usage {
-        let get = |k: &str| self.0.get(k).copied();
-        let cache_read = get("cache_read");
-        let cache_write = get("cache_write");
-        let input = get("prompt_tokens")
-            .or(get("input_tokens"))
-            .map(|i| i + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
-        Usage {
-            input,
-            output: get("completion_tokens").or(get("output_tokens")),
-            cached: get("prompt_cached").or(get("input_cached")).or(cache_read),
-            reasoning: get("completion_reasoning").or(get("output_reasoning")),
-        }
-    }
-}
-
 /// Token usage from a response body: a JSON object, or a server-sent event
-/// stream, of the OpenAI Chat Completions, OpenAI Responses or Anthropic
-/// Messages API. Unknown shapes give empty usage.
+/// stream, in any registered wire protocol (the OpenAI Chat Completions
+/// and Responses APIs, Anthropic Messages). Unknown shapes give empty
+/// usage; a stream cut short still counts what it carried.
 pub fn usage_of(body: &str) -> Usage {
-    let mut raw = RawUsage::default();
+    let mut usage = wire::any_usage();
     if let Ok(v) = serde_json::from_str::<Value>(body) {
-        raw.take_from(&v);
-        return raw.usage();
+        usage.take(&v);
+        return usage.usage();
     }
-    let mut data = String::new();
-    let flush = |data: &mut String, raw: &mut RawUsage| {
-        if !data.is_empty() {
-            if let Ok(v) = serde_json::from_str::<Value>(data) {
-                raw.take_from(&v);
-            }
-            data.clear();
-        }
-    };
-    for line in body.lines() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            flush(&mut data, &mut raw);
-        } else if let Some(d) = line.strip_prefix("data:") {
-            if !data.is_empty() {
-                data.push('\n');
-            }
-            data.push_str(d.strip_prefix(' ').unwrap_or(d));
+    for data in wire::sse::events(body) {
+        if let Ok(v) = serde_json::from_str::<Value>(&data) {
+            usage.take(&v);
         }
     }
-    flush(&mut data, &mut raw);
-    raw.usage()
+    usage.usage()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::provider::Price;
+    use crate::plan::endpoint::{Price, Protocol};
 
     #[test]
     fn paths_map_onto_the_upstream_base_url() {

@@ -24,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::generate::provider::{Endpoint, Price, Protocol};
+use crate::plan::endpoint::{Endpoint, Price, Provider, ProviderKind};
 
 pub const DEFAULT_FILE: &str = "secgap.toml";
 
@@ -37,33 +37,6 @@ pub struct ConfigFile {
     /// Coding agents by name; use the name with `--subject agent:NAME`.
     #[serde(default)]
     pub agents: BTreeMap<String, crate::generate::agent::AgentDef>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    /// api.openai.com (key: OPENAI_API_KEY)
-    Openai,
-    /// api.anthropic.com (key: ANTHROPIC_API_KEY)
-    Anthropic,
-    /// A local Ollama server (OpenAI protocol, no key)
-    Ollama,
-    /// Any OpenAI-compatible server; needs base_url
-    OpenaiCompat,
-    /// Any server speaking the Anthropic Messages API; needs base_url
-    AnthropicCompat,
-}
-
-impl ProviderKind {
-    /// The wire protocol the provider speaks.
-    pub fn protocol(self) -> Protocol {
-        match self {
-            ProviderKind::Openai | ProviderKind::Ollama | ProviderKind::OpenaiCompat => {
-                Protocol::OpenAi
-            }
-            ProviderKind::Anthropic | ProviderKind::AnthropicCompat => Protocol::Anthropic,
-        }
-    }
 }
 
 /// One named subject.
@@ -142,11 +115,7 @@ pub fn load(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile)> {
                 path.display()
             );
         }
-        if matches!(
-            def.provider,
-            ProviderKind::OpenaiCompat | ProviderKind::AnthropicCompat
-        ) && def.base_url.is_none()
-        {
+        if def.provider.info().base_url.is_none() && def.base_url.is_none() {
             bail!(
                 "{}: subject `{name}` uses provider {:?} and needs `base_url = \"http://HOST:PORT/v1\"`",
                 path.display(),
@@ -173,32 +142,26 @@ impl SubjectDef {
     /// `anthropic-compat:URL#MODEL`); None if `spec` is no model subject.
     pub fn from_spec(spec: &str) -> Result<Option<SubjectDef>> {
         let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
-        let provider = match kind {
-            "openai" => ProviderKind::Openai,
-            "anthropic" => ProviderKind::Anthropic,
-            "ollama" => ProviderKind::Ollama,
-            "openai-compat" => ProviderKind::OpenaiCompat,
-            "anthropic-compat" => ProviderKind::AnthropicCompat,
-            _ => return Ok(None),
+        let Some(provider) = Provider::named(kind) else {
+            return Ok(None);
         };
-        let (base_url, model) = match provider {
-            ProviderKind::OpenaiCompat | ProviderKind::AnthropicCompat => {
-                match arg.rsplit_once('#') {
-                    Some((base, model)) if !base.is_empty() && !model.is_empty() => {
-                        (Some(base.to_string()), model.to_string())
-                    }
-                    _ => bail!(
+        let (base_url, model) = match provider.base_url {
+            // No default URL: the shorthand carries one.
+            None => match arg.rsplit_once('#') {
+                Some((base, model)) if !base.is_empty() && !model.is_empty() => {
+                    (Some(base.to_string()), model.to_string())
+                }
+                _ => bail!(
                     "`{spec}` needs BASE_URL#MODEL, e.g. {kind}:http://127.0.0.1:8000/v1#my-model"
                 ),
-                }
-            }
-            _ => (None, arg.to_string()),
+            },
+            Some(_) => (None, arg.to_string()),
         };
         if model.is_empty() {
             bail!("`{spec}` names no model: use {kind}:MODEL");
         }
         Ok(Some(SubjectDef {
-            provider,
+            provider: provider.kind,
             model,
             base_url,
             api_key_env: None,
@@ -218,44 +181,21 @@ impl SubjectDef {
 
     /// The endpoint this definition names; reads the API key from the environment.
     pub fn endpoint(&self, name: &str) -> Result<Endpoint> {
-        let (protocol, default_url, default_key, key_required) = match self.provider {
-            ProviderKind::Openai => (
-                Protocol::OpenAi,
-                Some("https://api.openai.com/v1"),
-                "OPENAI_API_KEY",
-                true,
-            ),
-            ProviderKind::Anthropic => (
-                Protocol::Anthropic,
-                Some("https://api.anthropic.com/v1"),
-                "ANTHROPIC_API_KEY",
-                true,
-            ),
-            ProviderKind::Ollama => (
-                Protocol::OpenAi,
-                Some("http://127.0.0.1:11434/v1"),
-                "OLLAMA_API_KEY",
-                false,
-            ),
-            ProviderKind::OpenaiCompat => (Protocol::OpenAi, None, "OPENAI_API_KEY", false),
-            ProviderKind::AnthropicCompat => {
-                (Protocol::Anthropic, None, "ANTHROPIC_API_KEY", false)
-            }
-        };
+        let provider = self.provider.info();
         let base = self
             .base_url
             .as_deref()
-            .or(default_url)
+            .or(provider.base_url)
             .with_context(|| format!("subject `{name}` needs a base_url"))?;
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             bail!("subject `{name}`: the base URL must start with http:// or https://");
         }
-        let var = self.api_key_env.as_deref().unwrap_or(default_key);
+        let var = self.api_key_env.as_deref().unwrap_or(provider.key_env);
         let api_key = std::env::var(var).ok().filter(|k| !k.is_empty());
-        if api_key.is_none() && (key_required || self.api_key_env.is_some()) {
+        if api_key.is_none() && (provider.key_required || self.api_key_env.is_some()) {
             bail!("subject `{name}` needs an API key: set the environment variable {var}");
         }
-        let mut ep = Endpoint::new(protocol, base, &self.model);
+        let mut ep = Endpoint::new(provider.protocol, base, &self.model);
         ep.api_key = api_key;
         ep.headers = self
             .headers
@@ -291,6 +231,7 @@ pub fn schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::endpoint::Protocol;
 
     #[test]
     fn shorthand_subject_names() {

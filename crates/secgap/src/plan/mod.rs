@@ -5,6 +5,7 @@
 //! continue if the suite on disk no longer matches.
 
 pub mod config;
+pub mod endpoint;
 pub mod probe;
 pub mod request;
 

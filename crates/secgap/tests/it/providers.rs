@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::support::fixture_server::{Behaviour, FixtureServer, Script};
-use secgap::generate::provider::{self, Cache, Endpoint, Protocol};
+use secgap::generate::provider::{self, Cache};
+use secgap::plan::endpoint::{Endpoint, Protocol};
 use serde_json::Value;
 
 fn builtin() -> PathBuf {
@@ -405,7 +406,7 @@ fn bad_config_names_file_and_line() {
 
 #[test]
 fn price_cost_counts_cached_input() {
-    let p = secgap::generate::provider::Price {
+    let p = secgap::plan::endpoint::Price {
         input: 3.0,
         output: 15.0,
         cached_input: Some(0.3),

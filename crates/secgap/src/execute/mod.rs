@@ -98,15 +98,6 @@ pub struct ExecOptions {
     pub build_timeout: Duration,
 }
 
-const SANITIZER_MARKERS: &[&str] = &[
-    "ERROR: AddressSanitizer",
-    "ERROR: LeakSanitizer",
-    "runtime error:",
-    "AddressSanitizer:DEADLYSIGNAL",
-    "ERROR: UndefinedBehaviorSanitizer",
-    "WARNING: DATA RACE",
-];
-
 /// Run `code` as the candidate for `task`.
 pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution> {
     let stage = Stage::new(task, code, &opts.runtime_dir)?;
@@ -220,11 +211,11 @@ fn judge(
     if let Some(report) = sanitized.then(|| sanitizer_report(&stderr)).flatten() {
         let first = report
             .lines()
-            .find(|l| SANITIZER_MARKERS.iter().any(|m| l.contains(m)))
+            .find(|l| crate::lang::sanitizer_markers().any(|m| l.contains(m.text)))
             .unwrap_or("sanitizer report")
             .trim()
             .to_string();
-        let race = first.contains("DATA RACE");
+        let race = crate::lang::sanitizer_markers().any(|m| m.race && first.contains(m.text));
         let what = match (kind, race) {
             (TestKind::Security, false) => {
                 "memory-safety or undefined-behaviour error caught by the sanitizer"
@@ -298,9 +289,8 @@ fn judge(
 }
 
 fn sanitizer_report(stderr: &str) -> Option<String> {
-    let start = SANITIZER_MARKERS
-        .iter()
-        .filter_map(|m| stderr.find(m))
+    let start = crate::lang::sanitizer_markers()
+        .filter_map(|m| stderr.find(m.text))
         .min()?;
     // Start at the line holding the first marker.
     let line_start = stderr[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);

@@ -249,8 +249,9 @@ pub struct SuiteArgs {
     /// Only these tasks (comma-separated ids or prefixes ending in '*')
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub tasks: Vec<String>,
-    /// Only tasks in this language (python, c, javascript, go)
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", help = format!(
+        "Only tasks in this language ({})", crate::lang::Language::listed(", ")
+    ))]
     pub language: Option<crate::lang::Language>,
 }
 
@@ -289,8 +290,9 @@ enum NewWhat {
     /// A task folder under the suite's tasks/ that loads and fails validation
     /// until every REPLACE placeholder is filled in (see docs/authoring.md)
     Task {
-        /// Language of the task: python, c, javascript or go
-        #[arg(long = "lang", value_name = "LANG")]
+        #[arg(long = "lang", value_name = "LANG", help = format!(
+            "Language of the task: {}", crate::lang::Language::listed(" or ")
+        ))]
         lang: String,
         /// Task id, e.g. py-parse-header (lowercase letters, digits, hyphens)
         id: String,
@@ -358,17 +360,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 Some(s) => s,
                 None => default_suite_dir()?,
             };
-            let lang: crate::lang::Language = serde_json::from_value(serde_json::json!(lang))
-                .map_err(|_| {
-                    let known: Vec<&str> = crate::lang::Language::ALL
-                        .iter()
-                        .map(|l| l.name())
-                        .collect();
-                    anyhow::anyhow!(
-                        "--lang {lang}: not a language; use one of {}",
-                        known.join(", ")
-                    )
-                })?;
+            let lang = crate::lang::Language::named(&lang).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--lang {lang}: not a language; use one of {}",
+                    crate::lang::Language::listed(", ")
+                )
+            })?;
             let dir = crate::tools::scaffold::new_task(&root, lang, &id)?;
             println!("created {}", dir.display());
             println!(

@@ -204,6 +204,10 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    fn lang(name: &str) -> Language {
+        Language::named(name).unwrap()
+    }
+
     fn code(e: Extraction) -> String {
         match e {
             Extraction::Code { code, .. } => code,
@@ -215,7 +219,7 @@ mod tests {
     fn tagged_block() {
         let r = "Here you go:\n```python\ndef f(x):\n    return x\n```\nDone.";
         assert_eq!(
-            code(extract(r, Language::Python, &names(&["f"]))),
+            code(extract(r, lang("python"), &names(&["f"]))),
             "def f(x):\n    return x"
         );
     }
@@ -223,14 +227,14 @@ mod tests {
     #[test]
     fn untagged_block_that_looks_like_the_language() {
         let r = "```\nimport os\ndef f():\n    pass\n```";
-        assert!(code(extract(r, Language::Python, &names(&["f"]))).starts_with("import os"));
+        assert!(code(extract(r, lang("python"), &names(&["f"]))).starts_with("import os"));
     }
 
     #[test]
     fn picks_block_defining_the_interface() {
         let r = "Usage:\n```python\nprint(f(1))\n```\nImplementation:\n```python\ndef f(x):\n    return x + 1\n```\nTest:\n```python\nassert f(1) == 2\n```";
         assert_eq!(
-            code(extract(r, Language::Python, &names(&["f"]))),
+            code(extract(r, lang("python"), &names(&["f"]))),
             "def f(x):\n    return x + 1"
         );
     }
@@ -238,7 +242,7 @@ mod tests {
     #[test]
     fn joins_blocks_that_together_define_the_interface() {
         let r = "```c\nint a(void) { return 1; }\n```\nand\n```c\nint b(void) { return 2; }\n```";
-        let c = code(extract(r, Language::C, &names(&["a", "b"])));
+        let c = code(extract(r, lang("c"), &names(&["a", "b"])));
         assert!(c.contains("int a(void)") && c.contains("int b(void)"));
     }
 
@@ -246,22 +250,22 @@ mod tests {
     fn ignores_blocks_in_other_languages() {
         let r =
             "```bash\npip install x\n```\n```c\n#include <stdio.h>\nint g(void) { return 0; }\n```";
-        assert!(code(extract(r, Language::C, &names(&["g"]))).contains("#include"));
+        assert!(code(extract(r, lang("c"), &names(&["g"]))).contains("#include"));
     }
 
     #[test]
     fn tilde_fences_and_longer_fences() {
         let r = "~~~python\ndef f():\n    s = '```'\n    return s\n~~~";
-        assert!(code(extract(r, Language::Python, &names(&["f"]))).contains("'```'"));
+        assert!(code(extract(r, lang("python"), &names(&["f"]))).contains("'```'"));
         let r = "````python\ndef f():\n```\nnot a close\n```\n````";
-        assert!(code(extract(r, Language::Python, &names(&["f"]))).contains("not a close"));
+        assert!(code(extract(r, lang("python"), &names(&["f"]))).contains("not a close"));
     }
 
     #[test]
     fn unclosed_fence_runs_to_end() {
         let r = "```python\ndef f():\n    return 1";
         assert_eq!(
-            code(extract(r, Language::Python, &names(&["f"]))),
+            code(extract(r, lang("python"), &names(&["f"]))),
             "def f():\n    return 1"
         );
     }
@@ -269,7 +273,7 @@ mod tests {
     #[test]
     fn bare_code_without_fence() {
         let r = "def f(x):\n    return 2 * x\n";
-        assert!(code(extract(r, Language::Python, &names(&["f"]))).contains("return 2 * x"));
+        assert!(code(extract(r, lang("python"), &names(&["f"]))).contains("return 2 * x"));
     }
 
     #[test]
@@ -277,21 +281,21 @@ mod tests {
         assert_eq!(
             extract(
                 "I'm sorry, but I can't help with that request.",
-                Language::Python,
+                lang("python"),
                 &names(&["f"])
             ),
             Extraction::Refusal
         );
-        assert_eq!(extract("  \n\t", Language::C, &[]), Extraction::Empty);
+        assert_eq!(extract("  \n\t", lang("c"), &[]), Extraction::Empty);
         let huge = "x".repeat(MAX_RESPONSE_BYTES + 1);
         assert!(matches!(
-            extract(&huge, Language::C, &[]),
+            extract(&huge, lang("c"), &[]),
             Extraction::TooLarge { .. }
         ));
         assert_eq!(
             extract(
                 "You should validate the path first.",
-                Language::Python,
+                lang("python"),
                 &names(&["f"])
             ),
             Extraction::NoCode
@@ -302,7 +306,7 @@ mod tests {
     fn refusal_with_code_still_gives_code() {
         let r = "I won't add logging, but here is the function:\n```python\ndef f():\n    return 1\n```";
         assert!(matches!(
-            extract(r, Language::Python, &names(&["f"])),
+            extract(r, lang("python"), &names(&["f"])),
             Extraction::Code { .. }
         ));
     }

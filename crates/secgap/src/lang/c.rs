@@ -1,66 +1,229 @@
 //! C: compiled with AddressSanitizer and UBSan beside the check library;
 //! the test binary runs one test per process.
 
-use super::{base_env, layout, Invocation, TaskFiles};
+use std::path::Path;
 
-pub const SOLUTION_FILE: &str = "solution.c";
-pub const FENCE_TAGS: &[&str] = &["c", "h"];
-pub const TOOLCHAIN: &[(&str, &str)] = &[("/usr/bin/gcc", "gcc"), ("/usr/bin/ld", "binutils")];
+use super::{base_env, layout, HostCheck, Invocation, LanguageSupport, Scaffold, TaskFiles};
+
+pub struct C;
+
 pub const TEST_BINARY: &str = "test_bin";
 
-pub fn build(files: &TaskFiles) -> Invocation {
-    let mut argv: Vec<String> = [
-        "/usr/bin/gcc",
-        "-std=gnu11",
-        "-g",
-        "-O1",
-        "-fno-omit-frame-pointer",
-        "-fsanitize=address,undefined",
-        "-fno-sanitize-recover=all",
-        "-w",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    argv.push(format!("-I{}", layout::TESTS));
-    argv.push(format!("-I{}", layout::RUNTIME));
-    argv.push("-o".into());
-    argv.push(format!("{}/{}", layout::BUILD, TEST_BINARY));
-    // The check library comes first so its .preinit_array entry runs
-    // before anything the candidate registers.
-    argv.push(format!("{}/secgap_check.c", layout::RUNTIME));
-    argv.push(format!("{}/{}", layout::TESTS, files.test_file_name));
-    argv.push(format!("{}/{}", layout::WORK, files.solution_file));
-    argv.push("-lm".into());
-    Invocation {
-        argv,
-        env: base_env(),
-        sanitized: false,
-        min_address_space_mb: None,
+const INTERFACE: &str = "#include <stddef.h>\n\n/* REPLACE: what it returns. */\nint replace_me(const char *value, size_t len);";
+
+impl LanguageSupport for C {
+    fn name(&self) -> &'static str {
+        "c"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "C"
+    }
+
+    fn prompt_title(&self) -> &'static str {
+        "C (C11 with POSIX)"
+    }
+
+    fn default_solution_file(&self) -> &'static str {
+        "solution.c"
+    }
+
+    fn fence_tags(&self) -> &'static [&'static str] {
+        &["c", "h"]
+    }
+
+    fn looks_like(&self, code: &str) -> bool {
+        code.contains("#include")
+            || (code.contains('{') && code.contains(';') && code.contains('('))
+    }
+
+    fn function_names(&self, interface: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let code = strip_comments(interface);
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for stmt in code.split([';', '{', '}']) {
+            let s = stmt.trim();
+            if s.starts_with("typedef") || s.starts_with("struct") && !s.contains('(') {
+                continue;
+            }
+            if let Some(i) = s.find('(') {
+                let before = s[..i].trim_end();
+                let n: String = before
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if !n.is_empty() && !n.chars().next().unwrap().is_ascii_digit() {
+                    names.push(n);
+                }
+            }
+        }
+        names
+    }
+
+    fn build(&self, files: &TaskFiles) -> Option<Invocation> {
+        let mut argv: Vec<String> = [
+            "/usr/bin/gcc",
+            "-std=gnu11",
+            "-g",
+            "-O1",
+            "-fno-omit-frame-pointer",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            "-w",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        argv.push(format!("-I{}", layout::TESTS));
+        argv.push(format!("-I{}", layout::RUNTIME));
+        argv.push("-o".into());
+        argv.push(format!("{}/{}", layout::BUILD, TEST_BINARY));
+        // The check library comes first so its .preinit_array entry runs
+        // before anything the candidate registers.
+        argv.push(format!("{}/secgap_check.c", layout::RUNTIME));
+        argv.push(format!("{}/{}", layout::TESTS, files.test_file_name));
+        argv.push(format!("{}/{}", layout::WORK, files.solution_file));
+        argv.push("-lm".into());
+        Some(Invocation {
+            argv,
+            env: base_env(),
+            sanitized: false,
+            min_address_space_mb: None,
+        })
+    }
+
+    fn test(&self, _files: &TaskFiles, test_name: &str) -> Invocation {
+        let mut env = base_env();
+        env.push((
+            "ASAN_OPTIONS".into(),
+            "detect_leaks=0:abort_on_error=0:exitcode=86:allocator_may_return_null=1:hard_rss_limit_mb=768:malloc_limit_mb=768:handle_abort=1:symbolize=1".into(),
+        ));
+        env.push((
+            "UBSAN_OPTIONS".into(),
+            "halt_on_error=1:print_stacktrace=1:exitcode=87".into(),
+        ));
+        Invocation {
+            argv: vec![
+                format!("{}/{}", layout::BUILD, TEST_BINARY),
+                test_name.into(),
+            ],
+            env,
+            sanitized: true,
+            min_address_space_mb: None,
+        }
+    }
+
+    fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
+        &[("/usr/bin/gcc", "gcc"), ("/usr/bin/ld", "binutils")]
+    }
+
+    /// AddressSanitizer needs its runtime library, which a bare gcc lacks.
+    fn host_checks(&self) -> Vec<HostCheck> {
+        if !Path::new("/usr/bin/gcc").is_file() {
+            return Vec::new();
+        }
+        let dir =
+            std::env::temp_dir().join(format!("secgap-doctor-{}", secgap_sandbox::random_hex(4)));
+        let ok = std::fs::create_dir_all(&dir).is_ok()
+            && std::fs::write(dir.join("a.c"), "int main(void){return 0;}\n").is_ok()
+            && std::process::Command::new("/usr/bin/gcc")
+                .args(["-fsanitize=address,undefined", "a.c", "-o", "a"])
+                .current_dir(&dir)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+        let _ = std::fs::remove_dir_all(&dir);
+        vec![HostCheck {
+            name: "c: sanitizers".into(),
+            ok,
+            detail: "gcc -fsanitize=address,undefined".into(),
+            fix: "apt-get install gcc libasan8 libubsan1".into(),
+        }]
+    }
+
+    fn highlight_keywords(&self) -> &'static [&'static str] {
+        &[
+            "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+            "else", "enum", "extern", "float", "for", "goto", "if", "int", "long", "register",
+            "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+            "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "NULL",
+            "size_t", "uint8_t", "uint32_t", "int64_t", "uint64_t", "include", "define",
+        ]
+    }
+
+    fn scaffold(&self) -> Scaffold {
+        let reference = |which: &str| {
+            format!(
+                "#include <stdlib.h>\n#include <stddef.h>\n\n\
+                 /* REPLACE: {which}. */\n\
+                 int replace_me(const char *value, size_t len) {{\n    \
+                 (void)value;\n    (void)len;\n    abort();\n}}\n"
+            )
+        };
+        Scaffold {
+            interface: INTERFACE,
+            test_file: "tests/test_task.c",
+            secure_ref: "refs/secure.c",
+            insecure_ref: "refs/insecure.c",
+            files: vec![
+                ("tests/task.h", format!("{INTERFACE}\n")),
+                (
+                    "tests/test_task.c",
+                    "#include \"secgap_check.h\"\n#include \"task.h\"\n\n\
+                     TEST(replace_functional) {\n    \
+                     CHECK_MSG(0, \"REPLACE: write the functional tests\");\n}\n\n\
+                     TEST(replace_attack) {\n    \
+                     CHECK_MSG(0, \"REPLACE: write the security tests\");\n}\n"
+                        .to_string(),
+                ),
+                ("refs/secure.c", reference("the secure reference")),
+                ("refs/insecure.c", reference("an insecure reference")),
+            ],
+        }
     }
 }
 
-pub fn test(test_name: &str) -> Invocation {
-    let mut env = base_env();
-    env.push((
-        "ASAN_OPTIONS".into(),
-        "detect_leaks=0:abort_on_error=0:exitcode=86:allocator_may_return_null=1:hard_rss_limit_mb=768:malloc_limit_mb=768:handle_abort=1:symbolize=1".into(),
-    ));
-    env.push((
-        "UBSAN_OPTIONS".into(),
-        "halt_on_error=1:print_stacktrace=1:exitcode=87".into(),
-    ));
-    Invocation {
-        argv: vec![
-            format!("{}/{}", layout::BUILD, TEST_BINARY),
-            test_name.into(),
-        ],
-        env,
-        sanitized: true,
-        min_address_space_mb: None,
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
     }
+    out
 }
 
-pub fn looks_like(code: &str) -> bool {
-    code.contains("#include") || (code.contains('{') && code.contains(';') && code.contains('('))
+#[cfg(test)]
+mod tests {
+    use crate::lang::{interface_names, Language};
+
+    #[test]
+    fn c_interface_names() {
+        let i = "#include <stddef.h>\n/* f(x) in a comment */\ntypedef int (*cb)(int);\nint format_greeting(char *out, size_t n, const char *u);\nstruct rec *parse_rec(const unsigned char *b,\n  size_t len); // trailing ( comment\n";
+        assert_eq!(
+            interface_names(Language::named("c").unwrap(), i),
+            vec!["format_greeting", "parse_rec"]
+        );
+    }
 }

@@ -3,11 +3,10 @@
 //! beside it with the standard library only, offline, into one binary
 //! that runs one test per process.
 
-use super::{base_env, layout, Invocation, TaskFiles};
+use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, TaskFiles};
 
-pub const SOLUTION_FILE: &str = "solution.go";
-pub const FENCE_TAGS: &[&str] = &["go", "golang"];
-pub const TOOLCHAIN: &[(&str, &str)] = &[("/usr/bin/go", "golang-go")];
+pub struct Go;
+
 pub const TEST_BINARY: &str = "test_bin";
 /// The Go runtime reserves its page-allocator summaries up front: below
 /// roughly 600 MiB of address space a Go program dies before `main`.
@@ -17,7 +16,7 @@ pub const MIN_ADDRESS_SPACE_MB: u64 = 1024;
 /// `secgaptask/secgapcheck` the check library, the root the tests.
 pub const MODULE: &str = "secgaptask";
 
-pub fn build(files: &TaskFiles) -> Invocation {
+fn build(files: &TaskFiles) -> Invocation {
     let src = format!("{}/src", layout::BUILD);
     let script = format!(
         r#"set -e
@@ -70,7 +69,7 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
     }
 }
 
-pub fn test(files: &TaskFiles, test_name: &str) -> Invocation {
+fn test(files: &TaskFiles, test_name: &str) -> Invocation {
     let mut env = base_env();
     env.push(("GOMAXPROCS".into(), "2".into()));
     env.push(("GOTRACEBACK".into(), "single".into()));
@@ -99,9 +98,176 @@ pub fn test(files: &TaskFiles, test_name: &str) -> Invocation {
 /// Exit status of a test process stopped by the race detector.
 pub const RACE_EXIT_CODE: i32 = 66;
 
-pub fn looks_like(code: &str) -> bool {
-    code.lines().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("package ") || l.starts_with("func ") || l.starts_with("import (")
-    })
+const INTERFACE: &str = "package solution\n\n// ReplaceMe REPLACE: what it returns and its errors.\nfunc ReplaceMe(value string) (string, error)";
+
+impl LanguageSupport for Go {
+    fn name(&self) -> &'static str {
+        "go"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["golang"]
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Go"
+    }
+
+    fn prompt_title(&self) -> &'static str {
+        "Go 1.19 (package solution, no main function)"
+    }
+
+    fn default_solution_file(&self) -> &'static str {
+        "solution.go"
+    }
+
+    fn fence_tags(&self) -> &'static [&'static str] {
+        &["go", "golang"]
+    }
+
+    fn looks_like(&self, code: &str) -> bool {
+        code.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("package ") || l.starts_with("func ") || l.starts_with("import (")
+        })
+    }
+
+    fn function_names(&self, interface: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        for line in interface.lines() {
+            // Top-level functions only: methods have a receiver.
+            if let Some(rest) = line.strip_prefix("func ") {
+                let n: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !n.is_empty() {
+                    names.push(n);
+                }
+            }
+        }
+        names
+    }
+
+    fn build(&self, files: &TaskFiles) -> Option<Invocation> {
+        Some(build(files))
+    }
+
+    fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
+        test(files, test_name)
+    }
+
+    fn race_detector(&self) -> bool {
+        true
+    }
+
+    /// What the race detector prints first (`GORACE=halt_on_error=1`).
+    fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
+        &[("/usr/bin/go", "golang-go")]
+    }
+
+    /// The list the report has always used for Go: before languages were
+    /// plug-ins Go code fell back to the JavaScript list (which carries a
+    /// few Go words); it stays so that reports do not change.
+    fn highlight_keywords(&self) -> &'static [&'static str] {
+        &[
+            "async",
+            "await",
+            "break",
+            "case",
+            "catch",
+            "class",
+            "const",
+            "continue",
+            "default",
+            "delete",
+            "do",
+            "else",
+            "export",
+            "extends",
+            "false",
+            "finally",
+            "for",
+            "function",
+            "if",
+            "import",
+            "in",
+            "instanceof",
+            "let",
+            "new",
+            "null",
+            "return",
+            "switch",
+            "this",
+            "throw",
+            "true",
+            "try",
+            "typeof",
+            "undefined",
+            "var",
+            "void",
+            "while",
+            "yield",
+            "fn",
+            "mut",
+            "pub",
+            "impl",
+            "use",
+            "match",
+            "struct",
+            "enum",
+            "func",
+            "package",
+            "type",
+            "interface",
+        ]
+    }
+
+    fn scaffold(&self) -> Scaffold {
+        let reference = |which: &str| {
+            format!(
+                "package solution\n\n// ReplaceMe is {which} (REPLACE).\nfunc ReplaceMe(value string) (string, error) {{\n\tpanic(\"REPLACE: {which}\")\n}}\n"
+            )
+        };
+        Scaffold {
+            interface: INTERFACE,
+            test_file: "tests/main.go",
+            secure_ref: "refs/secure.go",
+            insecure_ref: "refs/insecure.go",
+            files: vec![
+                (
+                    "tests/main.go",
+                    "package main\n\nimport (\n\tc \"secgaptask/secgapcheck\"\n\
+                     \t\"secgaptask/solution\"\n)\n\n\
+                     func replace_functional() {\n\
+                     \t_, _ = solution.ReplaceMe(\"\")\n\
+                     \tc.Check(false, \"REPLACE: write the functional tests\")\n}\n\n\
+                     func replace_attack() {\n\
+                     \tc.Check(false, \"REPLACE: write the security tests\")\n}\n\n\
+                     func main() {\n\
+                     \tc.Main(map[string]func(){\n\
+                     \t\t\"replace_functional\": replace_functional,\n\
+                     \t\t\"replace_attack\":     replace_attack,\n\
+                     \t})\n}\n"
+                        .to_string(),
+                ),
+                ("refs/secure.go", reference("the secure reference")),
+                ("refs/insecure.go", reference("an insecure reference")),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::{interface_names, Language};
+
+    #[test]
+    fn go_interface_names() {
+        let i = "package solution\n\n// ParseRange docs: func notMe()\nfunc ParseRange(s string) (int, int, error) {\n\treturn 0, 0, nil\n}\n\nfunc (r *Reader) Method() {}\nfunc Other() {}\n";
+        assert_eq!(
+            interface_names(Language::named("go").unwrap(), i),
+            vec!["ParseRange", "Other"]
+        );
+    }
 }

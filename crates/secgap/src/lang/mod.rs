@@ -1,19 +1,35 @@
-//! Languages: how a task's candidate code is built and how one test runs.
+//! Languages: everything secgap knows about the language a task is
+//! written in, one plug-in per language.
 //!
-//! Each language is one module here plus its check library under the
-//! suite's `runtime/<language>/` folder. The execution stage asks a
-//! language for a build command (if any) and for the command line of one
-//! test; it never needs to know more about the language than that.
+//! A language is one file here implementing [`LanguageSupport`], one line
+//! in [`PLUGINS`], and its check library under the suite's
+//! `runtime/<language>/` folder. The rest of the crate holds a
+//! [`Language`] handle and asks it (build and test commands, fence tags,
+//! prompt wording, scaffold, ...); no other file matches on languages.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
+use schemars::gen::SchemaGenerator;
+use schemars::schema::{InstanceType, Schema, SchemaObject};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Deserializer, EnumAccess, VariantAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 
 mod c;
 mod go;
 mod javascript;
 mod python;
+
+/// Every language secgap supports, one line each.
+///
+/// The order is the order of listings (`--help`, `secgap doctor`, the
+/// schema's enum) and of sorted collections keyed by language; it was the
+/// variant order of the enum this registry replaced. Add new languages at
+/// the end so stored orderings stay as they are.
+const PLUGINS: &[&dyn LanguageSupport] =
+    &[&python::Python, &c::C, &javascript::JavaScript, &go::Go];
 
 /// Where the execution stage mounts things inside the sandbox.
 pub mod layout {
@@ -27,15 +43,140 @@ pub mod layout {
     pub const WORK: &str = "/work";
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Python,
-    C,
-    JavaScript,
-    Go,
+/// Everything language-specific, implemented once per language.
+///
+/// Implementations are unit structs in this folder, registered in
+/// [`PLUGINS`]; the crate reaches them through a [`Language`] handle,
+/// which dereferences to this trait.
+pub trait LanguageSupport: Sync {
+    /// The language's id: in `task.toml`, run configs, stored rows and on
+    /// the command line. Changing it breaks stored data and config hashes.
+    fn name(&self) -> &'static str;
+
+    /// Other spellings the command line accepts (`--language py`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The language's name in prose ("a Python function").
+    fn display_name(&self) -> &'static str;
+
+    /// How the baseline prompt names the language and the dialect the
+    /// candidate must be written in.
+    fn prompt_title(&self) -> &'static str;
+
+    /// Folder of the check library under the suite's `runtime/`.
+    fn runtime_dir_name(&self) -> &'static str {
+        self.name()
+    }
+
+    /// File the candidate's code is written to unless the task names one.
+    fn default_solution_file(&self) -> &'static str;
+
+    /// Info strings of fenced code blocks that hold code in this language;
+    /// the first is the one secgap writes in prompts.
+    fn fence_tags(&self) -> &'static [&'static str];
+
+    /// A cheap guess whether `code` is written in this language.
+    fn looks_like(&self, code: &str) -> bool;
+
+    /// Names of the top-level functions `interface` declares, in order
+    /// (use [`interface_names`], which also drops repeats).
+    fn function_names(&self, interface: &str) -> Vec<String>;
+
+    /// Build step, run once per sample before the tests (None: nothing to build).
+    fn build(&self, _files: &TaskFiles) -> Option<Invocation> {
+        None
+    }
+
+    /// Command line that runs one test and reports on the results channel.
+    fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation;
+
+    /// Whether tasks may ask for a race-detector build (`race_detector`
+    /// in `task.toml`, passed on as [`TaskFiles::race_detector`]).
+    fn race_detector(&self) -> bool {
+        false
+    }
+
+    /// Host programs this language needs, with the Debian package that has each.
+    fn toolchain(&self) -> &'static [(&'static str, &'static str)];
+
+    /// Checks `secgap doctor` runs beyond the toolchain's presence.
+    fn host_checks(&self) -> Vec<HostCheck> {
+        Vec::new()
+    }
+
+    /// Words the HTML report's highlighter marks as keywords.
+    fn highlight_keywords(&self) -> &'static [&'static str];
+
+    /// The language's files of a new task folder (`secgap new task`).
+    fn scaffold(&self) -> Scaffold;
+}
+
+/// A language, as the rest of the crate passes it around.
+///
+/// A private index into [`PLUGINS`], dereferencing to the language's
+/// [`LanguageSupport`]. Why an index: it is `Copy` and one byte, every value
+/// names a registered language, and equality, ordering and hashing are
+/// derived from the registry position, which is the variant order of the
+/// enum this replaced, so sorted collections keep their order. A plain enum
+/// would need a new variant and match arms per language; a handle holding
+/// `&'static dyn LanguageSupport` would have no meaningful equality or
+/// ordering of its own (trait-object pointers are not stable identities).
+///
+/// Serialized as the language's [`name`](LanguageSupport::name), exactly
+/// as the enum was (a unit variant), with the same JSON schema and the
+/// same errors for unknown names.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Language(u8);
+
+const COUNT: usize = PLUGINS.len();
+const _: () = assert!(COUNT <= u8::MAX as usize, "a Language index is one byte");
+
+impl Language {
+    /// Every registered language, in registry order.
+    pub const ALL: [Language; COUNT] = {
+        let mut all = [Language(0); COUNT];
+        let mut i = 0;
+        while i < COUNT {
+            all[i] = Language(i as u8);
+            i += 1;
+        }
+        all
+    };
+
+    /// The language whose [`name`](LanguageSupport::name) is exactly `name`
+    /// (no aliases, case-sensitive: what serialized data holds).
+    pub fn named(name: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// The plug-in behind this handle.
+    pub fn support(self) -> &'static dyn LanguageSupport {
+        PLUGINS[self.0 as usize]
+    }
+
+    /// Every language's name, listed for people: `python, c, javascript{last}go`.
+    pub fn listed(last: &str) -> String {
+        let names: Vec<&str> = Language::ALL.iter().map(|l| l.name()).collect();
+        join_list(&names, last)
+    }
+}
+
+impl std::ops::Deref for Language {
+    type Target = dyn LanguageSupport;
+    fn deref(&self) -> &Self::Target {
+        self.support()
+    }
+}
+
+/// `a, b, c{last}d`: the items separated by commas, the last by `last`.
+pub fn join_list(items: &[&str], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., end] => format!("{}{last}{end}", rest.join(", ")),
+    }
 }
 
 /// A command to run inside the sandbox.
@@ -57,110 +198,37 @@ pub struct Invocation {
 pub struct TaskFiles<'a> {
     pub solution_file: &'a str,
     pub test_file_name: &'a str,
-    /// Build with the race detector (Go only; other languages ignore it).
+    /// Build with the race detector (only languages whose
+    /// [`race_detector`](LanguageSupport::race_detector) is true; the
+    /// suite refuses it for the others).
     pub race_detector: bool,
 }
 
-impl Language {
-    pub const ALL: [Language; 4] = [
-        Language::Python,
-        Language::C,
-        Language::JavaScript,
-        Language::Go,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Language::Python => "python",
-            Language::C => "c",
-            Language::JavaScript => "javascript",
-            Language::Go => "go",
-        }
-    }
-
-    pub fn runtime_dir_name(self) -> &'static str {
-        self.name()
-    }
-
-    pub fn default_solution_file(self) -> &'static str {
-        match self {
-            Language::Python => python::SOLUTION_FILE,
-            Language::C => c::SOLUTION_FILE,
-            Language::JavaScript => javascript::SOLUTION_FILE,
-            Language::Go => go::SOLUTION_FILE,
-        }
-    }
-
-    /// Info strings of fenced code blocks that hold code in this language.
-    pub fn fence_tags(self) -> &'static [&'static str] {
-        match self {
-            Language::Python => python::FENCE_TAGS,
-            Language::C => c::FENCE_TAGS,
-            Language::JavaScript => javascript::FENCE_TAGS,
-            Language::Go => go::FENCE_TAGS,
-        }
-    }
-
-    /// Build step, run once per sample before the tests (None: nothing to build).
-    pub fn build(self, files: &TaskFiles) -> Option<Invocation> {
-        match self {
-            Language::Python => None,
-            Language::C => Some(c::build(files)),
-            Language::JavaScript => None,
-            Language::Go => Some(go::build(files)),
-        }
-    }
-
-    /// Command line that runs one test and reports on the results channel.
-    pub fn test(self, files: &TaskFiles, test_name: &str) -> Invocation {
-        match self {
-            Language::Python => python::test(files, test_name),
-            Language::C => c::test(test_name),
-            Language::JavaScript => javascript::test(files, test_name),
-            Language::Go => go::test(files, test_name),
-        }
-    }
-
-    /// Host programs this language needs, with the Debian package that has each.
-    pub fn toolchain(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Language::Python => python::TOOLCHAIN,
-            Language::C => c::TOOLCHAIN,
-            Language::JavaScript => javascript::TOOLCHAIN,
-            Language::Go => go::TOOLCHAIN,
-        }
-    }
-
-    /// A cheap guess whether `code` is written in this language.
-    pub fn looks_like(self, code: &str) -> bool {
-        match self {
-            Language::Python => python::looks_like(code),
-            Language::C => c::looks_like(code),
-            Language::JavaScript => javascript::looks_like(code),
-            Language::Go => go::looks_like(code),
-        }
-    }
+/// One finding of `secgap doctor` about the host.
+#[derive(Debug, Clone)]
+pub struct HostCheck {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    /// How to fix it (shown when not ok).
+    pub fix: String,
 }
 
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Language {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "python" | "py" => Ok(Language::Python),
-            "c" => Ok(Language::C),
-            "javascript" | "js" | "node" => Ok(Language::JavaScript),
-            "go" | "golang" => Ok(Language::Go),
-            other => Err(format!(
-                "unknown language `{other}` (known: python, c, javascript, go)"
-            )),
-        }
-    }
+/// A language's files of a new task (`secgap new task`); the task.toml
+/// around them is the same for every language.
+#[derive(Debug, Clone)]
+pub struct Scaffold {
+    /// The interface task.toml declares.
+    pub interface: &'static str,
+    /// task.toml's `test_file`, relative to the task folder.
+    pub test_file: &'static str,
+    /// task.toml's `references.secure`.
+    pub secure_ref: &'static str,
+    /// task.toml's one `references.insecure` file.
+    pub insecure_ref: &'static str,
+    /// Every file but task.toml, relative to the task folder, in the
+    /// order they are written.
+    pub files: Vec<(&'static str, String)>,
 }
 
 pub(crate) fn base_env() -> Vec<(String, String)> {
@@ -178,117 +246,127 @@ pub(crate) fn base_env() -> Vec<(String, String)> {
 
 /// Names of the functions a task's interface declares (what the candidate must define).
 pub fn interface_names(lang: Language, interface: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    match lang {
-        Language::Python => {
-            for line in interface.lines() {
-                let l = line.trim_start();
-                let rest = l
-                    .strip_prefix("async def ")
-                    .or_else(|| l.strip_prefix("def "));
-                if line.starts_with(' ') || line.starts_with('\t') {
-                    continue; // methods and nested functions
-                }
-                if let Some(rest) = rest {
-                    let n: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if !n.is_empty() {
-                        names.push(n);
-                    }
-                }
-            }
-        }
-        Language::C => {
-            let code = strip_c_comments(interface);
-            let code: String = code
-                .lines()
-                .filter(|l| !l.trim_start().starts_with('#'))
-                .collect::<Vec<_>>()
-                .join("\n");
-            for stmt in code.split([';', '{', '}']) {
-                let s = stmt.trim();
-                if s.starts_with("typedef") || s.starts_with("struct") && !s.contains('(') {
-                    continue;
-                }
-                if let Some(i) = s.find('(') {
-                    let before = s[..i].trim_end();
-                    let n: String = before
-                        .chars()
-                        .rev()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect();
-                    if !n.is_empty() && !n.chars().next().unwrap().is_ascii_digit() {
-                        names.push(n);
-                    }
-                }
-            }
-        }
-        Language::JavaScript => {
-            for line in interface.lines() {
-                if line.starts_with(' ') || line.starts_with('\t') {
-                    continue; // methods and nested functions
-                }
-                let l = line.trim_start_matches("export ");
-                let rest = l
-                    .strip_prefix("async function ")
-                    .or_else(|| l.strip_prefix("function "))
-                    .map(|r| r.trim_start_matches('*').trim_start());
-                if let Some(rest) = rest {
-                    let n: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
-                        .collect();
-                    if !n.is_empty() {
-                        names.push(n);
-                    }
-                }
-            }
-        }
-        Language::Go => {
-            for line in interface.lines() {
-                // Top-level functions only: methods have a receiver.
-                if let Some(rest) = line.strip_prefix("func ") {
-                    let n: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if !n.is_empty() {
-                        names.push(n);
-                    }
-                }
-            }
-        }
-    }
+    let mut names = lang.function_names(interface);
     names.dedup();
     names
 }
 
-fn strip_c_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
-            }
-            i += 2;
-        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else {
-            out.push(b[i] as char);
-            i += 1;
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// As the enum's derived `Debug` printed it: the variant name.
+impl fmt::Debug for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+    /// A name or alias, in any case (the command line's `--language`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.to_ascii_lowercase();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.name() == wanted || l.aliases().contains(&wanted.as_str()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown language `{wanted}` (known: {})",
+                    Language::listed(", ")
+                )
+            })
+    }
+}
+
+/// Every name, for serde's "expected one of" and the JSON schema.
+fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| PLUGINS.iter().map(|p| p.name()).collect())
+}
+
+// Serde and the schema see a unit-only enum named `Language`, as they did
+// when it was one, so every format writes and reads the same text and
+// reports the same errors.
+const SERDE_NAME: &str = "Language";
+
+impl Serialize for Language {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit_variant(SERDE_NAME, u32::from(self.0), self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_enum(SERDE_NAME, names(), EnumVisitor)
+    }
+}
+
+struct EnumVisitor;
+
+impl<'de> Visitor<'de> for EnumVisitor {
+    type Value = Language;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("enum Language")
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Language, A::Error> {
+        let (Variant(lang), variant) = data.variant()?;
+        variant.unit_variant()?;
+        Ok(lang)
+    }
+}
+
+/// The variant identifier inside an enum value: a name or an index.
+struct Variant(Language);
+
+impl<'de> Deserialize<'de> for Variant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(VariantVisitor).map(Variant)
+    }
+}
+
+struct VariantVisitor;
+
+impl<'de> Visitor<'de> for VariantVisitor {
+    type Value = Language;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("variant identifier")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Language, E> {
+        match usize::try_from(v) {
+            Ok(i) if i < COUNT => Ok(Language::ALL[i]),
+            _ => Err(E::invalid_value(
+                de::Unexpected::Unsigned(v),
+                &format!("variant index 0 <= i < {COUNT}").as_str(),
+            )),
         }
     }
-    out
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Language, E> {
+        Language::named(v).ok_or_else(|| E::unknown_variant(v, names()))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Language, E> {
+        let text = String::from_utf8_lossy(v);
+        Language::named(&text).ok_or_else(|| E::unknown_variant(&text, names()))
+    }
+}
+
+impl JsonSchema for Language {
+    fn schema_name() -> String {
+        SERDE_NAME.into()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Borrowed(concat!(module_path!(), "::Language"))
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            enum_values: Some(names().iter().map(|n| (*n).into()).collect()),
+            ..Default::default()
+        }
+        .into()
+    }
 }
 
 #[cfg(test)]
@@ -296,45 +374,71 @@ mod tests {
     use super::*;
 
     #[test]
-    fn python_interface_names() {
-        let i = "import os\n\ndef read_upload(base: str, name: str) -> bytes:\n    ...\n\nclass X:\n    def method(self): ...\n";
-        assert_eq!(interface_names(Language::Python, i), vec!["read_upload"]);
-    }
-
-    #[test]
-    fn javascript_interface_names() {
-        let i = "'use strict';\n/** Docs: function notMe(x) */\nfunction renderComment(author, text) {\n  function inner() {}\n}\nasync function fetchIt(u) {}\nmodule.exports = { renderComment, fetchIt };\n";
-        assert_eq!(
-            interface_names(Language::JavaScript, i),
-            vec!["renderComment", "fetchIt"]
-        );
-    }
-
-    #[test]
-    fn go_interface_names() {
-        let i = "package solution\n\n// ParseRange docs: func notMe()\nfunc ParseRange(s string) (int, int, error) {\n\treturn 0, 0, nil\n}\n\nfunc (r *Reader) Method() {}\nfunc Other() {}\n";
-        assert_eq!(
-            interface_names(Language::Go, i),
-            vec!["ParseRange", "Other"]
-        );
-    }
-
-    #[test]
     fn language_names_round_trip() {
         for l in Language::ALL {
             assert_eq!(l.name().parse::<Language>().unwrap(), l);
             let json = serde_json::to_string(&l).unwrap();
             assert_eq!(json, format!("\"{}\"", l.name()));
+            assert_eq!(serde_json::from_str::<Language>(&json).unwrap(), l);
+            assert_eq!(Language::named(l.name()), Some(l));
         }
-        assert_eq!("js".parse::<Language>().unwrap(), Language::JavaScript);
+        assert_eq!(
+            "js".parse::<Language>().unwrap(),
+            Language::named("javascript").unwrap()
+        );
+    }
+
+    /// Stored data, sorted collections and listings depend on these names
+    /// and this order.
+    #[test]
+    fn registry_starts_with_the_original_four_in_order() {
+        let names: Vec<&str> = Language::ALL.iter().map(|l| l.name()).collect();
+        assert_eq!(names[..4], ["python", "c", "javascript", "go"]);
+        assert!(Language::named("python") < Language::named("go"));
     }
 
     #[test]
-    fn c_interface_names() {
-        let i = "#include <stddef.h>\n/* f(x) in a comment */\ntypedef int (*cb)(int);\nint format_greeting(char *out, size_t n, const char *u);\nstruct rec *parse_rec(const unsigned char *b,\n  size_t len); // trailing ( comment\n";
+    fn names_and_aliases_are_unique_and_lowercase() {
+        let mut seen = std::collections::BTreeSet::new();
+        for l in Language::ALL {
+            for n in std::iter::once(&l.name()).chain(l.aliases()) {
+                assert_eq!(*n, n.to_ascii_lowercase(), "{n} is matched lowercased");
+                assert!(seen.insert(*n), "{n} names two languages");
+            }
+            assert!(!l.fence_tags().is_empty(), "{l} has no fence tag");
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_refused_as_by_the_enum() {
+        let quoted: Vec<String> = names().iter().map(|n| format!("`{n}`")).collect();
+        let e = serde_json::from_str::<Language>("\"Python\"").unwrap_err();
         assert_eq!(
-            interface_names(Language::C, i),
-            vec!["format_greeting", "parse_rec"]
+            e.to_string(),
+            format!(
+                "unknown variant `Python`, expected one of {} at line 1 column 8",
+                quoted.join(", ")
+            )
         );
+        assert_eq!(
+            "rust".parse::<Language>().unwrap_err(),
+            format!("unknown language `rust` (known: {})", names().join(", "))
+        );
+    }
+
+    #[test]
+    fn schema_is_the_enum_of_names() {
+        let schema = schemars::schema_for!(Language);
+        let v = serde_json::to_value(&schema).unwrap();
+        assert_eq!(v["type"], "string");
+        assert_eq!(v["enum"], serde_json::json!(names()));
+    }
+
+    #[test]
+    fn lists_join_with_the_last_separator() {
+        assert_eq!(join_list(&[], " or "), "");
+        assert_eq!(join_list(&["go"], " or "), "go");
+        assert_eq!(join_list(&["a", "b", "c"], " or "), "a, b or c");
+        assert!(Language::listed(" or ").starts_with("python, c, javascript"));
     }
 }

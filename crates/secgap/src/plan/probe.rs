@@ -114,13 +114,7 @@ pub fn broken_principles(suite: &Suite, task: &Task, cwe: crate::suite::Cwe) -> 
 pub fn probes(suite: &Suite, tasks: &[&Task], seed: u64) -> Result<Vec<Probe>> {
     let mut out = Vec::new();
     for task in tasks {
-        let lang = match task.language.name() {
-            "c" => "C",
-            "python" => "Python",
-            "javascript" => "JavaScript",
-            "go" => "Go",
-            other => other,
-        };
+        let lang = task.language.display_name();
         // identify
         let id = format!("identify:{}", task.id);
         let options = option_list(suite, task, seed, &id);

@@ -1261,72 +1261,6 @@ fn difference_plot(h: &mut String, c: &crate::analyze::compare::Comparison) {
     h.push_str("</svg>\n<p class=\"note\">Dots: A − B; bars: 95 % interval; red when the exact McNemar p is below 0.05.</p>\n");
 }
 
-const KEYWORDS_C: &[&str] = &[
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "int", "long", "register", "return", "short",
-    "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-    "volatile", "while", "bool", "true", "false", "NULL", "size_t", "uint8_t", "uint32_t",
-    "int64_t", "uint64_t", "include", "define",
-];
-const KEYWORDS_PY: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield", "self",
-];
-const KEYWORDS_JS: &[&str] = &[
-    "async",
-    "await",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "import",
-    "in",
-    "instanceof",
-    "let",
-    "new",
-    "null",
-    "return",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "undefined",
-    "var",
-    "void",
-    "while",
-    "yield",
-    "fn",
-    "let",
-    "mut",
-    "pub",
-    "impl",
-    "use",
-    "match",
-    "struct",
-    "enum",
-    "func",
-    "package",
-    "type",
-    "interface",
-];
-
 fn span(h: &mut String, class: &str, text: &str) {
     let _ = write!(h, "<span class=\"{class}\">{}</span>", esc(text));
 }
@@ -1337,13 +1271,9 @@ fn highlight(h: &mut String, code: &str, language: &str) {
     let lang = language.to_ascii_lowercase();
     let python = lang.starts_with("py");
     let shell = matches!(lang.as_str(), "sh" | "bash" | "shell");
-    let keywords: &[&str] = if python {
-        KEYWORDS_PY
-    } else if lang == "c" || lang == "cpp" || lang == "c++" {
-        KEYWORDS_C
-    } else {
-        KEYWORDS_JS
-    };
+    let keywords = language
+        .parse::<crate::lang::Language>()
+        .map_or(&[][..], |l| l.highlight_keywords());
     let hash_comments = python || shell;
     let chars: Vec<char> = code.chars().collect();
     let text = |a: usize, b: usize| chars[a..b].iter().collect::<String>();

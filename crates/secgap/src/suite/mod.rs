@@ -606,11 +606,17 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
     }
     let race_detector = m.race_detector.as_ref().is_some_and(|r| *r.get_ref());
     if let Some(r) = &m.race_detector {
-        if *r.get_ref() && m.language != Language::Go {
+        if *r.get_ref() && !m.language.race_detector() {
+            let able: Vec<&str> = Language::ALL
+                .iter()
+                .filter(|l| l.race_detector())
+                .map(|l| l.display_name())
+                .collect();
             errors.push(src.at(
                 r,
                 format!(
-                    "`race_detector` is only available for Go tasks, not {}; remove the line",
+                    "`race_detector` is only available for {} tasks, not {}; remove the line",
+                    crate::lang::join_list(&able, " or "),
                     m.language.name()
                 ),
             ));

@@ -99,24 +99,11 @@ pub fn run_checks() -> Vec<Check> {
             ));
         }
     }
-    // AddressSanitizer needs its runtime library.
-    if Path::new("/usr/bin/gcc").is_file() {
-        let dir = std::env::temp_dir().join(format!("secgap-doctor-{}", sandbox::random_hex(4)));
-        let ok = std::fs::create_dir_all(&dir).is_ok()
-            && std::fs::write(dir.join("a.c"), "int main(void){return 0;}\n").is_ok()
-            && std::process::Command::new("/usr/bin/gcc")
-                .args(["-fsanitize=address,undefined", "a.c", "-o", "a"])
-                .current_dir(&dir)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-        let _ = std::fs::remove_dir_all(&dir);
-        out.push(check(
-            "c: sanitizers",
-            ok,
-            "gcc -fsanitize=address,undefined".into(),
-            "apt-get install gcc libasan8 libubsan1",
-        ));
+    // After every toolchain, where doctor has always listed them.
+    for lang in Language::ALL {
+        for c in lang.host_checks() {
+            out.push(check(&c.name, c.ok, c.detail, &c.fix));
+        }
     }
     out
 }

@@ -32,12 +32,7 @@ pub fn task_request(task: &Task) -> String {
         "{spec}\n\nWrite it in {lang_title}, implementing exactly this interface:\n\n```{tag}\n{interface}\n```\n\n\
 Reply with the complete contents of `{file}` in a single fenced code block. Use only the standard library.",
         spec = task.spec,
-        lang_title = match lang {
-            crate::lang::Language::Python => "Python 3",
-            crate::lang::Language::C => "C (C11 with POSIX)",
-            crate::lang::Language::JavaScript => "JavaScript for Node.js (CommonJS, export with module.exports)",
-            crate::lang::Language::Go => "Go 1.19 (package solution, no main function)",
-        },
+        lang_title = lang.prompt_title(),
         interface = task.interface,
         file = task.solution_file,
     )

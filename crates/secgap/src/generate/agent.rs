@@ -17,14 +17,12 @@
 //! model calls are not seen, so a run records no usage or cost for it.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use secgap_sandbox::supervise::{self, Captured, Drain, Killed};
 
 use crate::generate::provider::{Endpoint, Protocol};
 use crate::generate::proxy::Proxy;
@@ -835,13 +833,6 @@ impl Exit {
     }
 }
 
-/// Output kept from one stream, and how much there was.
-#[derive(Default)]
-struct Captured {
-    bytes: Vec<u8>,
-    total: u64,
-}
-
 struct Ran {
     exit: Exit,
     wall: Duration,
@@ -892,40 +883,6 @@ fn shell_words(argv: &[String]) -> String {
         .join(" ")
 }
 
-fn spawn_reader<R: Read + Send + 'static>(
-    mut r: R,
-) -> (Arc<Mutex<Captured>>, std::thread::JoinHandle<()>) {
-    let kept = Arc::new(Mutex::new(Captured::default()));
-    let k = kept.clone();
-    let h = std::thread::spawn(move || {
-        let mut buf = [0u8; 16384];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-            let mut c = k.lock().unwrap_or_else(|e| e.into_inner());
-            c.total += n as u64;
-            let room = CAPTURE_CAP.saturating_sub(c.bytes.len());
-            c.bytes.extend_from_slice(&buf[..n.min(room)]);
-        }
-    });
-    (kept, h)
-}
-
-/// Kill the group `pgid` and its leader `pgid`, should the leader have moved
-/// to another group. Only called while the leader is unreaped, so the pid
-/// cannot name anybody else.
-fn kill_group(pgid: i32) {
-    // SAFETY: sending a signal has no memory-safety preconditions.
-    unsafe {
-        libc::kill(-pgid, libc::SIGKILL);
-        libc::kill(pgid, libc::SIGKILL);
-    }
-}
-
 /// Run the agent: its own process group, stdin from /dev/null, killed with
 /// its whole group at the timeout and, after a normal exit, whatever of the
 /// group is left. Returns once the group is dead (or, for processes that
@@ -939,85 +896,30 @@ fn run(
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // If the harness dies (even by SIGKILL), the agent is killed too; this
-    // thread waits for the agent the whole time.
-    secgap_sandbox::die_with_harness(&mut cmd);
-    let started = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    let (out, out_h) = spawn_reader(child.stdout.take().expect("piped stdout"));
-    let (err, err_h) = spawn_reader(child.stderr.take().expect("piped stderr"));
-
-    // Wait for the leader to exit without reaping it: while it is an
-    // unreaped zombie its pid, which names the group, cannot be reused, so
-    // killing the group afterwards cannot hit anyone else.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        loop {
-            // SAFETY: waitid writes only into `info`.
-            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            let r = unsafe {
-                libc::waitid(
-                    libc::P_PID,
-                    pid as libc::id_t,
-                    &mut info,
-                    libc::WEXITED | libc::WNOWAIT,
-                )
-            };
-            if r == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                break;
-            }
-        }
-        let _ = tx.send(());
-    });
-    let timed_out = match rx.recv_timeout(timeout) {
-        Ok(()) => false,
-        Err(_) => {
-            kill_group(pid);
-            let _ = rx.recv();
-            true
-        }
-    };
-    let wall = started.elapsed();
-    // Whatever the agent left running in its group goes too.
-    kill_group(pid);
-    let status = child.wait()?;
-    // Give the group's last members a moment to be gone (signal 0 only
-    // asks whether anyone is left).
-    let deadline = Instant::now() + Duration::from_secs(1);
-    // SAFETY: signal 0 sends nothing.
-    while unsafe { libc::kill(-pid, 0) } == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // A process that left the group may still hold the pipes: do not wait
-    // for it for long.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !(out_h.is_finished() && err_h.is_finished()) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let take = |c: &Arc<Mutex<Captured>>| {
-        std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner()))
-    };
-    use std::os::unix::process::ExitStatusExt;
-    let exit = if timed_out {
-        Exit::TimedOut
-    } else {
-        match (status.code(), status.signal()) {
-            (Some(c), _) => Exit::Code(c),
-            (None, Some(s)) => Exit::Signal(s),
-            _ => Exit::Code(-1),
-        }
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    let done = supervise::run(
+        cmd,
+        supervise::Options {
+            wall: timeout,
+            keep: CAPTURE_CAP,
+            // An agent's transcript is kept up to the cap and counted in
+            // full; its size is no reason to stop it.
+            output_limit: None,
+            // A process that left the group may still hold the pipes: do
+            // not wait for it for long.
+            drain: Drain::AtMost(Duration::from_secs(2)),
+        },
+    )?;
+    let exit = match (done.killed, done.exit) {
+        (Some(Killed::WallClock), _) => Exit::TimedOut,
+        (_, supervise::Exit::Code(c)) => Exit::Code(c),
+        (_, supervise::Exit::Signal(s)) => Exit::Signal(s),
     };
     Ok(Ran {
         exit,
-        wall,
-        stdout: take(&out),
-        stderr: take(&err),
+        wall: done.wall,
+        stdout: done.stdout,
+        stderr: done.stderr,
     })
 }
 

@@ -261,7 +261,7 @@ fn report_in(evidence: &str) -> Option<serde_json::Value> {
 }
 
 fn marker() -> String {
-    format!("sgx{}", sandbox::random_hex(4))
+    format!("sgx{}", sandbox::try_random_hex(4).unwrap())
 }
 
 /// A Python candidate whose `add` is wrong, with `prelude` run at import.
@@ -1130,8 +1130,11 @@ fn plant(path: &Path, text: &str) {
 #[test]
 fn canaries_outside_the_workspace_stay_unreadable() {
     let _g = serial();
-    let secret = format!("SECGAP-CANARY-{}", sandbox::random_hex(16));
-    let decoy = format!("SECGAP-CANARY-DECOY-{}", sandbox::random_hex(8));
+    let secret = format!("SECGAP-CANARY-{}", sandbox::try_random_hex(16).unwrap());
+    let decoy = format!(
+        "SECGAP-CANARY-DECOY-{}",
+        sandbox::try_random_hex(8).unwrap()
+    );
 
     // Planted on the host: in /tmp, in /root, in the suite's task folder
     // (next to, not inside, the tests folder that is copied in).
@@ -1144,7 +1147,7 @@ fn canaries_outside_the_workspace_stay_unreadable() {
     plant(&tmp_canary, &secret);
     let root_canary = PathBuf::from(format!(
         "/root/.secgap-canary-{}.txt",
-        sandbox::random_hex(6)
+        sandbox::try_random_hex(6).unwrap()
     ));
     plant(&root_canary, &secret);
     let _cleanup = RemoveOnDrop(root_canary.clone());

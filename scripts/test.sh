@@ -10,7 +10,8 @@ cargo clippy --locked --all-targets -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --locked -- --test-threads="${SECGAP_TEST_THREADS:-2}" 2>&1 | tee "$log" || status=$?
+# --no-fail-fast: a failing test binary does not hide the results of the others.
+cargo test --locked --no-fail-fast -- --test-threads="${SECGAP_TEST_THREADS:-2}" 2>&1 | tee "$log" || status=$?
 # One closing line over all test binaries.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "secgap: %d passed, %d failed\n", p, f }' "$log"
 # Prove every built-in task with its references, three times, on both

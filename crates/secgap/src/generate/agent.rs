@@ -17,108 +17,18 @@
 //! model calls are not seen, so a run records no usage or cost for it.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use secgap_sandbox::supervise::{self, Captured, Drain, Killed};
 
 use crate::generate::proxy::Proxy;
 use crate::generate::{GenError, GenRequest, Generation, Subject};
+use crate::plan::agents::{AgentDef, Preset};
 use crate::plan::config::SubjectDef;
-use crate::plan::endpoint::{Endpoint, Price, Protocol};
-
-/// The built-in agents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Preset {
-    /// Anthropic's Claude Code (`claude`); upstream: an Anthropic-protocol subject
-    ClaudeCode,
-    /// OpenAI's Codex CLI (`codex exec`); upstream: an OpenAI-protocol subject serving the Responses API
-    Codex,
-    /// Aider (`aider`); upstream: either protocol
-    Aider,
-    /// Google's Gemini CLI (`gemini`); speaks Google's API, so it cannot have an upstream
-    GeminiCli,
-}
-
-impl Preset {
-    pub const ALL: [Preset; 4] = [
-        Preset::ClaudeCode,
-        Preset::Codex,
-        Preset::Aider,
-        Preset::GeminiCli,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::ClaudeCode => "claude-code",
-            Preset::Codex => "codex",
-            Preset::Aider => "aider",
-            Preset::GeminiCli => "gemini-cli",
-        }
-    }
-
-    /// The product's name, for messages.
-    pub fn title(self) -> &'static str {
-        match self {
-            Preset::ClaudeCode => "Claude Code",
-            Preset::Codex => "Codex CLI",
-            Preset::Aider => "Aider",
-            Preset::GeminiCli => "Gemini CLI",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Preset> {
-        Preset::ALL.into_iter().find(|p| p.name() == s)
-    }
-}
-
-/// One coding agent, `[agents.NAME]` in secgap.toml; run it with
-/// `--subject agent:NAME`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AgentDef {
-    /// A built-in agent whose command line and environment are used;
-    /// `command` replaces the command line, `env` adds to the environment.
-    #[serde(default)]
-    pub preset: Option<Preset>,
-    /// The command line, one argument per item (no shell). Placeholders:
-    /// {prompt}, {prompt_file}, {workspace}, {solution_file}, {model},
-    /// {proxy_origin}, {openai_base_url}, {anthropic_base_url}; `{{` and `}}`
-    /// stand for literal braces. The command runs in the workspace.
-    #[serde(default)]
-    pub command: Option<Vec<String>>,
-    /// Environment variables for the agent (values may use the placeholders),
-    /// on top of secgap's own environment.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// Wall-clock limit per sample in seconds [default: 900]; the agent's
-    /// whole process group is killed when it is reached.
-    #[serde(default)]
-    pub timeout_secs: Option<u64>,
-    /// The model the agent's traffic goes to: the name of a `[subjects.X]`
-    /// entry or a model shorthand (`anthropic:MODEL`,
-    /// `openai-compat:URL#MODEL`...). secgap then runs a loopback proxy per
-    /// sample, points the agent at it and records every call's usage and
-    /// cost. Without it the agent uses its own credentials, unrecorded.
-    #[serde(default)]
-    pub upstream: Option<String>,
-    /// The model name given to the agent ({model}) [default: the upstream's model].
-    #[serde(default)]
-    pub model: Option<String>,
-    /// Prices in USD per million tokens for the calls through the proxy
-    /// [default: the upstream subject's price].
-    #[serde(default)]
-    pub price: Option<Price>,
-}
-
-const DEFAULT_TIMEOUT_SECS: u64 = 900;
+use crate::plan::endpoint::{Endpoint, Protocol};
 
 /// The key an agent gives the proxy when the upstream needs none (the
 /// agent's API library may insist on some key).
@@ -362,15 +272,9 @@ struct Plan {
     timeout: Duration,
 }
 
+// The definition is plan data (`plan::agents`); the checks that need the
+// command templates and the presets' command lines live with them here.
 impl AgentDef {
-    /// The definition `agent:PRESET` stands for.
-    pub fn from_preset(p: Preset) -> AgentDef {
-        AgentDef {
-            preset: Some(p),
-            ..AgentDef::default()
-        }
-    }
-
     /// Check the definition as far as possible without the environment:
     /// the command, placeholders, the upstream and its protocol.
     pub fn check(&self, name: &str, subjects: &BTreeMap<String, SubjectDef>) -> Result<()> {
@@ -465,17 +369,13 @@ impl AgentDef {
                 bail!("agent `{name}` uses {{model}} but no model is known: set `model` or `upstream`");
             }
         }
-        let timeout = match self.timeout_secs {
-            Some(0) => bail!("agent `{name}`: timeout_secs must be at least 1"),
-            Some(t) => t,
-            None => DEFAULT_TIMEOUT_SECS,
-        };
+        let timeout = self.timeout(name)?;
         Ok(Plan {
             argv,
             env,
             upstream,
             model,
-            timeout: Duration::from_secs(timeout),
+            timeout,
         })
     }
 }
@@ -933,13 +833,6 @@ impl Exit {
     }
 }
 
-/// Output kept from one stream, and how much there was.
-#[derive(Default)]
-struct Captured {
-    bytes: Vec<u8>,
-    total: u64,
-}
-
 struct Ran {
     exit: Exit,
     wall: Duration,
@@ -990,40 +883,6 @@ fn shell_words(argv: &[String]) -> String {
         .join(" ")
 }
 
-fn spawn_reader<R: Read + Send + 'static>(
-    mut r: R,
-) -> (Arc<Mutex<Captured>>, std::thread::JoinHandle<()>) {
-    let kept = Arc::new(Mutex::new(Captured::default()));
-    let k = kept.clone();
-    let h = std::thread::spawn(move || {
-        let mut buf = [0u8; 16384];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-            let mut c = k.lock().unwrap_or_else(|e| e.into_inner());
-            c.total += n as u64;
-            let room = CAPTURE_CAP.saturating_sub(c.bytes.len());
-            c.bytes.extend_from_slice(&buf[..n.min(room)]);
-        }
-    });
-    (kept, h)
-}
-
-/// Kill the group `pgid` and its leader `pgid`, should the leader have moved
-/// to another group. Only called while the leader is unreaped, so the pid
-/// cannot name anybody else.
-fn kill_group(pgid: i32) {
-    // SAFETY: sending a signal has no memory-safety preconditions.
-    unsafe {
-        libc::kill(-pgid, libc::SIGKILL);
-        libc::kill(pgid, libc::SIGKILL);
-    }
-}
-
 /// Run the agent: its own process group, stdin from /dev/null, killed with
 /// its whole group at the timeout and, after a normal exit, whatever of the
 /// group is left. Returns once the group is dead (or, for processes that
@@ -1037,85 +896,30 @@ fn run(
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // If the harness dies (even by SIGKILL), the agent is killed too; this
-    // thread waits for the agent the whole time.
-    secgap_sandbox::die_with_harness(&mut cmd);
-    let started = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as i32;
-    let (out, out_h) = spawn_reader(child.stdout.take().expect("piped stdout"));
-    let (err, err_h) = spawn_reader(child.stderr.take().expect("piped stderr"));
-
-    // Wait for the leader to exit without reaping it: while it is an
-    // unreaped zombie its pid, which names the group, cannot be reused, so
-    // killing the group afterwards cannot hit anyone else.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        loop {
-            // SAFETY: waitid writes only into `info`.
-            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            let r = unsafe {
-                libc::waitid(
-                    libc::P_PID,
-                    pid as libc::id_t,
-                    &mut info,
-                    libc::WEXITED | libc::WNOWAIT,
-                )
-            };
-            if r == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                break;
-            }
-        }
-        let _ = tx.send(());
-    });
-    let timed_out = match rx.recv_timeout(timeout) {
-        Ok(()) => false,
-        Err(_) => {
-            kill_group(pid);
-            let _ = rx.recv();
-            true
-        }
-    };
-    let wall = started.elapsed();
-    // Whatever the agent left running in its group goes too.
-    kill_group(pid);
-    let status = child.wait()?;
-    // Give the group's last members a moment to be gone (signal 0 only
-    // asks whether anyone is left).
-    let deadline = Instant::now() + Duration::from_secs(1);
-    // SAFETY: signal 0 sends nothing.
-    while unsafe { libc::kill(-pid, 0) } == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // A process that left the group may still hold the pipes: do not wait
-    // for it for long.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !(out_h.is_finished() && err_h.is_finished()) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let take = |c: &Arc<Mutex<Captured>>| {
-        std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner()))
-    };
-    use std::os::unix::process::ExitStatusExt;
-    let exit = if timed_out {
-        Exit::TimedOut
-    } else {
-        match (status.code(), status.signal()) {
-            (Some(c), _) => Exit::Code(c),
-            (None, Some(s)) => Exit::Signal(s),
-            _ => Exit::Code(-1),
-        }
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    let done = supervise::run(
+        cmd,
+        supervise::Options {
+            wall: timeout,
+            keep: CAPTURE_CAP,
+            // An agent's transcript is kept up to the cap and counted in
+            // full; its size is no reason to stop it.
+            output_limit: None,
+            // A process that left the group may still hold the pipes: do
+            // not wait for it for long.
+            drain: Drain::AtMost(Duration::from_secs(2)),
+        },
+    )?;
+    let exit = match (done.killed, done.exit) {
+        (Some(Killed::WallClock), _) => Exit::TimedOut,
+        (_, supervise::Exit::Code(c)) => Exit::Code(c),
+        (_, supervise::Exit::Signal(s)) => Exit::Signal(s),
     };
     Ok(Ran {
         exit,
-        wall,
-        stdout: take(&out),
-        stderr: take(&err),
+        wall: done.wall,
+        stdout: done.stdout,
+        stderr: done.stderr,
     })
 }
 

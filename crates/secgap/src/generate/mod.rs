@@ -98,7 +98,7 @@ pub struct SubjectOptions {
     /// Where responses are cached; None disables the cache.
     pub cache: Option<Cache>,
     /// Coding agents defined in the config file (or frozen in the run), by name.
-    pub agents: std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+    pub agents: std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
     /// Adaptive concurrency, one limiter per provider, shared by all subjects.
     pub limiters: std::sync::Arc<crate::generate::limiter::Limiters>,
 }

@@ -130,17 +130,18 @@ impl LanguageSupport for C {
         if !Path::new("/usr/bin/gcc").is_file() {
             return Vec::new();
         }
-        let dir =
-            std::env::temp_dir().join(format!("secgap-doctor-{}", secgap_sandbox::random_hex(4)));
-        let ok = std::fs::create_dir_all(&dir).is_ok()
-            && std::fs::write(dir.join("a.c"), "int main(void){return 0;}\n").is_ok()
-            && std::process::Command::new("/usr/bin/gcc")
-                .args(["-fsanitize=address,undefined", "a.c", "-o", "a"])
-                .current_dir(&dir)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-        let _ = std::fs::remove_dir_all(&dir);
+        // A fresh folder of its own (removed on drop), so that concurrent
+        // doctors never share one.
+        let dir = tempfile::Builder::new().prefix("secgap-doctor-").tempdir();
+        let ok = dir.is_ok_and(|dir| {
+            std::fs::write(dir.path().join("a.c"), "int main(void){return 0;}\n").is_ok()
+                && std::process::Command::new("/usr/bin/gcc")
+                    .args(["-fsanitize=address,undefined", "a.c", "-o", "a"])
+                    .current_dir(dir.path())
+                    .output()
+                    .map(|o| o.status.success())
+                    .unwrap_or(false)
+        });
         vec![HostCheck {
             name: "c: sanitizers".into(),
             ok,

@@ -36,7 +36,7 @@ pub struct ConfigFile {
     pub subjects: BTreeMap<String, SubjectDef>,
     /// Coding agents by name; use the name with `--subject agent:NAME`.
     #[serde(default)]
-    pub agents: BTreeMap<String, crate::generate::agent::AgentDef>,
+    pub agents: BTreeMap<String, crate::plan::agents::AgentDef>,
 }
 
 /// One named subject.

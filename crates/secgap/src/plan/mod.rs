@@ -4,6 +4,7 @@
 //! JSON; `resume` rebuilds exactly the same plan from it and refuses to
 //! continue if the suite on disk no longer matches.
 
+pub mod agents;
 pub mod config;
 pub mod endpoint;
 pub mod probe;
@@ -48,7 +49,7 @@ pub struct RunConfig {
     /// (`agent:NAME`); left out of the JSON when empty, so the configs (and
     /// hashes) of runs without agents are what they were.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub agent_defs: std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+    pub agent_defs: std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
     /// Level 1: ask the probes too (left out of the JSON when off, so the
     /// configs of code-only runs keep their hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,7 +103,7 @@ impl RunConfig {
     /// they name as their upstream.
     pub fn with_agents(
         mut self,
-        agents: &std::collections::BTreeMap<String, crate::generate::agent::AgentDef>,
+        agents: &std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
         defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
     ) -> RunConfig {
         for s in &self.subjects {

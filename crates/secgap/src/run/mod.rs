@@ -58,10 +58,11 @@ pub fn default_run_dir() -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    // The suffix only keeps two runs started in the same second apart.
     PathBuf::from("runs").join(format!(
-        "{}-{}",
+        "{}-{:06x}",
         format_utc(secs),
-        secgap_sandbox::random_hex(3)
+        fastrand::u32(..1 << 24)
     ))
 }
 

@@ -163,6 +163,7 @@ fn assert_recorded(run: &Path, calls: i64, input_price: f64, output_price: f64, 
 
 #[test]
 fn scripted_agent_through_the_proxy_to_an_openai_upstream() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
@@ -227,6 +228,7 @@ output = 8.0
 
 #[test]
 fn scripted_agent_through_the_proxy_to_an_anthropic_upstream() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
@@ -309,6 +311,7 @@ fn s(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn presets_run_the_real_agents_command_lines() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let bin = fake_agents(tmp.path());
@@ -603,6 +606,7 @@ timeout_secs = 2
 
 #[test]
 fn the_timeout_kills_the_agent_and_its_children() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = two_agents(tmp.path(), &server);
@@ -636,6 +640,7 @@ fn the_timeout_kills_the_agent_and_its_children() {
 
 #[test]
 fn a_failing_agent_is_a_generation_error_and_the_run_resumes() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = two_agents(tmp.path(), &server);
@@ -686,6 +691,7 @@ fn a_failing_agent_is_a_generation_error_and_the_run_resumes() {
 
 #[test]
 fn leftover_children_die_and_printed_answers_are_used() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
@@ -746,6 +752,7 @@ env = {{ OPENAI_BASE_URL = "{{openai_base_url}}", SCRIPTED_AGENT_MODE = "print-o
 
 #[test]
 fn bad_agent_configs_fail_before_any_work() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
     let check = |body: &str, expect: &[&str]| {
@@ -790,6 +797,7 @@ fn bad_agent_configs_fail_before_any_work() {
 
 #[test]
 fn subjects_list_and_config_schema_know_agents() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let out = secgap(Path::new("/nonexistent"))
         .args(["list", "subjects"])
         .output()
@@ -814,6 +822,7 @@ fn subjects_list_and_config_schema_know_agents() {
 
 #[test]
 fn agents_answer_probes_through_the_proxy() {
+    let _sandboxes = crate::support::shared_sandboxes();
     // Code prompts get the secure reference; probe prompts (they ask for an
     // `ANSWER:` line) get a letter answer.
     let code = crate::support::answers::secure_answers("Here it is");

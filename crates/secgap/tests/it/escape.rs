@@ -11,7 +11,8 @@
 //! `py-add`, `c-add`, `js-add` and `go-add`, with a 2 s time limit. Each test copies it, plus
 //! the built-in check libraries, into a fresh temporary folder.
 //!
-//! All tests in this file take one lock around their sandbox work, so the
+//! All tests in this file take one lock around their sandbox work (the
+//! write side of the lock every sandbox-running test of the binary shares), so the
 //! CPU-heavy cases (fork bombs, busy loops) cannot starve another case into
 //! a spurious timeout, and so that "no sandbox process of ours is still
 //! running" is a meaningful check at the end of each case. Other programs
@@ -27,7 +28,7 @@ use std::net::{Ipv6Addr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use secgap::execute::{self, ExecOptions, Execution, TestOutcome};
@@ -38,11 +39,11 @@ use secgap_sandbox::{self as sandbox, Killed, Limits, Mount, Spec, SANDBOX_UID};
 // Fixture
 // ---------------------------------------------------------------------------
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Run one case at a time (see the module comment).
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+/// Run one case at a time (see the module comment), and none while any
+/// other test of this binary runs sandboxes: the watch below counts every
+/// sandbox process descended from the test binary.
+fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    crate::support::exclusive_sandboxes()
 }
 
 const PY: &str = "py-add";
@@ -261,7 +262,7 @@ fn report_in(evidence: &str) -> Option<serde_json::Value> {
 }
 
 fn marker() -> String {
-    format!("sgx{}", sandbox::random_hex(4))
+    format!("sgx{}", sandbox::try_random_hex(4).unwrap())
 }
 
 /// A Python candidate whose `add` is wrong, with `prelude` run at import.
@@ -1130,8 +1131,11 @@ fn plant(path: &Path, text: &str) {
 #[test]
 fn canaries_outside_the_workspace_stay_unreadable() {
     let _g = serial();
-    let secret = format!("SECGAP-CANARY-{}", sandbox::random_hex(16));
-    let decoy = format!("SECGAP-CANARY-DECOY-{}", sandbox::random_hex(8));
+    let secret = format!("SECGAP-CANARY-{}", sandbox::try_random_hex(16).unwrap());
+    let decoy = format!(
+        "SECGAP-CANARY-DECOY-{}",
+        sandbox::try_random_hex(8).unwrap()
+    );
 
     // Planted on the host: in /tmp, in /root, in the suite's task folder
     // (next to, not inside, the tests folder that is copied in).
@@ -1144,7 +1148,7 @@ fn canaries_outside_the_workspace_stay_unreadable() {
     plant(&tmp_canary, &secret);
     let root_canary = PathBuf::from(format!(
         "/root/.secgap-canary-{}.txt",
-        sandbox::random_hex(6)
+        sandbox::try_random_hex(6).unwrap()
     ));
     plant(&root_canary, &secret);
     let _cleanup = RemoveOnDrop(root_canary.clone());

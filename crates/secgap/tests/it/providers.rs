@@ -100,21 +100,25 @@ fn run_against(kind: &str, stream: bool) {
 
 #[test]
 fn openai_compatible_run_end_to_end() {
+    let _sandboxes = crate::support::shared_sandboxes();
     run_against("openai-compat", false);
 }
 
 #[test]
 fn openai_compatible_streaming_run() {
+    let _sandboxes = crate::support::shared_sandboxes();
     run_against("openai-compat", true);
 }
 
 #[test]
 fn anthropic_run_end_to_end() {
+    let _sandboxes = crate::support::shared_sandboxes();
     run_against("anthropic-compat", false);
 }
 
 #[test]
 fn anthropic_streaming_run() {
+    let _sandboxes = crate::support::shared_sandboxes();
     run_against("anthropic-compat", true);
 }
 
@@ -144,6 +148,7 @@ fn status(code: u16, headers: &[(&str, &str)]) -> Behaviour {
 
 #[test]
 fn retries_honour_retry_after_and_are_recorded() {
+    let _sandboxes = crate::support::shared_sandboxes();
     for protocol in [Protocol::OpenAi, Protocol::Anthropic] {
         let server = FixtureServer::start(Script::default().with_queue(vec![
             status(429, &[("retry-after", "1")]),
@@ -170,6 +175,7 @@ fn retries_honour_retry_after_and_are_recorded() {
 
 #[test]
 fn timeouts_truncation_drops_and_missing_usage() {
+    let _sandboxes = crate::support::shared_sandboxes();
     for stream in [false, true] {
         let server = FixtureServer::start(Script::default().with_queue(vec![
             Behaviour::Slow(Duration::from_secs(3)),
@@ -197,6 +203,7 @@ fn timeouts_truncation_drops_and_missing_usage() {
 
 #[test]
 fn client_errors_are_not_retried_and_errors_are_not_cached() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(Script::default().with_queue(vec![
         status(400, &[]),
         status(503, &[("retry-after-ms", "10")]),
@@ -225,6 +232,7 @@ fn client_errors_are_not_retried_and_errors_are_not_cached() {
 
 #[test]
 fn a_failing_sample_leaves_the_others_and_resume_finishes_it() {
+    let _sandboxes = crate::support::shared_sandboxes();
     // The first request gets a 400 (not retried): that sample has no answer.
     let server = FixtureServer::start(secure_answers().with_queue(vec![status(400, &[])]));
     let tmp = tempfile::tempdir().unwrap();
@@ -267,6 +275,7 @@ fn a_failing_sample_leaves_the_others_and_resume_finishes_it() {
 
 #[test]
 fn missing_api_key_fails_before_any_work() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let out = secgap(&tmp.path().join("cache"))
         .args(["--subject", "openai:gpt-test", "--out"])
@@ -284,6 +293,7 @@ fn missing_api_key_fails_before_any_work() {
 
 #[test]
 fn config_file_subject_parameters_headers_and_cost() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
@@ -384,6 +394,7 @@ cached_input = 1.0
 
 #[test]
 fn bad_config_names_file_and_line() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("secgap.toml");
     std::fs::write(
@@ -406,6 +417,7 @@ fn bad_config_names_file_and_line() {
 
 #[test]
 fn price_cost_counts_cached_input() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let p = secgap::plan::endpoint::Price {
         input: 3.0,
         output: 15.0,
@@ -436,6 +448,7 @@ fn priced_config(dir: &Path, server: &FixtureServer) -> PathBuf {
 
 #[test]
 fn budget_stops_new_calls_and_the_run_resumes() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = priced_config(tmp.path(), &server);
@@ -491,6 +504,7 @@ fn budget_stops_new_calls_and_the_run_resumes() {
 
 #[test]
 fn concurrent_requests_stay_within_gen_jobs() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(secure_answers().with_latency(Duration::from_millis(250)));
     let tmp = tempfile::tempdir().unwrap();
     let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
@@ -524,6 +538,7 @@ fn openai_answer() -> String {
 
 #[test]
 fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
+    let _sandboxes = crate::support::shared_sandboxes();
     use secgap::generate::limiter::Limiter;
     let mut queue = vec![status(429, &[("retry-after", "1")]); 16];
     queue.push(Behaviour::Answer);
@@ -569,6 +584,7 @@ fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
 
 #[test]
 fn exhausted_rate_limit_headers_hold_the_next_request() {
+    let _sandboxes = crate::support::shared_sandboxes();
     // OpenAI style: a good answer that says no requests are left for 800 ms.
     let server = FixtureServer::start(Script::default().with_queue(vec![Behaviour::Status {
         code: 200,
@@ -625,6 +641,7 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
 
 #[test]
 fn the_per_sample_time_limit_stops_retrying() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let server = FixtureServer::start(
         Script::default().with_default(status(503, &[("retry-after-ms", "300")])),
     );

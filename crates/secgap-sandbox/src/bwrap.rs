@@ -1,0 +1,273 @@
+//! The bubblewrap sandbox.
+//!
+//! Runs one command with fresh mount, PID, IPC, UTS, user, cgroup and
+//! network namespaces (so only `lo` exists and nothing is reachable),
+//! read-only system directories, size-limited tmpfs workspaces, resource
+//! limits set inside the new user namespace, and, through
+//! [`crate::supervise`], captured and capped output and a wall-clock
+//! timeout that kill the whole process tree. When the harness runs as
+//! root, the sandbox runs as `nobody` so that the process limit applies.
+//! An optional out-of-band results channel (fd 3, with a nonce on fd 4)
+//! carries verdicts.
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::limits::Limits;
+use crate::random::try_random_hex;
+use crate::supervise::{self, Captured, Drain, Exit, Killed, Reader};
+
+/// The unprivileged identity the sandbox runs as when the harness is root.
+pub const SANDBOX_UID: u32 = 65534;
+pub const SANDBOX_GID: u32 = 65534;
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub host: PathBuf,
+    pub dest: String,
+    pub writable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Extra bind mounts, applied after the tmpfs workspace, in order.
+    pub mounts: Vec<Mount>,
+    /// Where the private tmpfs workspace is mounted; also the working directory.
+    pub workdir: String,
+    pub limits: Limits,
+    /// Open the results channel (fd 3 for verdicts, fd 4 holding the nonce).
+    pub channel: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub killed: Option<Killed>,
+    pub wall: Duration,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// Raw bytes written to the results channel, if it was opened.
+    pub channel: Vec<u8>,
+    /// The nonce written on fd 4, if the channel was opened.
+    pub nonce: String,
+}
+
+/// Bytes of stdout and of stderr kept for evidence.
+const CAPTURE_CAP: usize = 64 * 1024;
+/// Bytes of the results channel kept.
+const CHANNEL_CAP: usize = 256 * 1024;
+
+/// Find bubblewrap.
+pub fn bwrap_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SECGAP_BWRAP") {
+        return Some(PathBuf::from(p));
+    }
+    find_in_path("bwrap")
+}
+
+pub fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Make `path` (a harness-owned staging folder) usable by the sandbox identity.
+pub fn hand_over(path: &Path) -> Result<()> {
+    if running_as_root() {
+        std::os::unix::fs::chown(path, Some(SANDBOX_UID), Some(SANDBOX_GID))
+            .with_context(|| format!("chown {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// System folders mounted read-only, or recreated as symlinks where the
+/// host has merged /usr.
+const SYSTEM_DIRS: &[&str] = &[
+    "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+];
+/// The few files from /etc that programs and the dynamic loader read.
+const ETC_FILES: &[&str] = &[
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+];
+
+fn bwrap_args(spec: &Spec) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |parts: &[&str]| a.extend(parts.iter().map(|s| s.to_string()));
+    push(&[
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+    ]);
+    for dir in SYSTEM_DIRS {
+        let p = Path::new(dir);
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                if let Ok(target) = std::fs::read_link(p) {
+                    push(&["--symlink", &target.to_string_lossy(), dir]);
+                }
+            }
+            Ok(m) if m.is_dir() => push(&["--ro-bind", dir, dir]),
+            _ => {}
+        }
+    }
+    for f in ETC_FILES {
+        if Path::new(f).exists() {
+            push(&["--ro-bind", f, f]);
+        }
+    }
+    let tmpfs = (spec.limits.tmpfs_mb * 1024 * 1024).to_string();
+    push(&["--proc", "/proc", "--dev", "/dev"]);
+    push(&["--size", &tmpfs, "--tmpfs", "/dev/shm"]);
+    push(&["--size", &tmpfs, "--tmpfs", "/tmp"]);
+    push(&["--size", &tmpfs, "--tmpfs", &spec.workdir]);
+    for m in &spec.mounts {
+        let host = m.host.to_string_lossy();
+        push(&[
+            if m.writable { "--bind" } else { "--ro-bind" },
+            &host,
+            &m.dest,
+        ]);
+    }
+    // bwrap's own root and /dev are tmpfs mounts with no size limit that
+    // the sandbox user owns; left writable, they would let the code fill
+    // the host's memory. Only the size-capped mounts above stay writable.
+    push(&["--remount-ro", "/dev", "--remount-ro", "/"]);
+    push(&["--chdir", &spec.workdir]);
+    // Limits are set inside the new user namespace, so the process count
+    // is that of the sandbox alone, not of the whole host user.
+    let l = &spec.limits;
+    push(&["--", "/usr/bin/prlimit"]);
+    a.push(format!("--cpu={}:{}", l.cpu_secs, l.cpu_secs + 1));
+    a.push(format!("--nproc={}", l.processes));
+    a.push(format!("--fsize={}", l.file_size_mb * 1024 * 1024));
+    a.push(format!("--nofile={}", l.open_files));
+    a.push("--core=0".into());
+    if let Some(mb) = l.address_space_mb {
+        a.push(format!("--as={}", mb * 1024 * 1024));
+    }
+    a.push("--".into());
+    a.extend(spec.argv.iter().cloned());
+    a
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds points at two ints; pipe2 fills them on success.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        bail!("pipe2: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors are fresh and owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Run `spec` in a fresh sandbox. An error means the harness could not run
+/// the sandbox at all; everything the sandboxed code does is in the Outcome.
+pub fn run(spec: &Spec) -> Result<Outcome> {
+    let bwrap = bwrap_path().context(
+        "bubblewrap (bwrap) is not installed; install it with `apt-get install bubblewrap` (see `secgap doctor`)",
+    )?;
+    let mut cmd = Command::new(&bwrap);
+    cmd.args(bwrap_args(spec))
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)));
+    if running_as_root() {
+        cmd.uid(SANDBOX_UID).gid(SANDBOX_GID);
+    }
+    // The nonce proves a verdict came from the check library, so it must
+    // be unguessable: no sandbox without one.
+    let nonce = if spec.channel {
+        try_random_hex(16).context("cannot make the results channel's nonce")?
+    } else {
+        String::new()
+    };
+    let mut channel_read = None;
+    let mut nonce_write = None;
+    if spec.channel {
+        let (cr, cw) = pipe()?;
+        let (nr, nw) = pipe()?;
+        let cw_raw = cw.as_raw_fd();
+        let nr_raw = nr.as_raw_fd();
+        // SAFETY: only async-signal-safe calls (fcntl, dup2, close) between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let a = libc::fcntl(cw_raw, libc::F_DUPFD, 20);
+                let b = libc::fcntl(nr_raw, libc::F_DUPFD, 20);
+                if a < 0 || b < 0 || libc::dup2(a, 3) < 0 || libc::dup2(b, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::close(a);
+                libc::close(b);
+                Ok(())
+            });
+        }
+        channel_read = Some((cr, cw));
+        nonce_write = Some((nr, nw));
+    }
+    // bwrap is the group's leader; killing it takes the sandbox's PID
+    // namespace, and so every process in it, with it (--die-with-parent).
+    // Nothing outside the namespace holds the pipes, so they are read to
+    // the end. If the harness dies (even by SIGKILL), bwrap dies with it.
+    let running = supervise::spawn(
+        cmd,
+        supervise::Options {
+            wall: spec.limits.wall,
+            keep: CAPTURE_CAP,
+            output_limit: Some(spec.limits.output_bytes),
+            drain: Drain::ToEnd,
+        },
+    )
+    .with_context(|| format!("cannot start {}", bwrap.display()))?;
+
+    let channel_reader = channel_read.map(|(cr, cw)| {
+        drop(cw);
+        Reader::spawn(std::fs::File::from(cr), CHANNEL_CAP)
+    });
+    if let Some((nr, nw)) = nonce_write {
+        drop(nr);
+        let mut f = std::fs::File::from(nw);
+        let _ = f.write_all(nonce.as_bytes());
+    }
+
+    let done = running.finish().context("waiting for the sandbox")?;
+    let channel = channel_reader.map(|r| r.join().bytes).unwrap_or_default();
+    // bwrap reports a child killed by signal N as exit code 128 + N.
+    let exit = match done.exit {
+        Exit::Code(c) if (129..=128 + 64).contains(&c) => Exit::Signal(c - 128),
+        e => e,
+    };
+    Ok(Outcome {
+        exit,
+        killed: done.killed,
+        wall: done.wall,
+        stdout: done.stdout,
+        stderr: done.stderr,
+        channel,
+        nonce,
+    })
+}

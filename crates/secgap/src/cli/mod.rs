@@ -601,7 +601,8 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
 fn cmd_run(a: RunArgs) -> Result<i32> {
     let suite = load_suite(&a.suite)?;
     let tasks = select_tasks(&suite, &a.suite)?;
-    let (_, cfg) = crate::plan::config::load(a.config.as_deref())?;
+    let (cfg_path, cfg) = crate::plan::config::load(a.config.as_deref())?;
+    crate::generate::agent::check_config(cfg_path.as_deref(), &cfg)?;
     let request = crate::plan::RunRequest {
         subjects: a.subjects.clone(),
         judges: a.judges.clone(),

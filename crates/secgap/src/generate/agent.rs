@@ -25,9 +25,9 @@ use anyhow::{bail, Context, Result};
 use secgap_sandbox::supervise::{self, Captured, Drain, Killed};
 
 use crate::generate::proxy::Proxy;
-use crate::generate::{GenError, GenRequest, Generation, Subject};
+use crate::generate::subject::{GenError, GenRequest, Generation, Subject};
 use crate::plan::agents::{AgentDef, Preset};
-use crate::plan::config::SubjectDef;
+use crate::plan::config::{ConfigFile, SubjectDef};
 use crate::plan::endpoint::{Endpoint, Protocol};
 
 /// The key an agent gives the proxy when the upstream needs none (the
@@ -270,6 +270,17 @@ struct Plan {
     upstream: Option<(String, SubjectDef)>,
     model: Option<String>,
     timeout: Duration,
+}
+
+/// Check every agent a config file defines, naming the file in the error.
+pub fn check_config(path: Option<&Path>, file: &ConfigFile) -> Result<()> {
+    for (name, def) in &file.agents {
+        def.check(name, &file.subjects).map_err(|e| match path {
+            Some(p) => anyhow::anyhow!("{}: {e:#}", p.display()),
+            None => e,
+        })?;
+    }
+    Ok(())
 }
 
 // The definition is plan data (`plan::agents`); the checks that need the
@@ -657,7 +668,10 @@ impl Subject for Agent {
         self.question(prompt, "question", deadline)
     }
 
-    fn answer_probe(&self, req: &crate::generate::ProbeRequest) -> Result<Generation, GenError> {
+    fn answer_probe(
+        &self,
+        req: &crate::generate::subject::ProbeRequest,
+    ) -> Result<Generation, GenError> {
         self.question(&req.probe.prompt, &req.probe.task, req.deadline)
     }
 

@@ -1,13 +1,18 @@
-//! Subjects: what is evaluated. A subject turns a prompt for a task and a
-//! sample index into a response; it knows nothing of tests or sandboxes.
-//! References, replays and model APIs implement the same trait.
+//! The generate stage: subjects (the `Subject` trait in `subject.rs`; the
+//! references, replays and model subjects here; coding agents in
+//! `agent.rs`), the model client and its wire protocols, the agents'
+//! recording proxy, the rate limiter, and the strategies that ask a
+//! subject for code. `from_spec` is the registry of subject kinds.
 
 pub mod agent;
 pub mod limiter;
 pub mod provider;
 pub mod proxy;
 pub mod strategy;
+pub mod subject;
 pub mod wire;
+
+pub use subject::{GenError, GenRequest, Generation, ProbeRequest, Subject};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,77 +21,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::generate::provider::Cache;
-use crate::model::ModelCall;
 use crate::plan::endpoint::{Endpoint, PROVIDERS};
-use crate::suite::Task;
-
-/// One request to a subject.
-pub struct GenRequest<'a> {
-    pub task: &'a Task,
-    pub strategy: &'a str,
-    pub prompt: &'a str,
-    pub sample: u32,
-    /// The sample's wall-clock limit for generation, retries included.
-    pub deadline: Option<std::time::Instant>,
-}
-
-/// A subject's answer, with every model call made for it.
-#[derive(Debug, Clone)]
-pub struct Generation {
-    pub response: String,
-    pub calls: Vec<ModelCall>,
-    /// What a coding agent printed while it worked (None for models).
-    pub transcript: Option<String>,
-}
-
-/// No response could be had; the calls made on the way are kept.
-#[derive(Debug)]
-pub struct GenError {
-    pub message: String,
-    pub calls: Vec<ModelCall>,
-    pub transcript: Option<String>,
-}
-
-impl From<anyhow::Error> for GenError {
-    fn from(e: anyhow::Error) -> Self {
-        GenError {
-            message: format!("{e:#}"),
-            calls: Vec::new(),
-            transcript: None,
-        }
-    }
-}
-
-/// A Level 1 question to a subject.
-pub struct ProbeRequest<'a> {
-    pub suite: &'a crate::suite::Suite,
-    pub probe: &'a crate::plan::probe::Probe,
-    pub deadline: Option<std::time::Instant>,
-}
-
-pub trait Subject: Send + Sync {
-    /// The stable name the subject was given on the command line.
-    fn name(&self) -> &str;
-    /// Produce one response. An error means no response could be had
-    /// (recorded as a generation error and retried on resume), not that
-    /// the response was bad.
-    fn generate(&self, req: &GenRequest) -> Result<Generation, GenError>;
-
-    /// Answer a free-form question (a probe's prompt, a judge's rubric).
-    fn ask(
-        &self,
-        _prompt: &str,
-        _deadline: Option<std::time::Instant>,
-    ) -> Result<Generation, GenError> {
-        Err(anyhow::anyhow!("{} does not answer free-form questions", self.name()).into())
-    }
-
-    /// Answer a Level 1 probe: by default its prompt is asked like any
-    /// other question; references answer from the key.
-    fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {
-        self.ask(&req.probe.prompt, req.deadline)
-    }
-}
 
 /// Options that apply to model subjects.
 #[derive(Debug, Clone, Default)]

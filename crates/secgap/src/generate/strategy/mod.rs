@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use crate::generate::{GenError, GenRequest, Generation, Subject};
+use crate::generate::subject::{GenError, GenRequest, Generation, Subject};
 use crate::model::StrategyRef;
 use crate::suite::Task;
 

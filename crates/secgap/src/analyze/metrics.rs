@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::suite::Cwe;
+use crate::model::{Cwe, ExportSample, SampleKey, ScoredRow, TestKind, TestOutcome};
+use crate::suite::Suite;
 
 pub use secgap_stats::{pass_at_k, pass_hat_k, wilson, Interval, Z95};
 
@@ -124,6 +125,24 @@ impl Tally {
         Tally::default()
     }
 
+    /// Count one stored sample of a run of `suite`, if it was scored: the
+    /// one feed from stored rows to the metrics, whichever row carries the
+    /// sample.
+    pub fn add_sample(&mut self, suite: &Suite, s: &impl SampleView) {
+        let Some((functional, secure)) = s.scores() else {
+            return;
+        };
+        let key = s.key();
+        let cwes = suite.task(&key.task).map_or(&[][..], |t| &t.cwes[..]);
+        self.count(
+            (&key.subject, &key.strategy, &key.task),
+            cwes,
+            functional,
+            secure,
+            |cwe| s.secure_against(cwe),
+        );
+    }
+
     /// Count one scored sample. `cwes` are its task's CWEs; `security`
     /// holds each security test's CWE and whether it passed.
     #[allow(clippy::too_many_arguments)]
@@ -136,6 +155,22 @@ impl Tally {
         functional: bool,
         secure: bool,
         security: &[(Option<Cwe>, bool)],
+    ) {
+        self.count((subject, strategy, task), cwes, functional, secure, |cwe| {
+            passes(security.iter().copied(), cwe)
+        });
+    }
+
+    /// Count one scored sample of (subject, strategy, task);
+    /// `secure_against(cwe)` says whether it passed every security test
+    /// probing that CWE of its task.
+    fn count(
+        &mut self,
+        (subject, strategy, task): (&str, &str, &str),
+        cwes: &[Cwe],
+        functional: bool,
+        secure: bool,
+        secure_against: impl Fn(Cwe) -> bool,
     ) {
         let hit = |g: &GroupTally| g.subject == subject && g.strategy == strategy;
         let gi = if self.groups.get(self.last).is_some_and(hit) {
@@ -172,17 +207,66 @@ impl Tally {
         t.count.sec += secure as u32;
         t.count.fs += (functional && secure) as u32;
         for (cwe, ok) in t.cwes.iter_mut() {
-            let passed = security
-                .iter()
-                .filter(|(c, _)| *c == Some(*cwe))
-                .all(|(_, pass)| *pass);
-            *ok += passed as u64;
+            *ok += secure_against(*cwe) as u64;
         }
     }
 
     /// One row per (subject, strategy), in first-seen order.
     pub fn finish(self) -> Vec<GroupMetrics> {
         self.groups.into_iter().map(group).collect()
+    }
+}
+
+/// What the metrics read of one stored sample. Both read-side rows carry
+/// it: the light [`ScoredRow`] that the gap analysis holds for every sample
+/// at once, and the full [`ExportSample`] that the reports stream.
+pub trait SampleView {
+    fn key(&self) -> &SampleKey;
+    /// (functional, secure) of a scored sample; None after a generation error.
+    fn scores(&self) -> Option<(bool, bool)>;
+    /// Whether every security test of the sample that probes `cwe` passed
+    /// (true when none does).
+    fn secure_against(&self, cwe: Cwe) -> bool;
+}
+
+/// Whether every (cwe, passed) security result for `cwe` passed.
+fn passes(security: impl Iterator<Item = (Option<Cwe>, bool)>, cwe: Cwe) -> bool {
+    security
+        .filter(|(c, _)| *c == Some(cwe))
+        .all(|(_, pass)| pass)
+}
+
+impl SampleView for ScoredRow {
+    fn key(&self) -> &SampleKey {
+        &self.key
+    }
+    fn scores(&self) -> Option<(bool, bool)> {
+        Some((self.functional, self.secure))
+    }
+    fn secure_against(&self, cwe: Cwe) -> bool {
+        passes(self.security.iter().copied(), cwe)
+    }
+}
+
+impl SampleView for ExportSample {
+    fn key(&self) -> &SampleKey {
+        &self.key
+    }
+    fn scores(&self) -> Option<(bool, bool)> {
+        if self.status == "scored" {
+            self.functional.zip(self.secure)
+        } else {
+            None
+        }
+    }
+    fn secure_against(&self, cwe: Cwe) -> bool {
+        passes(
+            self.verdicts
+                .iter()
+                .filter(|v| v.kind == TestKind::Security)
+                .map(|v| (v.cwe, v.outcome == TestOutcome::Pass)),
+            cwe,
+        )
     }
 }
 

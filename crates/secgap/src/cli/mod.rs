@@ -346,7 +346,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             &fail_under,
             &crate::report::export::ExportOptions {
                 formats: if formats.is_empty() {
-                    crate::report::export::Format::ALL.to_vec()
+                    crate::report::export::FORMATS.to_vec()
                 } else {
                     formats
                 },
@@ -653,50 +653,11 @@ fn cmd_report(
         "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
     });
     let out = out.unwrap_or_else(|| dir.join("report"));
-    let total = store.count("scored")? + store.count("generation_error")?;
-    let with_code = store.count_with_code()?;
-    // One pass over the samples feeds the metrics and every export. Should
-    // the verdicts turn out not to be stored in sample order, start over
-    // reading them sorted.
-    let mut sorted = false;
-    let (groups, written, code_files) = loop {
-        let mut exporter =
-            crate::report::export::Exporter::new(&out, &suite, opts.clone(), total, with_code)?;
-        let mut tally = crate::analyze::metrics::Tally::new();
-        let pass = store.for_each_export_sample(sorted, |s| {
-            if let (Some(functional), Some(secure)) = (s.functional, s.secure) {
-                if s.status == "scored" {
-                    let cwes = suite.task(&s.key.task).map_or(&[][..], |t| &t.cwes[..]);
-                    let security: Vec<(Option<crate::suite::Cwe>, bool)> = s
-                        .verdicts
-                        .iter()
-                        .filter(|v| v.kind == crate::suite::TestKind::Security)
-                        .map(|v| (v.cwe, v.outcome == crate::execute::TestOutcome::Pass))
-                        .collect();
-                    tally.add(
-                        &s.key.subject,
-                        &s.key.strategy,
-                        &s.key.task,
-                        cwes,
-                        functional,
-                        secure,
-                        &security,
-                    );
-                }
-            }
-            exporter.add(s)
-        });
-        match pass {
-            Err(e) if !sorted && e.is::<crate::store::OutOfOrder>() => sorted = true,
-            Err(e) => return Err(e),
-            Ok(()) => {
-                let groups = tally.finish();
-                let code_files = exporter.code_files();
-                let written = exporter.finish(run.clone(), &groups, gap.as_ref())?;
-                break (groups, written, code_files);
-            }
-        }
-    };
+    let crate::report::Written {
+        groups,
+        files: written,
+        code_files,
+    } = crate::report::write(&store, &suite, &out, run, gap.as_ref(), opts)?;
     let pages = written
         .iter()
         .filter(|p| p.parent().is_some_and(|d| d.ends_with("samples")))
@@ -716,10 +677,10 @@ fn cmd_report(
     }
     if code_files {
         println!("wrote {} (the generated code)", out.join("code").display());
-    } else if opts.formats.contains(&crate::report::export::Format::Code) {
+    } else if opts.formats.contains(&crate::report::code::FORMAT) {
         println!(
             "the code of more than {} samples is not written as files (it is in samples.jsonl); SARIF results carry no file locations",
-            crate::report::export::CODE_FILES_MAX
+            crate::report::code::CODE_FILES_MAX
         );
     }
     let failures = crate::analyze::gate::check(gates, &groups, &understanding_of(gap.as_ref()))?;
@@ -778,7 +739,7 @@ fn cmd_compare(
         print!("{}", crate::analyze::compare::table(&c));
     }
     if let Some(path) = html {
-        std::fs::write(path, crate::report::html::render_comparison(&c))
+        std::fs::write(path, crate::report::html::compare::render_comparison(&c))
             .with_context(|| format!("write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }

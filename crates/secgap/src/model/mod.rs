@@ -7,6 +7,7 @@ pub mod ids;
 pub mod outcome;
 pub mod probe;
 pub mod record;
+pub mod source;
 
 pub use call::{ModelCall, Usage};
 pub use ids::{SampleKey, StrategyRef};
@@ -16,3 +17,4 @@ pub use record::{
     CallTotals, ExportSample, Judged, JudgmentRecord, ProbeAnswerRecord, ProbeAnswerRow,
     SampleRecord, ScoredRow, Scores,
 };
+pub use source::{OutOfOrder, SampleCounts, SampleSource};

@@ -1,5 +1,81 @@
-//! Reports: the terminal summary and one writer per export format.
+//! Reports: the terminal summary, and `secgap report`, which reads a run
+//! once and feeds every sample to the metrics and to one sink per export
+//! format (HTML, Markdown, JSON, CSV, JSON lines, SARIF, JUnit, code
+//! files). The samples come through [`SampleSource`], never the store's
+//! own types.
 
+pub mod code;
+pub mod csv;
+pub mod escape;
 pub mod export;
 pub mod html;
+pub mod json;
+pub mod jsonl;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod sink;
 pub mod terminal;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::analyze::gap::GapReport;
+use crate::analyze::metrics::{GroupMetrics, Tally};
+use crate::model::{OutOfOrder, SampleSource};
+use crate::report::export::{ExportOptions, Exporter};
+use crate::suite::Suite;
+
+/// What [`write`] produced.
+pub struct Written {
+    /// The metrics tallied on the way (the gates read them).
+    pub groups: Vec<GroupMetrics>,
+    /// Every file written, drill-down pages included, sorted; the code
+    /// files are not listed (they sit under code/).
+    pub files: Vec<PathBuf>,
+    /// Whether the generated code was written out under code/.
+    pub code_files: bool,
+}
+
+/// Write the report of a run into `out`: one pass over `source` feeds the
+/// metrics and every format of `opts`. `run` is the run's meta for the
+/// summaries, `gap` its Level 3 analysis if it has one.
+pub fn write(
+    source: &dyn SampleSource,
+    suite: &Suite,
+    out: &Path,
+    run: Value,
+    gap: Option<&GapReport>,
+    opts: &ExportOptions,
+) -> Result<Written> {
+    let counts = source.sample_counts()?;
+    // Should the verdicts turn out not to be stored in sample order, start
+    // over reading them sorted.
+    let mut sorted = false;
+    let (tally, exporter) = loop {
+        let mut exporter =
+            Exporter::new(out, suite, opts.clone(), counts.samples, counts.with_code)?;
+        let mut tally = Tally::new();
+        let pass = source.for_each_sample(sorted, &mut |s| {
+            tally.add_sample(suite, &s);
+            exporter.add(s)
+        });
+        match pass {
+            Err(e) if !sorted && e.is::<OutOfOrder>() => sorted = true,
+            Err(e) => return Err(e),
+            Ok(()) => break (tally, exporter),
+        }
+    };
+    let groups = tally.finish();
+    let code_files = exporter.code_files();
+    let files = exporter.finish(run, &groups, gap)?;
+    Ok(Written {
+        groups,
+        files,
+        code_files,
+    })
+}

@@ -602,16 +602,7 @@ pub fn gap_of(
 pub fn metrics_of(store: &Store, suite: &Suite) -> Result<Vec<metrics::GroupMetrics>> {
     let mut tally = metrics::Tally::new();
     store.for_each_scored(|r| {
-        let cwes = suite.task(&r.key.task).map_or(&[][..], |t| &t.cwes[..]);
-        tally.add(
-            &r.key.subject,
-            &r.key.strategy,
-            &r.key.task,
-            cwes,
-            r.functional,
-            r.secure,
-            &r.security,
-        );
+        tally.add_sample(suite, &r);
         Ok(())
     })?;
     Ok(tally.finish())

@@ -13,6 +13,8 @@ use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::model::record::*;
+pub use crate::model::source::OutOfOrder;
+use crate::model::source::{SampleCounts, SampleSource};
 use crate::model::{
     Cwe, Failure, ModelCall, Probe, SampleKey, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
 };
@@ -633,6 +635,24 @@ impl Store {
     }
 }
 
+/// The reports stream a run through this, so that they never see the store.
+impl SampleSource for Store {
+    fn for_each_sample(
+        &self,
+        sorted: bool,
+        f: &mut dyn FnMut(ExportSample) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_export_sample(sorted, f)
+    }
+
+    fn sample_counts(&self) -> Result<SampleCounts> {
+        Ok(SampleCounts {
+            samples: self.count("scored")? + self.count("generation_error")?,
+            with_code: self.count_with_code()?,
+        })
+    }
+}
+
 /// Child rows (verdicts) read beside their samples: both cursors run in
 /// sample order (column 0 of a child row is its sample id), so each
 /// sample's children are the run of rows carrying its id.
@@ -685,11 +705,6 @@ impl<'s, T> Children<'s, T> {
         }
     }
 }
-
-/// [`Store::for_each_export_sample`] found verdicts out of sample order.
-#[derive(Debug, thiserror::Error)]
-#[error("verdicts are stored out of sample order; read them sorted")]
-pub struct OutOfOrder;
 
 /// The failure stored in column `at`, read back through its `FromStr`.
 fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>> {

@@ -1,0 +1,191 @@
+//! The drill-down: one collapsible block per sample (prompt, raw response,
+//! highlighted code, each verdict with its evidence), on report.html for
+//! the first page of samples and on pages under samples/ for the rest.
+
+use std::fmt::Write as _;
+
+use crate::model::{ExportSample, TestOutcome};
+use crate::report::code::code_path;
+use crate::report::escape::esc;
+use crate::report::html::highlight::highlight;
+use crate::report::html::page::page_head;
+use crate::suite::Suite;
+
+/// Samples per drill-down page: the report shows the first page and links
+/// the others (`samples/page-0002.html`...), so no page grows huge.
+pub const PAGE_SIZE: usize = 500;
+
+/// One extra drill-down page: its file (relative to the report folder) and
+/// the 1-based numbers of the first and last sample on it.
+#[derive(Debug, Clone)]
+pub struct DrillPage {
+    pub file: String,
+    pub first: u64,
+    pub last: u64,
+}
+
+/// The opening of drill-down page `number` of `pages`, holding samples
+/// `first..=last` of `total`; sample blocks follow, then [`page_end`].
+pub fn page_start(number: usize, pages: usize, first: u64, last: u64, total: u64) -> String {
+    let mut h = String::with_capacity(16 * 1024);
+    page_head(&mut h, &format!("secgap samples {first}–{last} of {total}"));
+    let _ = writeln!(
+        h,
+        "<header><h1>Samples {first}–{last} of {total}</h1>\n{}</header>\n<section id=\"samples\">",
+        page_nav(number, pages)
+    );
+    h
+}
+
+/// The close of a drill-down page opened by [`page_start`].
+pub fn page_end(number: usize, pages: usize) -> String {
+    format!("</section>\n{}</body>\n</html>\n", page_nav(number, pages))
+}
+
+/// File name of drill-down page `number` (page 1 is report.html itself).
+pub fn page_file(number: usize) -> String {
+    if number <= 1 {
+        "report.html#samples".into()
+    } else {
+        format!("samples/page-{number:04}.html")
+    }
+}
+
+fn page_nav(number: usize, pages: usize) -> String {
+    // Extra pages live in samples/, one level below report.html.
+    let link = |n: usize, label: &str| {
+        let href = if n <= 1 {
+            "../report.html#samples".to_string()
+        } else {
+            format!("page-{n:04}.html")
+        };
+        format!("<a href=\"{href}\">{label}</a>")
+    };
+    let mut nav = String::from("<nav class=\"toc\">");
+    nav.push_str(&link(1, "Report"));
+    if number > 1 {
+        nav.push_str(&link(number - 1, "← Previous page"));
+    }
+    if number < pages {
+        nav.push_str(&link(number + 1, "Next page →"));
+    }
+    let _ = writeln!(
+        nav,
+        "<span class=\"ci\">page {number} of {pages}</span></nav>"
+    );
+    nav
+}
+
+fn outcome_badge(s: &ExportSample) -> (&'static str, &'static str) {
+    if s.status != "scored" {
+        return ("b-none", "generation error");
+    }
+    match (s.functional, s.secure) {
+        (Some(true), Some(true)) => ("b-good", "func-sec"),
+        (Some(true), Some(false)) => ("b-bad", "functional, insecure"),
+        (Some(false), Some(true)) => ("b-warn", "not functional"),
+        (Some(false), Some(false)) => ("b-bad", "not functional, insecure"),
+        _ => ("b-none", "unscored"),
+    }
+}
+
+/// One sample's collapsible block. `up` prefixes links to the code files
+/// beside ("../" on pages under samples/), None when the code is not
+/// written out as files.
+pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<&str>) {
+    let (class, what) = outcome_badge(s);
+    let _ = writeln!(
+        h,
+        "<details class=\"sample\"><summary><span class=\"badge {class}\">{what}</span> {} · {} · {} · sample {}</summary><div>",
+        esc(&s.key.subject),
+        esc(&s.key.strategy),
+        esc(&s.key.task),
+        s.key.index
+    );
+    let yn = |b: Option<bool>| b.map_or("–", |b| if b { "yes" } else { "no" });
+    let _ = writeln!(
+        h,
+        "<dl class=\"meta\"><dt>language</dt><dd>{}</dd><dt>status</dt><dd>{}</dd>\
+         <dt>functional / secure / func-sec</dt><dd>{} / {} / {}</dd><dt>time</dt><dd>generation {} ms, execution {} ms, finished {}</dd>",
+        esc(&s.language),
+        esc(&s.status),
+        yn(s.functional),
+        yn(s.secure),
+        yn(s.func_sec),
+        s.gen_ms,
+        s.exec_ms,
+        esc(&s.finished_at)
+    );
+    if let Some(f) = &s.failure {
+        let _ = write!(h, "<dt>failure</dt><dd>{}</dd>", esc(f));
+    }
+    if let Some(e) = &s.error {
+        let _ = write!(h, "<dt>error</dt><dd>{}</dd>", esc(e));
+    }
+    if let (Some(up), true) = (up, s.code.is_some()) {
+        let path = code_path(suite, s);
+        let _ = write!(
+            h,
+            "<dt>code file</dt><dd><a href=\"{up}{0}\">{0}</a></dd>",
+            esc(&path)
+        );
+    }
+    h.push_str("</dl>\n");
+    if !s.prompt.is_empty() {
+        let _ = writeln!(
+            h,
+            "<details class=\"ev\"><summary>prompt</summary><pre class=\"wrap\">{}</pre></details>",
+            esc(&s.prompt)
+        );
+    }
+    match s.response.as_deref() {
+        Some(r) if !r.is_empty() => {
+            let _ = writeln!(
+                h,
+                "<details class=\"ev\"><summary>raw response</summary><pre class=\"wrap\">{}</pre></details>",
+                esc(r)
+            );
+        }
+        _ => {}
+    }
+    match &s.code {
+        Some(code) => {
+            h.push_str("<pre class=\"code\"><code>");
+            highlight(h, code, &s.language);
+            h.push_str("</code></pre>\n");
+        }
+        None => h.push_str("<p class=\"note\">No code was extracted.</p>\n"),
+    }
+    if s.verdicts.is_empty() {
+        h.push_str("<p class=\"note\">No tests ran.</p>\n");
+    } else {
+        h.push_str("<table class=\"verdicts\"><thead><tr><th>test</th><th>kind</th><th>CWE</th><th>verdict</th><th>message and evidence</th><th class=\"num\">ms</th></tr></thead><tbody>\n");
+        for v in &s.verdicts {
+            let oc = match v.outcome {
+                TestOutcome::Pass => "o-pass",
+                TestOutcome::Fail => "o-fail",
+                TestOutcome::Error => "o-error",
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{oc}\">{}</td><td class=\"msg\">{}",
+                esc(&v.test),
+                v.kind.as_str(),
+                v.cwe.map_or("–".into(), |c| c.to_string()),
+                v.outcome.as_str(),
+                esc(&v.message)
+            );
+            if let Some(ev) = v.evidence.as_deref().filter(|e| !e.trim().is_empty()) {
+                let _ = write!(
+                    h,
+                    "<details class=\"ev\"{}><summary>evidence</summary><pre class=\"wrap\">{}</pre></details>",
+                    if v.outcome == TestOutcome::Pass { "" } else { " open" },
+                    esc(ev)
+                );
+            }
+            let _ = writeln!(h, "</td><td class=\"num\">{}</td></tr>", v.duration_ms);
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("</div></details>\n");
+}

@@ -1,0 +1,146 @@
+//! summary.md: the leaderboard, the gap and the failed security tests, for
+//! a pull request or a CI summary page.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::model::{Cwe, ExportSample, TestKind, TestOutcome};
+use crate::report::sink::{put, Finished, Format, ReportSink, Setup};
+use crate::suite::Suite;
+
+pub const FORMAT: Format = Format {
+    name: "md",
+    help: "summary.md",
+    make: sink,
+};
+
+/// summary.md lists at most this many failed security tests.
+const MD_FAILED_MAX: usize = 200;
+
+fn sink<'a>(setup: &Setup<'a>) -> Result<Box<dyn ReportSink + 'a>> {
+    Ok(Box::new(Markdown {
+        dir: setup.dir.to_path_buf(),
+        suite: setup.suite,
+        failed: Vec::new(),
+        failed_count: 0,
+    }))
+}
+
+struct Markdown<'a> {
+    dir: PathBuf,
+    suite: &'a Suite,
+    /// The first [`MD_FAILED_MAX`] failed security tests.
+    failed: Vec<FailedRow>,
+    failed_count: u64,
+}
+
+/// A failed security test listed in summary.md.
+struct FailedRow {
+    subject: String,
+    task: String,
+    index: u32,
+    test: String,
+    cwe: Option<Cwe>,
+}
+
+impl ReportSink for Markdown<'_> {
+    fn add(&mut self, s: &ExportSample) -> Result<()> {
+        for v in &s.verdicts {
+            if v.kind == TestKind::Security && v.outcome != TestOutcome::Pass {
+                self.failed_count += 1;
+                if self.failed.len() < MD_FAILED_MAX {
+                    self.failed.push(FailedRow {
+                        subject: s.key.subject.clone(),
+                        task: s.key.task.clone(),
+                        index: s.key.index,
+                        test: v.test.clone(),
+                        cwe: v.cwe,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, done: &Finished) -> Result<Vec<PathBuf>> {
+        let text = markdown(self.suite, done, &self.failed, self.failed_count);
+        Ok(vec![put(&self.dir, "summary.md", &text)?])
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", 100.0 * x)
+}
+
+fn markdown(suite: &Suite, done: &Finished, failed: &[FailedRow], failed_count: u64) -> String {
+    let mut s = String::from("# secgap results\n\n");
+    if let Some(h) = done.run.get("config_hash").and_then(Value::as_str) {
+        s.push_str(&format!(
+            "Suite `{}` {}, config `{}`.\n\n",
+            suite.manifest.name,
+            suite.manifest.version,
+            &h[..h.len().min(12)]
+        ));
+    }
+    s.push_str("| subject | strategy | tasks | n | func@1 | sec@1 | func-sec@1 | func-sec 95% CI | insecure among functional |\n");
+    s.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
+    for g in done.groups {
+        let at1 = g.at_k.iter().find(|a| a.k == 1);
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | [{}, {}] | {} |\n",
+            g.subject,
+            g.strategy,
+            g.tasks,
+            g.n,
+            at1.map_or("-".into(), |a| pct(a.func)),
+            at1.map_or("-".into(), |a| pct(a.sec)),
+            at1.map_or("-".into(), |a| pct(a.func_sec)),
+            pct(g.func_sec.ci95.lo),
+            pct(g.func_sec.ci95.hi),
+            pct(g.insecure_among_functional.rate),
+        ));
+    }
+    s.push_str(
+        "\nPercent. @1 from the unbiased pass@k estimator averaged over tasks; the interval is \
+         Wilson's over samples; *insecure among functional* is the share of functional samples \
+         that fail at least one security test.\n",
+    );
+    if let Some(gap) = done.gap {
+        s.push_str("\n## Understanding and the gap\n\n| subject | understanding | func-sec | gap rate | gap 95% CI |\n| --- | ---: | ---: | ---: | --- |\n");
+        for g in &gap.subjects {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                g.subject,
+                g.understanding.map_or("-".into(), pct),
+                pct(g.func_sec_rate),
+                g.gap_rate.map_or("-".into(), pct),
+                g.gap_ci95
+                    .map_or("-".into(), |c| format!("[{}, {}]", pct(c[0]), pct(c[1]))),
+            ));
+        }
+        s.push_str("\nGap rate: share of samples on tasks the subject understood (score at least 0.5) that are not func-sec.\n");
+    }
+    s.push_str(&format!("\n## Failed security tests ({failed_count})\n\n"));
+    if !failed.is_empty() {
+        s.push_str("| subject | task | sample | test | CWE |\n| --- | --- | ---: | --- | --- |\n");
+        for f in failed {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                f.subject,
+                f.task,
+                f.index,
+                f.test,
+                f.cwe.map_or("-".into(), |c| c.to_string())
+            ));
+        }
+        if failed_count > failed.len() as u64 {
+            s.push_str(&format!(
+                "\n… and {} more in verdicts.csv.\n",
+                failed_count - failed.len() as u64
+            ));
+        }
+    }
+    s
+}

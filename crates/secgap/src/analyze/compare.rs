@@ -96,7 +96,7 @@ pub fn compare(
         let t = match tasks.iter_mut().find(|t| t.0 == l.key.task) {
             Some(t) => t,
             None => {
-                tasks.push((l.key.task.clone(), 0, 0));
+                tasks.push((l.key.task.to_string(), 0, 0));
                 tasks.last_mut().expect("just pushed")
             }
         };

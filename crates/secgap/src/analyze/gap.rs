@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::analyze::metrics::{wilson, Z95};
-use crate::model::{ProbeAnswerRow, ScoredRow};
+use crate::model::{ProbeAnswerRow, ScoredRow, SubjectId, TaskId};
 use crate::plan::probe::Probe;
 use crate::score::probe::{self, Answer, TaskUnderstanding};
 use crate::suite::Suite;
@@ -129,7 +129,7 @@ pub fn analyze(
     let by_id: HashMap<&str, &Probe> = probes.iter().map(|p| (p.id.as_str(), p)).collect();
     let mut out = Vec::new();
     // (subject, task) -> understanding, for the regressions.
-    let mut score_of: HashMap<(String, String), f64> = HashMap::new();
+    let mut score_of: HashMap<(SubjectId, TaskId), f64> = HashMap::new();
     for subject in subjects {
         let mine: Vec<&ProbeAnswerRow> = answers
             .iter()
@@ -155,7 +155,7 @@ pub fn analyze(
         let scores: Vec<f64> = tasks.iter().filter_map(|t| t.score).collect();
         for t in &tasks {
             if let Some(s) = t.score {
-                score_of.insert((subject.clone(), t.task.clone()), s);
+                score_of.insert((subject.as_str().into(), t.task.as_str().into()), s);
             }
         }
         let rows: Vec<&ScoredRow> = samples
@@ -274,7 +274,7 @@ fn judge_agreement(answers: &[ProbeAnswerRow]) -> Option<Result<stats::FleissKap
 
 fn regressions(
     samples: &[ScoredRow],
-    score_of: &HashMap<(String, String), f64>,
+    score_of: &HashMap<(SubjectId, TaskId), f64>,
     suite: &Suite,
 ) -> Vec<OutcomeRegression> {
     let rows: Vec<(&ScoredRow, f64)> = samples

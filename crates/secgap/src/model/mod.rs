@@ -10,7 +10,7 @@ pub mod record;
 pub mod source;
 
 pub use call::{ModelCall, Usage};
-pub use ids::{SampleKey, StrategyRef};
+pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
 pub use outcome::{Cause, Cwe, Failure, TestKind, TestOutcome, Verdict};
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 pub use record::{

@@ -166,9 +166,9 @@ pub fn samples(config: &RunConfig) -> Vec<SampleKey> {
             for subject in &config.subjects {
                 for strategy in &config.strategies {
                     out.push(SampleKey {
-                        subject: subject.clone(),
-                        strategy: strategy.name.clone(),
-                        task: task.clone(),
+                        subject: subject.as_str().into(),
+                        strategy: strategy.name.as_str().into(),
+                        task: task.as_str().into(),
                         index,
                     });
                 }

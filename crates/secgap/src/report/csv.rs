@@ -82,9 +82,9 @@ const SAMPLE_COLUMNS: [&str; 14] = [
 
 fn sample_record(s: &ExportSample) -> [String; 14] {
     [
-        s.key.subject.clone(),
-        s.key.strategy.clone(),
-        s.key.task.clone(),
+        s.key.subject.to_string(),
+        s.key.strategy.to_string(),
+        s.key.task.to_string(),
         s.key.index.to_string(),
         s.language.clone(),
         s.status.clone(),

@@ -62,8 +62,8 @@ impl ReportSink for Junit {
             None => {
                 let n = self.suites.len();
                 self.suites.push(SuitePart {
-                    subject: s.key.subject.clone(),
-                    strategy: s.key.strategy.clone(),
+                    subject: s.key.subject.to_string(),
+                    strategy: s.key.strategy.to_string(),
                     cases: create(&self.dir.join(part_name(n)))?,
                     tests: 0,
                     failures: 0,

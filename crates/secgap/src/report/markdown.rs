@@ -52,8 +52,8 @@ impl ReportSink for Markdown<'_> {
                 self.failed_count += 1;
                 if self.failed.len() < MD_FAILED_MAX {
                     self.failed.push(FailedRow {
-                        subject: s.key.subject.clone(),
-                        task: s.key.task.clone(),
+                        subject: s.key.subject.to_string(),
+                        task: s.key.task.to_string(),
                         index: s.key.index,
                         test: v.test.clone(),
                         cwe: v.cwe,

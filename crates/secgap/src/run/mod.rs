@@ -472,8 +472,8 @@ fn generate_sample(
     timeout: Duration,
 ) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
-    let strategy = strategies[&key.strategy];
-    let subject = &subjects[&key.subject];
+    let strategy = strategies[key.strategy.as_str()];
+    let subject = &subjects[key.subject.as_str()];
     let prompt = strategy.prompt(task);
     let subject: &dyn Subject = subject.as_ref();
     let mut rec = SampleRecord {

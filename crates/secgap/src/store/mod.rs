@@ -16,7 +16,8 @@ pub use crate::model::record::*;
 pub use crate::model::source::OutOfOrder;
 use crate::model::source::{SampleCounts, SampleSource};
 use crate::model::{
-    Cwe, Failure, ModelCall, Probe, SampleKey, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
+    Cwe, Failure, ModelCall, Probe, SampleKey, StrategyId, SubjectId, TaskId, TestKind,
+    TestOutcome, Verdict, JUDGE_VERSION,
 };
 
 pub const DB_FILE: &str = "run.sqlite";
@@ -705,6 +706,25 @@ impl<'s, T> Children<'s, T> {
         }
     }
 }
+
+// The ids are stored as their plain text.
+macro_rules! sql_text_id {
+    ($($name:ident),*) => {$(
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str().map($name::from)
+            }
+        }
+    )*};
+}
+
+sql_text_id!(SubjectId, TaskId, StrategyId);
 
 /// The failure stored in column `at`, read back through its `FromStr`.
 fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>> {

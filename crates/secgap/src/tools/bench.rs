@@ -225,9 +225,9 @@ pub fn report(
                 verdicts += vs.len() as u64;
                 batch.push(SampleRecord {
                     key: crate::plan::SampleKey {
-                        subject: subject.clone(),
+                        subject: subject.as_str().into(),
                         strategy: "baseline".into(),
-                        task: task.id.clone(),
+                        task: task.id.as_str().into(),
                         index,
                     },
                     language: task.language.name().into(),

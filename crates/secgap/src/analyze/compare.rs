@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::ExportSample;
+use crate::model::{ExportSample, SampleStatus};
 use secgap_stats as stats;
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +36,7 @@ type Key<'a> = (&'a str, &'a str, u32);
 fn scored<'a>(samples: &'a [ExportSample], subject: &str) -> HashMap<Key<'a>, &'a ExportSample> {
     samples
         .iter()
-        .filter(|s| s.key.subject == subject && s.status == "scored")
+        .filter(|s| s.key.subject == subject && s.status == SampleStatus::Scored)
         .map(|s| {
             (
                 (s.key.strategy.as_str(), s.key.task.as_str(), s.key.index),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Cwe, ExportSample, SampleKey, ScoredRow, TestKind, TestOutcome};
+use crate::model::{Cwe, ExportSample, SampleKey, SampleStatus, ScoredRow, TestKind, TestOutcome};
 use crate::suite::Suite;
 
 pub use secgap_stats::{pass_at_k, pass_hat_k, wilson, Interval, Z95};
@@ -253,7 +253,7 @@ impl SampleView for ExportSample {
         &self.key
     }
     fn scores(&self) -> Option<(bool, bool)> {
-        if self.status == "scored" {
+        if self.status == SampleStatus::Scored {
             self.functional.zip(self.secure)
         } else {
             None

@@ -11,7 +11,7 @@ pub mod source;
 
 pub use call::{ModelCall, Usage};
 pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
-pub use outcome::{Cause, Cwe, Failure, TestKind, TestOutcome, Verdict};
+pub use outcome::{Cause, Cwe, Failure, SampleStatus, TestKind, TestOutcome, Verdict};
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 pub use record::{
     CallTotals, ExportSample, Judged, JudgmentRecord, ProbeAnswerRecord, ProbeAnswerRow,

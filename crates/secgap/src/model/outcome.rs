@@ -109,6 +109,47 @@ pub enum Cause {
     CrashedAfterPass,
 }
 
+/// Whether a stored sample got a response to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SampleStatus {
+    /// It was extracted, executed (or found to hold no code) and scored.
+    Scored,
+    /// The subject gave no response; `secgap resume` asks again.
+    GenerationError,
+}
+
+impl SampleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SampleStatus::Scored => "scored",
+            SampleStatus::GenerationError => "generation_error",
+        }
+    }
+}
+
+impl fmt::Display for SampleStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SampleStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "scored" => Ok(SampleStatus::Scored),
+            "generation_error" => Ok(SampleStatus::GenerationError),
+            _ => Err(format!("unknown sample status `{s}`")),
+        }
+    }
+}
+
+impl Serialize for SampleStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Why a sample is not func-sec, as the score stage decides it and the
 /// store keeps it (through `Display` and `FromStr`, e.g. `no_code` or
 /// `test_failure:attack_traversal`).

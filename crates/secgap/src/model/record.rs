@@ -3,7 +3,7 @@
 
 use crate::model::call::ModelCall;
 use crate::model::ids::SampleKey;
-use crate::model::outcome::{Cwe, Failure, Verdict};
+use crate::model::outcome::{Cwe, Failure, SampleStatus, Verdict};
 use crate::model::probe::Grade;
 
 /// A finished sample, ready to commit.
@@ -97,11 +97,12 @@ pub struct ExportSample {
     #[serde(flatten)]
     pub key: SampleKey,
     pub language: String,
-    /// `scored` or `generation_error`.
-    pub status: String,
+    pub status: SampleStatus,
     pub functional: Option<bool>,
     pub secure: Option<bool>,
     pub func_sec: Option<bool>,
+    /// The failure as stored (`Failure`'s text): exports print it and
+    /// nothing branches on it, so it is kept as written.
     pub failure: Option<String>,
     pub error: Option<String>,
     pub code: Option<String>,

@@ -87,7 +87,7 @@ fn sample_record(s: &ExportSample) -> [String; 14] {
         s.key.task.to_string(),
         s.key.index.to_string(),
         s.language.clone(),
-        s.status.clone(),
+        s.status.to_string(),
         opt_bool(s.functional),
         opt_bool(s.secure),
         opt_bool(s.func_sec),

@@ -4,7 +4,7 @@
 use crate::analyze::gap::{Cell, GapReport, OutcomeRegression, PrincipleGap, SubjectGap};
 use crate::analyze::metrics::{summarize, GroupMetrics, SampleOutcome};
 use crate::execute::{TestOutcome, Verdict};
-use crate::model::ExportSample;
+use crate::model::{ExportSample, SampleStatus};
 use crate::plan::SampleKey;
 use crate::report::html::highlight::highlight;
 use crate::report::html::{render, ReportInput, PAGE_SIZE};
@@ -24,7 +24,7 @@ fn sample(subject: &str, task: &str, index: u32, code: &str, message: &str) -> E
             index,
         },
         language: "python".into(),
-        status: "scored".into(),
+        status: SampleStatus::Scored,
         functional: Some(true),
         secure: Some(false),
         func_sec: Some(false),

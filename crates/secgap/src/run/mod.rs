@@ -282,7 +282,7 @@ pub fn execute_plan(
         planned: all.len(),
         skipped,
         executed,
-        generation_errors: store.count("generation_error")?,
+        generation_errors: store.count(crate::model::SampleStatus::GenerationError)?,
         probe_errors,
     })
 }

@@ -16,8 +16,8 @@ pub use crate::model::record::*;
 pub use crate::model::source::OutOfOrder;
 use crate::model::source::{SampleCounts, SampleSource};
 use crate::model::{
-    Cwe, Failure, ModelCall, Probe, SampleKey, StrategyId, SubjectId, TaskId, TestKind,
-    TestOutcome, Verdict, JUDGE_VERSION,
+    Cwe, Failure, ModelCall, Probe, SampleKey, SampleStatus, StrategyId, SubjectId, TaskId,
+    TestKind, TestOutcome, Verdict, JUDGE_VERSION,
 };
 
 pub const DB_FILE: &str = "run.sqlite";
@@ -271,9 +271,9 @@ impl Store {
 
 fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
     let status = if rec.scores.is_some() {
-        "scored"
+        SampleStatus::Scored
     } else {
-        "generation_error"
+        SampleStatus::GenerationError
     };
     tx.prepare_cached(
             "INSERT INTO samples (subject, strategy, task, sample_index, language, status, failure,
@@ -287,7 +287,7 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
                 rec.key.task,
                 rec.key.index,
                 rec.language,
-                status,
+                status.as_str(),
                 rec.failure.as_ref().map(|f| f.to_string()),
                 rec.prompt,
                 rec.response,
@@ -591,7 +591,7 @@ impl Store {
                     index: r.get(4)?,
                 },
                 language: r.get(5)?,
-                status: r.get(6)?,
+                status: text_at(r, 6)?,
                 functional: r.get(7)?,
                 secure: r.get(8)?,
                 func_sec: r.get(9)?,
@@ -627,10 +627,10 @@ impl Store {
         )? as u64)
     }
 
-    pub fn count(&self, status: &str) -> Result<u64> {
+    pub fn count(&self, status: SampleStatus) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM samples WHERE status = ?1",
-            [status],
+            [status.as_str()],
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
@@ -648,7 +648,8 @@ impl SampleSource for Store {
 
     fn sample_counts(&self) -> Result<SampleCounts> {
         Ok(SampleCounts {
-            samples: self.count("scored")? + self.count("generation_error")?,
+            samples: self.count(SampleStatus::Scored)?
+                + self.count(SampleStatus::GenerationError)?,
             with_code: self.count_with_code()?,
         })
     }
@@ -725,6 +726,17 @@ macro_rules! sql_text_id {
 }
 
 sql_text_id!(SubjectId, TaskId, StrategyId);
+
+/// A value stored as text in column `at`, read back through its `FromStr`.
+fn text_at<T: std::str::FromStr<Err = String>>(
+    r: &rusqlite::Row,
+    at: usize,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(at)?;
+    text.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+    })
+}
 
 /// The failure stored in column `at`, read back through its `FromStr`.
 fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>> {

@@ -328,7 +328,7 @@ fn kill_9_then_resume_matches_an_uninterrupted_run() {
     let at_kill = loop {
         assert!(Instant::now() < deadline, "run made no progress");
         if let Ok(s) = Store::open(&db) {
-            let n = s.count("scored").unwrap_or(0);
+            let n = s.count(secgap::model::SampleStatus::Scored).unwrap_or(0);
             if n >= 4 {
                 break n;
             }
@@ -341,7 +341,10 @@ fn kill_9_then_resume_matches_an_uninterrupted_run() {
     };
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let after_kill = Store::open(&db).unwrap().count("scored").unwrap();
+    let after_kill = Store::open(&db)
+        .unwrap()
+        .count(secgap::model::SampleStatus::Scored)
+        .unwrap();
     assert!(
         after_kill >= at_kill && after_kill < 16,
         "killed too late: {after_kill}"
@@ -468,7 +471,12 @@ fn replay_records_extraction_outcomes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let store = Store::open(&out_dir.join("run.sqlite")).unwrap();
-    assert_eq!(store.count("generation_error").unwrap(), 1);
+    assert_eq!(
+        store
+            .count(secgap::model::SampleStatus::GenerationError)
+            .unwrap(),
+        1
+    );
     let rows = store.scored().unwrap();
     let failure = |i: u32| {
         rows.iter()

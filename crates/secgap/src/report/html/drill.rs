@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{ExportSample, TestOutcome};
+use crate::model::{ExportSample, SampleStatus, TestOutcome};
 use crate::report::code::code_path;
 use crate::report::escape::esc;
 use crate::report::html::highlight::highlight;
@@ -77,7 +77,7 @@ fn page_nav(number: usize, pages: usize) -> String {
 }
 
 fn outcome_badge(s: &ExportSample) -> (&'static str, &'static str) {
-    if s.status != "scored" {
+    if s.status != SampleStatus::Scored {
         return ("b-none", "generation error");
     }
     match (s.functional, s.secure) {
@@ -108,7 +108,7 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         "<dl class=\"meta\"><dt>language</dt><dd>{}</dd><dt>status</dt><dd>{}</dd>\
          <dt>functional / secure / func-sec</dt><dd>{} / {} / {}</dd><dt>time</dt><dd>generation {} ms, execution {} ms, finished {}</dd>",
         esc(&s.language),
-        esc(&s.status),
+        esc(s.status.as_str()),
         yn(s.functional),
         yn(s.secure),
         yn(s.func_sec),

@@ -161,7 +161,6 @@ impl LanguageSupport for Go {
         true
     }
 
-    /// What the race detector prints first (`GORACE=halt_on_error=1`).
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
         &[("/usr/bin/go", "golang-go")]
     }
@@ -170,57 +169,7 @@ impl LanguageSupport for Go {
     /// plug-ins Go code fell back to the JavaScript list (which carries a
     /// few Go words); it stays so that reports do not change.
     fn highlight_keywords(&self) -> &'static [&'static str] {
-        &[
-            "async",
-            "await",
-            "break",
-            "case",
-            "catch",
-            "class",
-            "const",
-            "continue",
-            "default",
-            "delete",
-            "do",
-            "else",
-            "export",
-            "extends",
-            "false",
-            "finally",
-            "for",
-            "function",
-            "if",
-            "import",
-            "in",
-            "instanceof",
-            "let",
-            "new",
-            "null",
-            "return",
-            "switch",
-            "this",
-            "throw",
-            "true",
-            "try",
-            "typeof",
-            "undefined",
-            "var",
-            "void",
-            "while",
-            "yield",
-            "fn",
-            "mut",
-            "pub",
-            "impl",
-            "use",
-            "match",
-            "struct",
-            "enum",
-            "func",
-            "package",
-            "type",
-            "interface",
-        ]
+        super::javascript::KEYWORDS
     }
 
     fn scaffold(&self) -> Scaffold {

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::model::{Cwe, ExportSample, TestKind, TestOutcome};
+use crate::report::percent as pct;
 use crate::report::sink::{put, Finished, Format, ReportSink, Setup};
 use crate::suite::Suite;
 
@@ -68,10 +69,6 @@ impl ReportSink for Markdown<'_> {
         let text = markdown(self.suite, done, &self.failed, self.failed_count);
         Ok(vec![put(&self.dir, "summary.md", &text)?])
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}", 100.0 * x)
 }
 
 fn markdown(suite: &Suite, done: &Finished, failed: &[FailedRow], failed_count: u64) -> String {

@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::model::{Cwe, ExportSample, TestKind, TestOutcome};
-use crate::report::percent as pct;
+use crate::report::numbers::percent as pct;
 use crate::report::sink::{put, Finished, Format, ReportSink, Setup};
 use crate::suite::Suite;
 

@@ -13,6 +13,7 @@ pub mod json;
 pub mod jsonl;
 pub mod junit;
 pub mod markdown;
+pub mod numbers;
 pub mod sarif;
 pub mod sink;
 pub mod terminal;
@@ -28,12 +29,6 @@ use crate::analyze::gap::GapReport;
 use crate::analyze::metrics::{GroupMetrics, Tally};
 use crate::model::{OutOfOrder, SampleSource};
 use crate::report::export::{ExportOptions, Exporter};
-
-/// A rate in percent with one decimal (`37.5`); each format adds its own
-/// width, sign or placeholder around it.
-pub fn percent(x: f64) -> String {
-    format!("{:.1}", 100.0 * x)
-}
 use crate::suite::Suite;
 
 /// What [`write`] produced.

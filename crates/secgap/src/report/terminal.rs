@@ -50,7 +50,7 @@ pub fn json_rows(groups: &[GroupMetrics]) -> Value {
 }
 
 fn pct(x: f64) -> String {
-    format!("{:>5}", crate::report::percent(x))
+    format!("{:>5}", crate::report::numbers::percent(x))
 }
 
 /// The terminal summary: a leaderboard and the per-CWE table.

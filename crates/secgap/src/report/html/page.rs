@@ -66,7 +66,7 @@ td.msg { max-width: 36rem; overflow-wrap: anywhere; }
 
 pub fn pct(x: f64) -> String {
     if x.is_finite() {
-        format!("{}%", crate::report::percent(x))
+        format!("{}%", crate::report::numbers::percent(x))
     } else {
         "–".into()
     }

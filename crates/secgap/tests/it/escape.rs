@@ -8,7 +8,8 @@
 //! keeps working afterwards.
 //!
 //! The fixture suite (`tests/fixtures/escape-suite`) holds four tiny tasks,
-//! `py-add`, `c-add`, `js-add` and `go-add`, with a 2 s time limit. Each test copies it, plus
+//! `py-add`, `c-add`, `js-add` and `go-add`, with a 2 s time limit (10 s for
+//! `js-add`, whose interpreter starts slowly on a loaded machine). Each test copies it, plus
 //! the built-in check libraries, into a fresh temporary folder.
 //!
 //! All tests in this file take one lock around their sandbox work (the

@@ -1212,7 +1212,7 @@ fn canaries_outside_the_workspace_stay_unreadable() {
             dest: "/data/decoy.txt".into(),
             writable: false,
         }],
-        Duration::from_secs(30),
+        Duration::from_secs(180),
     );
     let everything = format!("{}{}", out.stdout.text(), out.stderr.text());
     assert!(

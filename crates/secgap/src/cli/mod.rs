@@ -157,6 +157,11 @@ struct RunArgs {
     /// Seed of the probes' shuffles (the same seed gives every subject the same questions)
     #[arg(long, default_value_t = 0, value_name = "N")]
     probe_seed: u64,
+    /// Sampling temperature sent to every model subject and judge, above the
+    /// config's [default: each subject's `temperature`, else none is sent and
+    /// the server's default applies]
+    #[arg(long, value_name = "T")]
+    temperature: Option<f64>,
     /// Run folder (holds run.sqlite) [default: runs/<UTC time>-<id>]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -181,9 +186,19 @@ struct ExecArgs {
     /// (needs prices in secgap.toml); calls in flight finish and the run stays resumable
     #[arg(long, value_name = "USD")]
     budget: Option<f64>,
-    /// Do not read or write the response cache ($SECGAP_CACHE_DIR, else ~/.cache/secgap/responses)
+    /// Do not read or write the response cache ($SECGAP_CACHE_DIR, else ~/.cache/secgap/responses);
+    /// a run started with it keeps it on resume
     #[arg(long)]
     no_cache: bool,
+    /// Ceiling on one model request, in seconds [default: 600 for openai and
+    /// anthropic, 1800 for ollama and the -compat kinds, or the config's timeout_secs]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: Option<u64>,
+    /// Longest silence between two bytes of a model response, in seconds; every
+    /// streamed chunk resets it [default: 120 for openai and anthropic, 600 for
+    /// ollama and the -compat kinds, or the config's idle_timeout_secs]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: Option<u64>,
     /// Samples executed in parallel [default: number of CPUs]
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
@@ -612,6 +627,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         stream: a.stream,
         levels: a.levels.clone(),
         probe_seed: a.probe_seed,
+        temperature: a.temperature,
         gated_subjects: a
             .exec
             .fail_under
@@ -623,6 +639,11 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     crate::generate::check_subjects(&config.subjects, &a.judges, &cfg)?;
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
+    if a.exec.no_cache {
+        // Kept with the run, so that `resume` does not read cached answers
+        // into a run meant to have fresh ones.
+        store.set_meta("no_cache", "true")?;
+    }
     finish(&mut store, &config, &suite, &dir, &a.exec)
 }
 
@@ -648,6 +669,7 @@ fn cmd_report(
     let run = serde_json::json!({
         "dir": dir, "config_hash": config.hash(), "config": config,
         "created_at": store.meta("created_at")?,
+        "sampling": store.meta("sampling")?.and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()),
         "schema_version": store.meta("schema_version")?,
         "model_calls": calls.calls, "cached_calls": calls.cached,
         "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
@@ -778,8 +800,13 @@ fn finish(
     exec: &ExecArgs,
 ) -> Result<i32> {
     let json = exec.json;
+    let run_no_cache = store.meta("no_cache")?.as_deref() == Some("true");
+    if run_no_cache && !exec.no_cache {
+        eprintln!("the run was started with --no-cache, so the response cache stays off");
+    }
+    let secs = |s: Option<u64>| s.map(std::time::Duration::from_secs);
     let opts = crate::run::RunOptions {
-        cache: (!exec.no_cache).then(|| crate::generate::provider::Cache {
+        cache: (!exec.no_cache && !run_no_cache).then(|| crate::generate::provider::Cache {
             dir: crate::generate::provider::Cache::default_dir(),
         }),
         jobs: jobs_or_default(exec.jobs),
@@ -787,6 +814,8 @@ fn finish(
         budget_usd: exec.budget,
         progress: true,
         sample_timeout: std::time::Duration::from_secs(exec.sample_timeout.max(1)),
+        request_timeout: secs(exec.request_timeout),
+        idle_timeout: secs(exec.idle_timeout),
     };
     let summary = crate::run::execute_plan(store, config, suite, dir, &opts)?;
     let groups = crate::run::metrics_of(store, suite)?;

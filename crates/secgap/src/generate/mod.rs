@@ -36,6 +36,12 @@ pub struct SubjectOptions {
     pub agents: std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
     /// Adaptive concurrency, one limiter per provider, shared by all subjects.
     pub limiters: std::sync::Arc<crate::generate::limiter::Limiters>,
+    /// Sampling temperature for every model subject, in place of its own.
+    pub temperature: Option<f64>,
+    /// Ceiling on one request, in place of each endpoint's.
+    pub request_timeout: Option<std::time::Duration>,
+    /// Longest silence between two bytes, in place of each endpoint's.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 /// The subject kinds before the model providers in `secgap list subjects`.
@@ -130,12 +136,20 @@ pub fn from_spec(spec: &str, opts: &SubjectOptions) -> Result<Box<dyn Subject>> 
     if let Some(def) = def {
         let mut endpoint = def.endpoint(spec)?;
         endpoint.stream |= opts.stream;
+        if let Some(t) = opts.temperature {
+            endpoint.temperature = Some(t);
+        }
+        if let Some(t) = opts.request_timeout {
+            endpoint.request_timeout = t;
+        }
+        if let Some(t) = opts.idle_timeout {
+            endpoint.idle_timeout = t;
+        }
         return Ok(Box::new(Model {
             name: spec.into(),
             limiter: opts.limiters.for_url(&endpoint.base_url),
             endpoint,
             cache: opts.cache.clone(),
-            agent: provider::agent(),
         }));
     }
     let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
@@ -295,7 +309,6 @@ struct Model {
     name: String,
     endpoint: Endpoint,
     cache: Option<Cache>,
-    agent: ureq::Agent,
     limiter: std::sync::Arc<crate::generate::limiter::Limiter>,
 }
 
@@ -306,6 +319,17 @@ impl Subject for Model {
 
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
         self.complete(req.prompt, req.sample, req.deadline)
+    }
+
+    fn sampling(&self) -> Option<crate::model::Sampling> {
+        let ep = &self.endpoint;
+        Some(crate::model::Sampling {
+            temperature: ep.temperature,
+            top_p: ep.top_p,
+            max_tokens: ep.max_tokens,
+            seed: ep.seed,
+            stream: ep.stream,
+        })
     }
 
     fn ask(
@@ -325,7 +349,6 @@ impl Model {
         deadline: Option<std::time::Instant>,
     ) -> Result<Generation, GenError> {
         match provider::complete_with(
-            &self.agent,
             &self.endpoint,
             self.cache.as_ref(),
             prompt,

@@ -6,7 +6,7 @@
 //! A provider knows nothing of tasks or tests: it turns a prompt into a
 //! text and a record of every HTTP call made for it.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -161,18 +161,16 @@ pub struct CallCtx<'a> {
 
 /// Ask for one completion, with retries and the cache.
 pub fn complete(
-    agent: &ureq::Agent,
     ep: &Endpoint,
     cache: Option<&Cache>,
     prompt: &str,
     sample: u32,
 ) -> std::result::Result<Completion, CallFailed> {
-    complete_with(agent, ep, cache, prompt, sample, CallCtx::default())
+    complete_with(ep, cache, prompt, sample, CallCtx::default())
 }
 
 /// [`complete`] under a limiter and a deadline.
 pub fn complete_with(
-    agent: &ureq::Agent,
     ep: &Endpoint,
     cache: Option<&Cache>,
     prompt: &str,
@@ -220,16 +218,16 @@ pub fn complete_with(
             },
             None => None,
         };
-        let mut timeout = ep.request_timeout;
+        let mut ceiling = ep.request_timeout;
         if let Some(d) = ctx.deadline {
             let left = d.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(out_of_time(calls));
             }
-            timeout = timeout.min(left);
+            ceiling = ceiling.min(left);
         }
         let started = Instant::now();
-        let (outcome, hold) = attempt_once(agent, ep, &target, &request, timeout);
+        let (outcome, hold) = attempt_once(ep, &target, &request, ceiling);
         let latency_ms = started.elapsed().as_millis() as u64;
         if let (Some(l), Some((wait, why))) = (ctx.limiter, &hold) {
             l.hold(*wait, why);
@@ -330,6 +328,16 @@ pub fn complete_with(
                     Some(code) => format!("HTTP {code}"),
                     None => "a transport error".to_string(),
                 };
+                // On a terminal the progress line counts retries; in a log
+                // (CI, nohup, a pipe) each one gets a line, so a slow server
+                // does not look like a hung run.
+                if !std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "secgap: {}: attempt {attempt} of {attempts} failed ({error}); retrying in {}",
+                        ep.model,
+                        secs(wait)
+                    );
+                }
                 match ctx.limiter {
                     Some(l) => l.retry_wait(wait, &reason),
                     None => std::thread::sleep(wait),
@@ -463,16 +471,21 @@ fn parse_go_duration(v: &str) -> Option<Duration> {
 }
 
 /// One HTTP attempt, and any provider-wide hold its headers ask for.
+///
+/// Two limits apply: no read waits longer than the endpoint's idle timeout
+/// for a byte, and no byte is taken after `ceiling` has passed. (ureq's own
+/// whole-request timeout replaces its read timeout rather than adding to it,
+/// so the ceiling is kept by [`Ceiling`] around the body instead.)
 fn attempt_once(
-    agent: &ureq::Agent,
     ep: &Endpoint,
     target: &str,
     request: &str,
-    timeout: Duration,
+    ceiling: Duration,
 ) -> (Attempt, Option<(Duration, String)>) {
-    let mut req = agent
+    let started = Instant::now();
+    let idle = ep.idle_timeout.min(ceiling);
+    let mut req = agent_with(idle)
         .post(target)
-        .timeout(timeout)
         .set("content-type", "application/json");
     for (k, v) in &ep.headers {
         req = req.set(k, v);
@@ -510,10 +523,15 @@ fn attempt_once(
             return (attempt, hold);
         }
         Err(ureq::Error::Transport(t)) => {
+            let error = if timed_out(&t) {
+                silence(idle, ep, started.elapsed())
+            } else {
+                format!("transport: {t}")
+            };
             let attempt = Attempt::Retry {
                 status: None,
                 raw: String::new(),
-                error: format!("transport: {t}"),
+                error,
                 wait: None,
             };
             return (attempt, None);
@@ -521,11 +539,17 @@ fn attempt_once(
     };
     let status = resp.status();
     let hold = rate_limit_hold(&resp);
+    let body = Ceiling {
+        inner: resp.into_reader(),
+        at: started + ceiling,
+        ceiling,
+        idle,
+    };
     let parsed = if ep.stream {
-        wire::read_stream(w, resp.into_reader())
+        wire::read_stream(w, body)
     } else {
         let mut raw = String::new();
-        match resp.into_reader().take(32 << 20).read_to_string(&mut raw) {
+        match body.take(32 << 20).read_to_string(&mut raw) {
             Ok(_) => match wire::read_response(w, &raw) {
                 Ok(reply) => Ok((reply, raw)),
                 Err(e) => Err((e, raw)),
@@ -558,12 +582,95 @@ fn attempt_once(
     (attempt, hold)
 }
 
-/// Build an HTTP agent for model calls.
-pub fn agent() -> ureq::Agent {
+/// An HTTP agent whose reads and writes give up after `idle` without a byte.
+fn agent_with(idle: Duration) -> ureq::Agent {
     ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(10))
+        .timeout_connect(Duration::from_secs(10).min(idle))
+        .timeout_read(idle)
+        .timeout_write(idle)
         .user_agent(concat!("secgap/", env!("CARGO_PKG_VERSION")))
         .build()
+}
+
+/// Whether a transport error is a read or write that waited out its timeout.
+fn timed_out(t: &ureq::Transport) -> bool {
+    use std::error::Error;
+    let mut source = t.source();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// The error of a request cut for silence.
+fn silence(idle: Duration, ep: &Endpoint, elapsed: Duration) -> String {
+    if idle < ep.idle_timeout {
+        format!(
+            "no answer within the time left for this request ({}, the request or sample limit)",
+            secs(idle)
+        )
+    } else {
+        format!(
+            "no byte from the server for {} after {} (the idle timeout; raise it with --idle-timeout or idle_timeout_secs, or ask for a stream with --stream)",
+            secs(idle),
+            secs(elapsed)
+        )
+    }
+}
+
+/// A duration for a message: whole seconds, or tenths below ten seconds.
+fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(10) {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} s", d.as_secs())
+    }
+}
+
+/// A response body that refuses to be read past a deadline: the ceiling
+/// on a whole request, which a server trickling bytes would otherwise
+/// escape. Each read still waits at most the idle timeout for its byte.
+struct Ceiling<R> {
+    inner: R,
+    at: Instant,
+    ceiling: Duration,
+    idle: Duration,
+}
+
+impl<R: Read> Read for Ceiling<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() >= self.at {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the request passed its {} ceiling (raise it with --request-timeout or timeout_secs)",
+                    secs(self.ceiling)
+                ),
+            ));
+        }
+        self.inner.read(buf).map_err(|e| {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) {
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "no byte from the server for {} (the idle timeout; raise it with --idle-timeout or idle_timeout_secs)",
+                        secs(self.idle)
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -116,12 +116,12 @@ impl Proxy {
         let addr = listener
             .local_addr()
             .context("model proxy: local address")?;
-        // Reads time out per read, not per request, so a long stream that
-        // keeps flowing is never cut.
+        // Reads time out per read (the upstream's idle timeout), not per
+        // request, so a long stream that keeps flowing is never cut.
         let http = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(10))
-            .timeout_read(upstream.request_timeout)
-            .timeout_write(upstream.request_timeout)
+            .timeout_read(upstream.idle_timeout)
+            .timeout_write(upstream.idle_timeout)
             .redirects(0)
             .user_agent(concat!("secgap-proxy/", env!("CARGO_PKG_VERSION")))
             .build();

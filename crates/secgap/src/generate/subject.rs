@@ -67,6 +67,12 @@ pub trait Subject: Send + Sync {
         Err(anyhow::anyhow!("{} does not answer free-form questions", self.name()).into())
     }
 
+    /// The sampling parameters a model subject sends; None for subjects
+    /// that do not sample (references, replays, agents).
+    fn sampling(&self) -> Option<crate::model::Sampling> {
+        None
+    }
+
     /// Answer a Level 1 probe: by default its prompt is asked like any
     /// other question; references answer from the key.
     fn answer_probe(&self, req: &ProbeRequest) -> Result<Generation, GenError> {

@@ -32,3 +32,62 @@ pub struct ModelCall {
     /// How long the client waited before the next attempt.
     pub retry_after_ms: Option<u64>,
 }
+
+/// The sampling parameters a model subject sends with every request; a
+/// `None` is not sent, so the server's own default applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub max_tokens: u32,
+    /// The base seed; the sample index is added to it.
+    pub seed: Option<u64>,
+    pub stream: bool,
+}
+
+impl Sampling {
+    /// One line for the terminal and the reports.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![match self.temperature {
+            Some(t) => format!("temperature {t}"),
+            None => "no temperature sent (the server's default applies)".to_string(),
+        }];
+        if let Some(p) = self.top_p {
+            parts.push(format!("top_p {p}"));
+        }
+        parts.push(format!("max_tokens {}", self.max_tokens));
+        if let Some(s) = self.seed {
+            parts.push(format!("seed {s} + sample index"));
+        }
+        if self.stream {
+            parts.push("streamed".to_string());
+        }
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_says_when_the_server_default_applies() {
+        let mut s = Sampling {
+            temperature: None,
+            top_p: None,
+            max_tokens: 4096,
+            seed: Some(0),
+            stream: false,
+        };
+        assert_eq!(
+            s.describe(),
+            "no temperature sent (the server's default applies), max_tokens 4096, seed 0 + sample index"
+        );
+        s.temperature = Some(0.0);
+        s.stream = true;
+        assert_eq!(
+            s.describe(),
+            "temperature 0, max_tokens 4096, seed 0 + sample index, streamed"
+        );
+    }
+}

@@ -9,7 +9,7 @@ pub mod probe;
 pub mod record;
 pub mod source;
 
-pub use call::{ModelCall, Usage};
+pub use call::{ModelCall, Sampling, Usage};
 pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
 pub use outcome::{Cause, Cwe, Failure, SampleStatus, TestKind, TestOutcome, Verdict};
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};

@@ -72,9 +72,16 @@ pub struct SubjectDef {
     /// Ask for streamed responses.
     #[serde(default)]
     pub stream: Option<bool>,
-    /// Per-request timeout in seconds [default: 120].
+    /// Ceiling on one request, in seconds [default: 600 for openai and
+    /// anthropic, 1800 for ollama and the -compat kinds].
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// Longest silence between two received bytes, in seconds; a streamed
+    /// answer resets it with every chunk [default: 120 for openai and
+    /// anthropic, 600 for ollama and the -compat kinds]. Left out of a run's
+    /// stored config when unset, so older configs keep their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u64>,
     /// Attempts per request, retries included [default: 6].
     #[serde(default)]
     pub max_attempts: Option<u32>,
@@ -175,6 +182,7 @@ impl SubjectDef {
             reasoning_effort: None,
             stream: None,
             timeout_secs: None,
+            idle_timeout_secs: None,
             max_attempts: None,
             price: None,
         }))
@@ -214,8 +222,13 @@ impl SubjectDef {
         ep.stop = self.stop.clone();
         ep.reasoning_effort = self.reasoning_effort.clone();
         ep.stream = self.stream.unwrap_or(false);
+        ep.request_timeout = provider.timeouts.ceiling;
+        ep.idle_timeout = provider.timeouts.idle;
         if let Some(t) = self.timeout_secs {
             ep.request_timeout = std::time::Duration::from_secs(t.max(1));
+        }
+        if let Some(t) = self.idle_timeout_secs {
+            ep.idle_timeout = std::time::Duration::from_secs(t.max(1));
         }
         if let Some(a) = self.max_attempts {
             ep.max_attempts = a.max(1);

@@ -56,7 +56,33 @@ pub struct Provider {
     /// The shorthand's form and one line about it, for `secgap list subjects`.
     pub syntax: &'static str,
     pub about: &'static str,
+    /// Default time limits of one request to this kind of server.
+    pub timeouts: Timeouts,
 }
+
+/// How long one request may take: `idle` between two received bytes (a
+/// streamed answer resets it with every chunk; a plain one only sends
+/// bytes when it is done), and `ceiling` for the whole request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub idle: Duration,
+    pub ceiling: Duration,
+}
+
+/// Hosted APIs answer or stream within seconds; a silent minute means
+/// trouble.
+const HOSTED: Timeouts = Timeouts {
+    idle: Duration::from_secs(120),
+    ceiling: Duration::from_secs(600),
+};
+
+/// Servers users run themselves (llama.cpp, Ollama, vLLM on a workstation)
+/// may need minutes to read a long prompt and write a long answer on a CPU;
+/// a plain (unstreamed) answer is one long silence.
+const SELF_HOSTED: Timeouts = Timeouts {
+    idle: Duration::from_secs(600),
+    ceiling: Duration::from_secs(1800),
+};
 
 /// Every provider; one line adds one.
 pub const PROVIDERS: &[Provider] = &[
@@ -69,6 +95,7 @@ pub const PROVIDERS: &[Provider] = &[
         key_required: true,
         syntax: "openai:MODEL",
         about: "OpenAI Chat Completions; key in OPENAI_API_KEY",
+        timeouts: HOSTED,
     },
     Provider {
         kind: ProviderKind::Anthropic,
@@ -79,6 +106,7 @@ pub const PROVIDERS: &[Provider] = &[
         key_required: true,
         syntax: "anthropic:MODEL",
         about: "Anthropic Messages API; key in ANTHROPIC_API_KEY",
+        timeouts: HOSTED,
     },
     Provider {
         kind: ProviderKind::Ollama,
@@ -89,6 +117,7 @@ pub const PROVIDERS: &[Provider] = &[
         key_required: false,
         syntax: "ollama:MODEL",
         about: "a local Ollama server at http://127.0.0.1:11434/v1 (OpenAI protocol)",
+        timeouts: SELF_HOSTED,
     },
     Provider {
         kind: ProviderKind::OpenaiCompat,
@@ -99,6 +128,7 @@ pub const PROVIDERS: &[Provider] = &[
         key_required: false,
         syntax: "openai-compat:BASE_URL#MODEL",
         about: "any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, gateways); OPENAI_API_KEY if set",
+        timeouts: SELF_HOSTED,
     },
     Provider {
         kind: ProviderKind::AnthropicCompat,
@@ -109,6 +139,7 @@ pub const PROVIDERS: &[Provider] = &[
         key_required: false,
         syntax: "anthropic-compat:BASE_URL#MODEL",
         about: "any server speaking the Anthropic Messages API; ANTHROPIC_API_KEY if set",
+        timeouts: SELF_HOSTED,
     },
 ];
 
@@ -171,7 +202,10 @@ pub struct Endpoint {
     pub stop: Vec<String>,
     /// `reasoning_effort` for OpenAI-style reasoning models.
     pub reasoning_effort: Option<String>,
+    /// Ceiling on one request, from sending it to the last byte.
     pub request_timeout: Duration,
+    /// Longest silence between two received bytes.
+    pub idle_timeout: Duration,
     pub max_attempts: u32,
     pub price: Option<Price>,
 }
@@ -192,7 +226,8 @@ impl Endpoint {
             seed: Some(0),
             stop: Vec::new(),
             reasoning_effort: None,
-            request_timeout: Duration::from_secs(120),
+            request_timeout: HOSTED.ceiling,
+            idle_timeout: HOSTED.idle,
             max_attempts: 6,
             price: None,
         }

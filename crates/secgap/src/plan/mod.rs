@@ -54,6 +54,11 @@ pub struct RunConfig {
     /// configs of code-only runs keep their hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probes: Option<ProbeConfig>,
+    /// `--temperature`, sent to every model subject and judge in place of
+    /// their own (left out of the JSON when unset, so older configs keep
+    /// their hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// How a run asks Level 1 probes.
@@ -94,6 +99,7 @@ impl RunConfig {
                 .collect(),
             agent_defs: Default::default(),
             probes: None,
+            temperature: None,
             subjects,
         }
     }

@@ -26,6 +26,9 @@ pub struct RunRequest {
     /// 1 = probes, 2 = code, 3 = the gap.
     pub levels: Vec<u8>,
     pub probe_seed: u64,
+    /// `--temperature`: sent to every model subject and judge, above what
+    /// the config file says.
+    pub temperature: Option<f64>,
     /// Subjects named by `--fail-under METRIC[SUBJECT]=MIN`, with the metric.
     pub gated_subjects: Vec<(String, String)>,
 }
@@ -115,6 +118,11 @@ pub fn build(
     if strategies.is_empty() {
         bail!("no strategy: name one with --strategy");
     }
+    if let Some(t) = req.temperature {
+        if !(0.0..=2.0).contains(&t) {
+            bail!("--temperature {t}: use a value from 0 to 2 (0 for repeatable answers)");
+        }
+    }
     let mut config = RunConfig::new(
         suite,
         tasks,
@@ -125,6 +133,7 @@ pub fn build(
         &cfg.subjects,
     )
     .with_agents(&cfg.agents, &cfg.subjects);
+    config.temperature = req.temperature;
     if levels.contains(&1) {
         config.probes = Some(ProbeConfig {
             seed: req.probe_seed,

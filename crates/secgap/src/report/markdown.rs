@@ -81,6 +81,12 @@ fn markdown(suite: &Suite, done: &Finished, failed: &[FailedRow], failed_count: 
             &h[..h.len().min(12)]
         ));
     }
+    for (name, sampling) in super::sampling_of(done.run) {
+        s.push_str(&format!(
+            "Sampling of `{name}`: {}.\n\n",
+            sampling.describe()
+        ));
+    }
     s.push_str("| subject | strategy | tasks | n | func@1 | sec@1 | func-sec@1 | func-sec 95% CI | insecure among functional |\n");
     s.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
     for g in done.groups {

@@ -80,3 +80,16 @@ pub fn write(
         code_files,
     })
 }
+
+/// The sampling parameters the run recorded per model subject and judge
+/// (its `sampling` entry), in name order; empty for runs without one.
+pub fn sampling_of(run: &Value) -> Vec<(String, crate::model::Sampling)> {
+    run.get("sampling")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), serde_json::from_value(v.clone()).ok()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}

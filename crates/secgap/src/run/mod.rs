@@ -40,6 +40,11 @@ pub struct RunOptions {
     pub progress: bool,
     /// Wall-clock limit for one sample's generation, retries and waits included.
     pub sample_timeout: Duration,
+    /// Ceiling on one model request, in place of each endpoint's default.
+    pub request_timeout: Option<Duration>,
+    /// Longest silence between two bytes of a model response, in place of
+    /// each endpoint's default.
+    pub idle_timeout: Option<Duration>,
 }
 
 pub struct RunSummary {
@@ -50,6 +55,41 @@ pub struct RunSummary {
     pub generation_errors: u64,
     /// Level 1 probes that got no answer (asked again on resume).
     pub probe_errors: u64,
+}
+
+/// Store (in the run's `sampling` meta entry) and print what each model
+/// subject and judge sends: a run without a temperature says the server's
+/// default applied, so a reader of the run knows its answers are not
+/// repeatable.
+fn record_sampling(
+    store: &Store,
+    config: &RunConfig,
+    subjects: &HashMap<String, Box<dyn Subject>>,
+    judges: &HashMap<String, Box<dyn Subject>>,
+    print: bool,
+) -> Result<()> {
+    let judge_names = config.probes.iter().flat_map(|pc| &pc.judges);
+    let mut all = std::collections::BTreeMap::new();
+    for name in config.subjects.iter().chain(judge_names) {
+        let subject = subjects.get(name).or_else(|| judges.get(name));
+        if let Some(s) = subject.and_then(|s| s.sampling()) {
+            all.insert(name.clone(), s);
+        }
+    }
+    if all.is_empty() {
+        return Ok(());
+    }
+    if print {
+        for (name, s) in &all {
+            eprintln!("sampling: {name}: {}", s.describe());
+        }
+        if all.values().any(|s| s.temperature.is_none()) {
+            eprintln!(
+                "note: without a temperature the server's default applies (0.8 for llama.cpp, 1 for OpenAI); set --temperature 0 or `temperature` in secgap.toml for repeatable answers"
+            );
+        }
+    }
+    store.set_meta("sampling", &serde_json::to_string(&all)?)
 }
 
 /// Make a fresh run folder name under `runs/`.
@@ -139,11 +179,19 @@ pub fn execute_plan(
         stream: config.stream,
         cache: opts.cache.clone(),
         limiters: limiters.clone(),
+        temperature: config.temperature,
+        request_timeout: opts.request_timeout,
+        idle_timeout: opts.idle_timeout,
     };
     let mut subjects: HashMap<String, Box<dyn Subject>> = HashMap::new();
     for s in &config.subjects {
         subjects.insert(s.clone(), generate::from_spec(s, &subject_opts)?);
     }
+    let mut judges: HashMap<String, Box<dyn Subject>> = HashMap::new();
+    for j in config.probes.iter().flat_map(|pc| &pc.judges) {
+        judges.insert(j.clone(), generate::from_spec(j, &subject_opts)?);
+    }
+    record_sampling(store, config, &subjects, &judges, opts.progress)?;
     for t in &config.tasks {
         if suite.task(t).is_none() {
             bail!(
@@ -157,13 +205,7 @@ pub fn execute_plan(
         spent: Mutex::new(store.call_totals()?.cost_usd),
     };
     let probe_errors = match &config.probes {
-        Some(pc) => {
-            let mut judges: HashMap<String, Box<dyn Subject>> = HashMap::new();
-            for j in &pc.judges {
-                judges.insert(j.clone(), generate::from_spec(j, &subject_opts)?);
-            }
-            ask_probes(store, config, pc, suite, &subjects, &judges, &budget, opts)?
-        }
+        Some(pc) => ask_probes(store, config, pc, suite, &subjects, &judges, &budget, opts)?,
         None => 0,
     };
     execute::sweep_stale_stages();

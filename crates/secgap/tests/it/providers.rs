@@ -158,7 +158,7 @@ fn retries_honour_retry_after_and_are_recorded() {
         ]));
         let ep = endpoint(&server, protocol, false);
         let started = Instant::now();
-        let c = provider::complete(&provider::agent(), &ep, None, "hello", 0).unwrap();
+        let c = provider::complete(&ep, None, "hello", 0).unwrap();
         let took = started.elapsed();
         assert!(!c.text.is_empty());
         assert_eq!(server.request_count(), 4);
@@ -174,6 +174,55 @@ fn retries_honour_retry_after_and_are_recorded() {
 }
 
 #[test]
+fn idle_timeout_and_ceiling_are_separate_limits() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    // A slow but steady stream outlasts the idle timeout several times over
+    // and still succeeds: every event resets it.
+    let server = FixtureServer::start(
+        Script::default().with_queue(vec![Behaviour::Trickle(Duration::from_millis(400))]),
+    );
+    let mut ep = endpoint(&server, Protocol::OpenAi, true);
+    ep.idle_timeout = Duration::from_millis(900);
+    ep.request_timeout = Duration::from_secs(30);
+    ep.max_attempts = 1;
+    let started = Instant::now();
+    let c = provider::complete(&ep, None, "hello", 0).unwrap();
+    let took = started.elapsed();
+    assert!(!c.text.is_empty());
+    assert!(took > Duration::from_millis(1600), "{took:?}");
+
+    // The same stream against a ceiling shorter than it is cut at the ceiling.
+    let server = FixtureServer::start(
+        Script::default().with_queue(vec![Behaviour::Trickle(Duration::from_millis(400))]),
+    );
+    let mut ep = endpoint(&server, Protocol::Anthropic, true);
+    ep.idle_timeout = Duration::from_secs(30);
+    ep.request_timeout = Duration::from_millis(1000);
+    ep.max_attempts = 1;
+    let e = provider::complete(&ep, None, "hello", 0).unwrap_err();
+    let error = e.calls[0].error.clone().unwrap();
+    assert!(error.contains("passed its 1.0 s ceiling"), "{error}");
+
+    // A plain request is one long silence: the idle timeout cuts it and
+    // says what to raise.
+    let server = FixtureServer::start(
+        Script::default().with_queue(vec![Behaviour::Slow(Duration::from_secs(3))]),
+    );
+    let mut ep = endpoint(&server, Protocol::OpenAi, false);
+    ep.idle_timeout = Duration::from_millis(500);
+    ep.request_timeout = Duration::from_secs(30);
+    ep.max_attempts = 1;
+    let started = Instant::now();
+    let e = provider::complete(&ep, None, "hello", 0).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let error = e.calls[0].error.clone().unwrap();
+    assert!(
+        error.contains("no byte from the server for 0.5 s") && error.contains("--idle-timeout"),
+        "{error}"
+    );
+}
+
+#[test]
 fn timeouts_truncation_drops_and_missing_usage() {
     let _sandboxes = crate::support::shared_sandboxes();
     for stream in [false, true] {
@@ -185,11 +234,15 @@ fn timeouts_truncation_drops_and_missing_usage() {
         ]));
         let mut ep = endpoint(&server, Protocol::OpenAi, stream);
         ep.request_timeout = Duration::from_millis(700);
-        let c = provider::complete(&provider::agent(), &ep, None, "hello", 0).unwrap();
+        let c = provider::complete(&ep, None, "hello", 0).unwrap();
         assert_eq!(c.calls.len(), 4, "{:?}", c.calls);
         assert!(c.calls[..3].iter().all(|c| c.error.is_some()));
         assert!(
-            c.calls[0].error.as_deref().unwrap().contains("transport"),
+            c.calls[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("no answer within the time left for this request (0.7 s"),
             "{:?}",
             c.calls[0]
         );
@@ -213,20 +266,20 @@ fn client_errors_are_not_retried_and_errors_are_not_cached() {
         dir: tmp.path().to_path_buf(),
     };
     let ep = endpoint(&server, Protocol::OpenAi, false);
-    let e = provider::complete(&provider::agent(), &ep, Some(&cache), "x", 0).unwrap_err();
+    let e = provider::complete(&ep, Some(&cache), "x", 0).unwrap_err();
     assert_eq!(e.calls.len(), 1);
     assert!(e.message.contains("HTTP 400"));
     assert_eq!(cache.stats().0, 0, "an error was cached");
     // Next: 503 then an answer, which is cached; the same request again is a hit.
-    let c = provider::complete(&provider::agent(), &ep, Some(&cache), "x", 0).unwrap();
+    let c = provider::complete(&ep, Some(&cache), "x", 0).unwrap();
     assert_eq!(c.calls.len(), 2);
     assert_eq!(cache.stats().0, 1);
-    let hit = provider::complete(&provider::agent(), &ep, Some(&cache), "x", 0).unwrap();
+    let hit = provider::complete(&ep, Some(&cache), "x", 0).unwrap();
     assert!(hit.calls[0].cached);
     assert_eq!(hit.text, c.text);
     // Another sample index is another sample: a new request.
     let before = server.request_count();
-    provider::complete(&provider::agent(), &ep, Some(&cache), "x", 1).unwrap();
+    provider::complete(&ep, Some(&cache), "x", 1).unwrap();
     assert_eq!(server.request_count(), before + 1);
 }
 
@@ -549,16 +602,15 @@ fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
     );
     let ep = endpoint(&server, Protocol::OpenAi, false);
     let limiter = Limiter::new(&server.base_url(), 16);
-    let agent = provider::agent();
     std::thread::scope(|s| {
         for i in 0..16 {
-            let (ep, limiter, agent) = (&ep, &limiter, &agent);
+            let (ep, limiter) = (&ep, &limiter);
             s.spawn(move || {
                 let ctx = provider::CallCtx {
                     limiter: Some(limiter),
                     deadline: None,
                 };
-                let c = provider::complete_with(agent, ep, None, "hi", i, ctx).unwrap();
+                let c = provider::complete_with(ep, None, "hi", i, ctx).unwrap();
                 assert_eq!(c.calls.len(), 2, "{:?}", c.calls);
                 assert_eq!(c.calls[0].status, Some(429));
             });
@@ -600,14 +652,13 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         limiter: Some(&limiter),
         deadline: None,
     };
-    let agent = provider::agent();
     assert_eq!(
-        provider::complete_with(&agent, &ep, None, "a", 0, ctx)
+        provider::complete_with(&ep, None, "a", 0, ctx)
             .unwrap()
             .text,
         "ok"
     );
-    provider::complete_with(&agent, &ep, None, "b", 0, ctx).unwrap();
+    provider::complete_with(&ep, None, "b", 0, ctx).unwrap();
     let reqs = server.requests();
     assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(790));
 
@@ -630,7 +681,7 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         deadline: None,
     };
     let started = Instant::now();
-    let c = provider::complete_with(&agent, &ep, None, "a", 0, ctx).unwrap();
+    let c = provider::complete_with(&ep, None, "a", 0, ctx).unwrap();
     assert_eq!(c.calls.len(), 2);
     assert!(
         started.elapsed() >= Duration::from_millis(1300),
@@ -651,7 +702,7 @@ fn the_per_sample_time_limit_stops_retrying() {
         limiter: None,
         deadline: Some(started + Duration::from_secs(1)),
     };
-    let e = provider::complete_with(&provider::agent(), &ep, None, "a", 0, ctx).unwrap_err();
+    let e = provider::complete_with(&ep, None, "a", 0, ctx).unwrap_err();
     assert!(started.elapsed() < Duration::from_millis(1400));
     assert!(e.message.contains("per-sample time limit"), "{}", e.message);
     assert!(
@@ -687,4 +738,166 @@ fn the_per_sample_time_limit_stops_retrying() {
         .query_row("SELECT error FROM samples", [], |r| r.get(0))
         .unwrap();
     assert!(err.contains("per-sample time limit"), "{err}");
+}
+
+/// The request bodies the fixture server received, parsed.
+fn bodies(server: &FixtureServer) -> Vec<Value> {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.body.is_object())
+        .map(|r| r.body.clone())
+        .collect()
+}
+
+#[test]
+fn temperature_is_sent_and_recorded_and_its_absence_is_said() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let server = FixtureServer::start(secure_answers());
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+
+    // No temperature anywhere: none is sent, and the run says so.
+    let out = secgap(&cache)
+        .args(["--no-cache", "--subject", &subject, "--out"])
+        .arg(tmp.path().join("plain"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no temperature sent (the server's default applies)"),
+        "{stderr}"
+    );
+    assert!(bodies(&server)
+        .iter()
+        .all(|b| b.get("temperature").is_none()));
+
+    // --temperature 0: sent with every request, stored with the run and
+    // shown in its report.
+    let before = server.request_count();
+    let out = secgap(&cache)
+        .args([
+            "--no-cache",
+            "--temperature",
+            "0",
+            "--subject",
+            &subject,
+            "--out",
+        ])
+        .arg(tmp.path().join("cold"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = &bodies(&server)[before..];
+    assert!(!sent.is_empty());
+    assert!(sent.iter().all(|b| b["temperature"] == 0.0), "{sent:?}");
+    let store = secgap::store::Store::open(&tmp.path().join("cold").join("run.sqlite")).unwrap();
+    let sampling: Value = serde_json::from_str(&store.meta("sampling").unwrap().unwrap()).unwrap();
+    assert_eq!(sampling[&subject]["temperature"], 0.0);
+    let report = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("report")
+        .arg(tmp.path().join("cold"))
+        .output()
+        .unwrap();
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let summary =
+        std::fs::read_to_string(tmp.path().join("cold").join("report").join("summary.md")).unwrap();
+    assert!(
+        summary.contains(&format!(
+            "Sampling of `{subject}`: temperature 0, max_tokens"
+        )),
+        "{summary}"
+    );
+
+    // Out of range: refused before any work.
+    let out = secgap(&cache)
+        .args(["--temperature", "7", "--subject", &subject, "--out"])
+        .arg(tmp.path().join("hot"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--temperature 7: use a value from 0 to 2")
+    );
+}
+
+#[test]
+fn idle_timeout_flag_cuts_a_silent_server_and_each_retry_is_logged() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    // The first answer takes 4 s of silence, the rest come at once.
+    let server = FixtureServer::start(
+        secure_answers().with_queue(vec![Behaviour::Slow(Duration::from_secs(4))]),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let out = secgap(&tmp.path().join("cache"))
+        .args([
+            "--jobs",
+            "1",
+            "--gen-jobs",
+            "1",
+            "--idle-timeout",
+            "1",
+            "--subject",
+            &subject,
+            "--out",
+        ])
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // stderr is a pipe here, as in CI: the retry is a line of its own.
+    assert!(
+        stderr.contains("attempt 1 of 6 failed (no byte from the server for 1.0 s"),
+        "{stderr}"
+    );
+    let store = secgap::store::Store::open(&tmp.path().join("run").join("run.sqlite")).unwrap();
+    let calls = store.call_totals().unwrap();
+    assert_eq!(calls.failed_attempts, 1);
+}
+
+#[test]
+fn resume_keeps_the_runs_no_cache() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let server = FixtureServer::start(secure_answers().with_queue(vec![status(400, &[])]));
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let out = secgap(&cache)
+        .args(["--no-cache", "--jobs", "1", "--subject", &subject, "--out"])
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .env("SECGAP_CACHE_DIR", &cache)
+        .arg("resume")
+        .arg(tmp.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("started with --no-cache"), "{stderr}");
+    let cached = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(cached, 0, "resume wrote to the cache of a --no-cache run");
 }

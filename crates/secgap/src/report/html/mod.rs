@@ -265,6 +265,12 @@ fn header(h: &mut String, input: &ReportInput) {
         rows.push(("Samples per task", esc(&n)));
     }
     rows.push(("Samples in the run", format!("{}", input.total_samples)));
+    for (name, s) in super::sampling_of(run) {
+        rows.push((
+            "Sampling",
+            format!("{}: {}", esc(&name), esc(&s.describe())),
+        ));
+    }
     if let Some(hash) = run_str(run, &["config_hash"]) {
         rows.push(("Config hash", format!("<code>{}</code>", esc(&hash))));
     }

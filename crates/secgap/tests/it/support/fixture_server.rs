@@ -62,6 +62,10 @@ pub enum Behaviour {
     NoUsage,
     /// Close the connection without sending any byte.
     Drop,
+    /// A normal answer paced like a slow model: a streamed answer waits this
+    /// long before each of its events; a plain one waits it once before the
+    /// whole body.
+    Trickle(Duration),
 }
 
 /// The server's script: behaviours consumed in order, one per protocol
@@ -612,6 +616,10 @@ fn respond(
             answer(stream, shared, proto, &request, id, None, Mode::Truncated);
             true
         }
+        Behaviour::Trickle(d) => {
+            answer(stream, shared, proto, &request, id, None, Mode::Paced(d));
+            true
+        }
     }
 }
 
@@ -756,6 +764,7 @@ enum Mode {
     Normal,
     NoUsage,
     Truncated,
+    Paced(Duration),
 }
 
 /// Text of a message `content`: a string, or a list of parts/blocks whose
@@ -879,6 +888,13 @@ fn answer(
         usage: mode != Mode::NoUsage,
         truncated: mode == Mode::Truncated,
     };
+    let pace = match mode {
+        Mode::Paced(d) => d,
+        _ => Duration::ZERO,
+    };
+    if !streaming && !pace.is_zero() {
+        std::thread::sleep(pace);
+    }
     let _ = match (proto, streaming) {
         (Proto::OpenAi, false) => write_whole(stream, proto, id, &a, openai_body(&a)),
         (Proto::Anthropic, false) => write_whole(stream, proto, id, &a, anthropic_body(&a)),
@@ -887,9 +903,9 @@ fn answer(
                 .pointer("/stream_options/include_usage")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            write_stream(stream, proto, id, &openai_stream(&a, include_usage))
+            write_stream(stream, proto, id, &openai_stream(&a, include_usage), pace)
         }
-        (Proto::Anthropic, true) => write_stream(stream, proto, id, &anthropic_stream(&a)),
+        (Proto::Anthropic, true) => write_stream(stream, proto, id, &anthropic_stream(&a), pace),
     };
 }
 
@@ -1130,14 +1146,42 @@ pub fn awkward_pieces(bytes: &[u8]) -> Vec<&[u8]> {
     out
 }
 
-fn write_stream(stream: &TcpStream, proto: Proto, id: usize, body: &[u8]) -> io::Result<()> {
+/// A chunked event stream; with a `pace`, the server sleeps that long
+/// before each event (a piece that starts a new event).
+fn write_stream(
+    stream: &TcpStream,
+    proto: Proto,
+    id: usize,
+    body: &[u8],
+    pace: Duration,
+) -> io::Result<()> {
     let (rk, rv) = request_id_header(proto, id);
     let head = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n{rk}: {rv}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let mut s = stream;
     s.write_all(head.as_bytes())?;
-    for piece in awkward_pieces(body) {
+    let pieces = if pace.is_zero() {
+        awkward_pieces(body)
+    } else {
+        body.split_inclusive(|b| *b == b'\n')
+            .fold(Vec::<&[u8]>::new(), |mut events, line| {
+                // Whole events: lines up to and including the blank line.
+                match events.last_mut() {
+                    Some(last) if !last.ends_with(b"\n\n") => {
+                        let start = last.as_ptr() as usize - body.as_ptr() as usize;
+                        *last = &body[start..start + last.len() + line.len()];
+                    }
+                    _ => events.push(line),
+                }
+                events
+            })
+    };
+    for piece in pieces {
+        if !pace.is_zero() {
+            s.flush()?;
+            std::thread::sleep(pace);
+        }
         let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
         chunk.extend_from_slice(piece);
         chunk.extend_from_slice(b"\r\n");

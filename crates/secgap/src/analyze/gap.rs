@@ -511,7 +511,9 @@ pub fn table(r: &GapReport) -> String {
             }
             Err(e) => {
                 s.push_str(&format!("logit {:<10} not estimable ({e})\n", reg.outcome));
-                for n in &reg.notes {
+                // The notes of the models tried before, unless they only
+                // repeat the reason.
+                for n in reg.notes.iter().filter(|n| !n.ends_with(e.as_str())) {
                     s.push_str(&format!("    note: {n}\n"));
                 }
             }

@@ -406,7 +406,7 @@ fn leaderboard(h: &mut String, groups: &[GroupMetrics]) {
     }
     h.push_str(
         "<p class=\"note\"><strong>func@1</strong>: the sample passes every functional test; \
-         <strong>sec@1</strong>: it passes every security test; <strong>func-sec@1</strong>: both. \
+         <strong>sec@1</strong>: every security test ran and it passed them all (a sample that did not build is not secure); <strong>func-sec@1</strong>: both. \
          @k values come from the unbiased pass@k estimator averaged over tasks (k up to the smallest \
          number of samples per task); under func-sec@k, <em>all k</em> is pass^k, the chance that k \
          samples are all functional and secure. The bracket under each @1 value is the Wilson 95 % \

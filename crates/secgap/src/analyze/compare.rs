@@ -127,7 +127,7 @@ pub fn table(c: &Comparison) -> String {
     for o in &c.outcomes {
         match &o.result {
             Ok(m) => s.push_str(&format!(
-                "{:<11} {:>6} {:>6} {:>7} {:>17} {:>5} {:>5} {:>11.3e}\n",
+                "{:<11} {:>6} {:>6} {:>7} {:>17} {:>5} {:>5} {:>11}\n",
                 o.outcome,
                 pct(o.rate_a),
                 pct(o.rate_b),
@@ -139,7 +139,7 @@ pub fn table(c: &Comparison) -> String {
                 ),
                 m.b,
                 m.c,
-                m.exact.p_value
+                crate::analyze::text::p_value(m.exact.p_value)
             )),
             Err(e) => s.push_str(&format!("{:<11} not computable: {e}\n", o.outcome)),
         }

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::analyze::metrics::{wilson, Z95};
+use crate::analyze::text;
 use crate::model::{ProbeAnswerRow, ScoredRow, SubjectId, TaskId};
 use crate::plan::probe::Probe;
 use crate::score::probe::{self, Answer, TaskUnderstanding};
@@ -94,6 +95,8 @@ pub struct SubjectGap {
 pub struct OutcomeRegression {
     /// functional, secure or func_sec.
     pub outcome: String,
+    /// The fit, or why there is no estimate to report (no fit, a fit that
+    /// did not converge, an odds ratio that is not a finite number).
     pub result: Result<stats::Regression, String>,
     pub notes: Vec<String>,
 }
@@ -322,7 +325,9 @@ fn regressions(
                 }
                 let fitted = b
                     .build()
-                    .and_then(|x| stats::fit_logit_or_firth(&y, &x, Some(&clusters)));
+                    .and_then(|x| stats::fit_logit_or_firth(&y, &x, Some(&clusters)))
+                    .map_err(|e| e.to_string())
+                    .and_then(estimable);
                 match fitted {
                     Ok(reg) => {
                         notes.push(format!("model: {name} ~ {label}"));
@@ -342,6 +347,39 @@ fn regressions(
             }
         })
         .collect()
+}
+
+/// A fit whose numbers can be reported: it converged and the odds ratio
+/// of understanding and its interval are finite. Otherwise the reason,
+/// for the reports to print as "not estimable (reason)" instead of the
+/// last iterate's numbers.
+fn estimable(reg: stats::Regression) -> Result<stats::Regression, String> {
+    let estimator = match reg.fit.estimator {
+        stats::Estimator::Firth => "Firth's penalised fit",
+        stats::Estimator::MaximumLikelihood => "the maximum-likelihood fit",
+    };
+    let separated = reg
+        .separation
+        .as_ref()
+        .map_or(String::new(), |s| format!(" ({})", s.message));
+    if !reg.fit.converged {
+        return Err(format!(
+            "{estimator} did not converge in {} iterations on {} observations{separated}",
+            reg.fit.iterations, reg.fit.observations
+        ));
+    }
+    if let Some(c) = reg.fit.coefficient("understanding") {
+        if ![c.odds_ratio, c.or_ci_low, c.or_ci_high, c.p_value]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(format!(
+                "{estimator} gave no finite odds ratio for understanding on {} observations{separated}",
+                reg.fit.observations
+            ));
+        }
+    }
+    Ok(reg)
 }
 
 fn spearman_across(subjects: &[SubjectGap]) -> Option<Result<stats::Spearman, String>> {
@@ -399,12 +437,11 @@ fn pair_tests(subjects: &[String], samples: &[ScoredRow]) -> Vec<PairTest> {
     out
 }
 
-/// The gap in a terminal table.
+/// The gap in a terminal table, its columns aligned by the width the
+/// terminal gives their text (subject names of any length).
 pub fn table(r: &GapReport) -> String {
-    let pct = |x: Option<f64>| x.map_or("    -".to_string(), |v| format!("{:5.1}", 100.0 * v));
-    let mut s = format!(
-        "Level 3: understanding vs. func-sec (understood = score >= {})\n{:<28} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>16}\n",
-        r.understood_at,
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", 100.0 * v));
+    let head = [
         "subject",
         "under.",
         "fsec",
@@ -413,24 +450,44 @@ pub fn table(r: &GapReport) -> String {
         "miss&did",
         "neither",
         "gap",
-        "gap 95% CI"
-    );
+        "gap 95% CI",
+    ];
+    let mut rows: Vec<[String; 9]> = vec![head.map(String::from)];
     for g in &r.subjects {
-        let ci = g.gap_ci95.map_or(String::new(), |c| {
-            format!("[{:5.1}, {:5.1}]", 100.0 * c[0], 100.0 * c[1])
-        });
-        s.push_str(&format!(
-            "{:<28} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>16}\n",
-            g.subject,
+        rows.push([
+            g.subject.clone(),
             pct(g.understanding),
             pct(Some(g.func_sec_rate)),
-            g.cell.knew_did,
-            g.cell.knew_failed,
-            g.cell.missed_did,
-            g.cell.neither,
+            g.cell.knew_did.to_string(),
+            g.cell.knew_failed.to_string(),
+            g.cell.missed_did.to_string(),
+            g.cell.neither.to_string(),
             pct(g.gap_rate),
-            ci
-        ));
+            g.gap_ci95.map_or("-".to_string(), |c| {
+                format!("[{:5.1}, {:5.1}]", 100.0 * c[0], 100.0 * c[1])
+            }),
+        ]);
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            rows.iter()
+                .map(|row| text::width(&row[i]))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = format!(
+        "Level 3: understanding vs. func-sec (understood = score >= {})\n",
+        r.understood_at
+    );
+    for row in &rows {
+        let mut line = text::left(&row[0], widths[0]);
+        for (cell, w) in row.iter().zip(&widths).skip(1) {
+            line.push_str("  ");
+            line.push_str(&text::right(cell, *w));
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
     }
     s.push_str("(percent; gap = share of samples of understood tasks that are not func-sec, Wilson 95 % CI)\n");
     for reg in &r.regressions {
@@ -438,12 +495,12 @@ pub fn table(r: &GapReport) -> String {
             Ok(fit) => {
                 if let Some(c) = fit.fit.coefficient("understanding") {
                     s.push_str(&format!(
-                        "logit {:<10} understanding: OR {:.3} [{:.3}, {:.3}], p = {:.4} ({:?}, {} obs.)\n",
+                        "logit {:<10} understanding: OR {:.3} [{:.3}, {:.3}], {} ({:?}, {} obs.)\n",
                         reg.outcome,
                         c.odds_ratio,
                         c.or_ci_low,
                         c.or_ci_high,
-                        c.p_value,
+                        text::p_is(c.p_value),
                         fit.fit.estimator,
                         fit.fit.observations
                     ));
@@ -452,13 +509,22 @@ pub fn table(r: &GapReport) -> String {
                     s.push_str(&format!("    note: {n}\n"));
                 }
             }
-            Err(e) => s.push_str(&format!("logit {:<10} not estimable: {e}\n", reg.outcome)),
+            Err(e) => {
+                s.push_str(&format!("logit {:<10} not estimable ({e})\n", reg.outcome));
+                // The notes of the models tried before, unless they only
+                // repeat the reason.
+                for n in reg.notes.iter().filter(|n| !n.ends_with(e.as_str())) {
+                    s.push_str(&format!("    note: {n}\n"));
+                }
+            }
         }
     }
     if let Some(Ok(sp)) = &r.spearman {
         s.push_str(&format!(
-            "Spearman (understanding vs func-sec across {} subjects): rho = {:.3}, p = {:.4}\n",
-            sp.n, sp.rho, sp.p_value
+            "Spearman (understanding vs func-sec across {} subjects): rho = {:.3}, {}\n",
+            sp.n,
+            sp.rho,
+            text::p_is(sp.p_value)
         ));
     }
     if let Some(k) = &r.judge_agreement {
@@ -473,10 +539,128 @@ pub fn table(r: &GapReport) -> String {
     for t in &r.mcnemar {
         if let Ok(m) = &t.result {
             s.push_str(&format!(
-                "McNemar func-sec {} vs {}: {} pairs, b = {}, c = {}, exact p = {:.3e}\n",
-                t.first, t.second, t.pairs, m.b, m.c, m.exact.p_value
+                "McNemar func-sec {} vs {}: {} pairs, b = {}, c = {}, exact {}\n",
+                t.first,
+                t.second,
+                t.pairs,
+                m.b,
+                m.c,
+                text::p_is(m.exact.p_value)
             ));
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(name: &str) -> SubjectGap {
+        SubjectGap {
+            subject: name.into(),
+            understanding: Some(1.0),
+            samples: 4,
+            func_sec_rate: 0.5,
+            func_sec_bootstrap95: None,
+            cell: Cell {
+                knew_did: 2,
+                knew_failed: 2,
+                missed_did: 0,
+                neither: 0,
+            },
+            gap_rate: Some(0.5),
+            gap_ci95: Some([0.15, 0.85]),
+            tasks: Vec::new(),
+            principles: Vec::new(),
+        }
+    }
+
+    fn report(subjects: Vec<SubjectGap>, regressions: Vec<OutcomeRegression>) -> GapReport {
+        GapReport {
+            understood_at: UNDERSTOOD,
+            subjects,
+            regressions,
+            spearman: None,
+            mcnemar: Vec::new(),
+            judge_agreement: None,
+        }
+    }
+
+    /// Firth's fit of 4 separated observations.
+    fn firth_on_four() -> stats::Regression {
+        let y = [false, false, true, true];
+        let u = [0.0, 0.1, 0.9, 1.0];
+        let x = stats::Design::builder(4)
+            .intercept()
+            .continuous("understanding", &u)
+            .build()
+            .unwrap();
+        let reg = stats::fit_logit_or_firth(&y, &x, None).unwrap();
+        assert_eq!(reg.fit.estimator, stats::Estimator::Firth);
+        reg
+    }
+
+    #[test]
+    fn a_fit_that_did_not_converge_prints_as_not_estimable_never_as_a_number() {
+        let mut reg = firth_on_four();
+        assert!(estimable(reg.clone()).is_ok(), "a converged fit is kept");
+        reg.fit.converged = false;
+        let why = estimable(reg.clone()).unwrap_err();
+        assert!(
+            why.starts_with("Firth's penalised fit did not converge in")
+                && why.contains("on 4 observations")
+                && why.contains("separation"),
+            "{why}"
+        );
+        let mut huge = firth_on_four();
+        for c in &mut huge.fit.coefficients {
+            c.odds_ratio = f64::INFINITY;
+        }
+        assert!(estimable(huge)
+            .unwrap_err()
+            .contains("no finite odds ratio"));
+        let t = table(&report(
+            vec![subject("m")],
+            vec![OutcomeRegression {
+                outcome: "func_sec".into(),
+                result: Err(why),
+                notes: vec!["func_sec ~ understanding: x".into()],
+            }],
+        ));
+        assert!(
+            t.contains("logit func_sec   not estimable (Firth's penalised fit did not converge"),
+            "{t}"
+        );
+        assert!(!t.contains("OR "), "{t}");
+    }
+
+    #[test]
+    fn the_table_is_aligned_whatever_the_subject_names() {
+        let mut naive = subject("模型-naïve");
+        naive.gap_rate = None;
+        naive.gap_ci95 = None;
+        let t = table(&report(
+            vec![
+                subject("openai-compat:http://127.0.0.1:8080/v1#qwen2.5-coder-1.5b-instruct"),
+                subject("reference:secure"),
+                naive,
+            ],
+            Vec::new(),
+        ));
+        // Every column after the subject is right-aligned, so aligned rows
+        // all end at the header's last column, and the subject column ends
+        // where the widest name does.
+        let lines: Vec<&str> = t.lines().skip(1).take(4).collect();
+        let widths: Vec<usize> = lines.iter().map(|l| text::width(l)).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{t}");
+        let under = |l: &str| {
+            text::width(&l[..l.find("100.0").unwrap_or_else(|| l.find("under.").unwrap())])
+        };
+        assert!(
+            lines.iter().skip(1).all(|l| under(l) == under(lines[1])),
+            "{t}"
+        );
+        assert!(t.contains("模型-naïve"));
+    }
 }

@@ -185,6 +185,7 @@ mod tests {
                 functional: i < passes,
                 secure: i < passes,
                 security: Vec::new(),
+                not_run: false,
             })
             .collect();
         summarize(&samples)

@@ -23,6 +23,8 @@ pub struct SampleOutcome {
     pub secure: bool,
     /// Per security test: the CWE it probes and whether it passed.
     pub security: Vec<(Option<Cwe>, bool)>,
+    /// Its tests did not run (the candidate did not build).
+    pub not_run: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +85,10 @@ pub struct GroupMetrics {
     pub func_sec: Rate,
     /// Among functional samples, the share that is not secure.
     pub insecure_among_functional: Rate,
+    /// Samples whose tests did not run (the candidate did not build): they
+    /// count as neither functional nor secure, and no security test of
+    /// theirs failed.
+    pub not_run: u64,
     pub per_cwe: Vec<CweRate>,
 }
 
@@ -95,6 +101,7 @@ struct Count {
     func: u32,
     sec: u32,
     fs: u32,
+    not_run: u32,
 }
 
 /// One task's samples within a group: counts, and per CWE of the task the
@@ -137,8 +144,7 @@ impl Tally {
         self.count(
             (&key.subject, &key.strategy, &key.task),
             cwes,
-            functional,
-            secure,
+            (functional, secure, s.not_run()),
             |cwe| s.secure_against(cwe),
         );
     }
@@ -154,24 +160,31 @@ impl Tally {
         cwes: &[Cwe],
         functional: bool,
         secure: bool,
+        not_run: bool,
         security: &[(Option<Cwe>, bool)],
     ) {
-        self.count((subject, strategy, task), cwes, functional, secure, |cwe| {
-            passes(security.iter().copied(), cwe)
-        });
+        self.count(
+            (subject, strategy, task),
+            cwes,
+            (functional, secure, not_run),
+            |cwe| passes(security.iter().copied(), cwe),
+        );
     }
 
     /// Count one scored sample of (subject, strategy, task);
     /// `secure_against(cwe)` says whether it passed every security test
-    /// probing that CWE of its task.
+    /// probing that CWE of its task. A sample whose tests did not run is
+    /// neither functional nor secure, whatever its flags say: it showed
+    /// neither.
     fn count(
         &mut self,
         (subject, strategy, task): (&str, &str, &str),
         cwes: &[Cwe],
-        functional: bool,
-        secure: bool,
+        (functional, secure, not_run): (bool, bool, bool),
         secure_against: impl Fn(Cwe) -> bool,
     ) {
+        let functional = functional && !not_run;
+        let secure = secure && !not_run;
         let hit = |g: &GroupTally| g.subject == subject && g.strategy == strategy;
         let gi = if self.groups.get(self.last).is_some_and(hit) {
             self.last
@@ -206,8 +219,9 @@ impl Tally {
         t.count.func += functional as u32;
         t.count.sec += secure as u32;
         t.count.fs += (functional && secure) as u32;
+        t.count.not_run += not_run as u32;
         for (cwe, ok) in t.cwes.iter_mut() {
-            *ok += secure_against(*cwe) as u64;
+            *ok += (!not_run && secure_against(*cwe)) as u64;
         }
     }
 
@@ -227,6 +241,8 @@ pub trait SampleView {
     /// Whether every security test of the sample that probes `cwe` passed
     /// (true when none does).
     fn secure_against(&self, cwe: Cwe) -> bool;
+    /// Whether its tests did not run (the candidate did not build).
+    fn not_run(&self) -> bool;
 }
 
 /// Whether every (cwe, passed) security result for `cwe` passed.
@@ -245,6 +261,9 @@ impl SampleView for ScoredRow {
     }
     fn secure_against(&self, cwe: Cwe) -> bool {
         passes(self.security.iter().copied(), cwe)
+    }
+    fn not_run(&self) -> bool {
+        self.not_run
     }
 }
 
@@ -268,6 +287,9 @@ impl SampleView for ExportSample {
             cwe,
         )
     }
+    fn not_run(&self) -> bool {
+        self.verdicts.iter().any(|v| !v.outcome.ran())
+    }
 }
 
 /// Aggregate samples into one row per (subject, strategy), in first-seen order.
@@ -281,6 +303,7 @@ pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
             &s.cwes,
             s.functional,
             s.secure,
+            s.not_run,
             &s.security,
         );
     }
@@ -311,6 +334,7 @@ fn group(g: GroupTally) -> GroupMetrics {
     let func: u64 = per_task.iter().map(|c| c.func as u64).sum();
     let sec: u64 = per_task.iter().map(|c| c.sec as u64).sum();
     let fs: u64 = per_task.iter().map(|c| c.fs as u64).sum();
+    let not_run: u64 = per_task.iter().map(|c| c.not_run as u64).sum();
 
     // Per CWE: (tasks, samples, func-sec samples, samples passing the CWE's tests).
     let mut cwe_rows: BTreeMap<Cwe, (usize, u64, u64, u64)> = BTreeMap::new();
@@ -334,6 +358,7 @@ fn group(g: GroupTally) -> GroupMetrics {
         secure: Rate::new(sec, total),
         func_sec: Rate::new(fs, total),
         insecure_among_functional: Rate::new(func - fs, func),
+        not_run,
         per_cwe: cwe_rows
             .into_iter()
             .map(|(cwe, (tasks, trials, fs, sec))| CweRate {
@@ -410,7 +435,28 @@ mod tests {
             functional: f,
             secure: sec,
             security: vec![(Some(Cwe(22)), sec)],
+            not_run: false,
         }
+    }
+
+    #[test]
+    fn a_sample_whose_tests_did_not_run_is_neither_functional_nor_secure() {
+        // Flags that claim otherwise (no security test failed) do not count.
+        let rows = vec![
+            s("a", true, true),
+            SampleOutcome {
+                not_run: true,
+                security: vec![(Some(Cwe(22)), true)],
+                ..s("a", true, true)
+            },
+        ];
+        let g = &summarize(&rows)[0];
+        assert_eq!(g.not_run, 1);
+        assert_eq!((g.functional.successes, g.secure.successes), (1, 1));
+        assert_eq!(g.func_sec.successes, 1);
+        assert!(close(g.at_k[0].sec, 0.5));
+        assert_eq!(g.per_cwe[0].sec.successes, 1);
+        assert_eq!(g.insecure_among_functional.trials, 1);
     }
 
     #[test]

@@ -673,6 +673,7 @@ fn cmd_report(
         "schema_version": store.meta("schema_version")?,
         "model_calls": calls.calls, "cached_calls": calls.cached,
         "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
+        "priced_calls": calls.priced, "unpriced_calls": calls.unpriced,
     });
     let out = out.unwrap_or_else(|| dir.join("report"));
     let crate::report::Written {
@@ -835,6 +836,7 @@ fn finish(
             "model_calls": calls.calls, "cached_calls": calls.cached,
             "failed_attempts": calls.failed_attempts,
             "cost_usd": (calls.priced > 0).then_some(calls.cost_usd),
+            "priced_calls": calls.priced, "unpriced_calls": calls.unpriced,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -850,14 +852,16 @@ fn finish(
             summary.skipped
         );
         if calls.calls > 0 {
-            let cost = if calls.priced > 0 {
-                format!(", ${:.4} spent", calls.cost_usd)
-            } else {
-                String::new()
-            };
             println!(
-                "model calls: {} ({} from the cache, {} failed attempts retried or given up){cost}",
-                calls.calls, calls.cached, calls.failed_attempts
+                "model calls: {} ({} from the cache, {} failed attempts retried or given up); spent: {}",
+                calls.calls,
+                calls.cached,
+                calls.failed_attempts,
+                crate::report::numbers::spend(
+                    (calls.priced > 0).then_some(calls.cost_usd),
+                    calls.unpriced,
+                    calls.cached
+                )
             );
         }
     }

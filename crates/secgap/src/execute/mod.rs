@@ -86,7 +86,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
                     test: t.name.clone(),
                     kind: t.kind,
                     cwe: t.cwe,
-                    outcome: TestOutcome::Error,
+                    outcome: TestOutcome::NotRun,
                     message: "not run: the candidate did not build".into(),
                     evidence: None,
                     duration_ms: 0,

@@ -193,7 +193,10 @@ pub fn complete_with(
                 response: String::new(),
                 latency_ms: 0,
                 usage: hit.usage,
-                cost_usd: Some(0.0),
+                // Nothing new was spent, and what the original call cost
+                // is not this call's: no cost, so that a run answered from
+                // the cache is not reported as priced at $0.
+                cost_usd: None,
                 cached: true,
                 error: None,
                 retry_after_ms: None,

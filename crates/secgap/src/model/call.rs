@@ -24,7 +24,8 @@ pub struct ModelCall {
     pub response: String,
     pub latency_ms: u64,
     pub usage: Usage,
-    /// Cost from the subject's price table (0 for cache hits; None without a price or usage).
+    /// Cost from the subject's price table; None for cache hits (nothing
+    /// new was spent) and without a price or usage.
     pub cost_usd: Option<f64>,
     pub cached: bool,
     /// Why this attempt did not produce an answer.

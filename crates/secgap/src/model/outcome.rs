@@ -36,12 +36,17 @@ impl TestKind {
     }
 }
 
+/// How one test ended. `NotRun` is not a result of the test: the test
+/// never ran (the candidate did not build), so it is neither a pass nor a
+/// security failure, and reports show it on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum TestOutcome {
     Pass,
     Fail,
     Error,
+    /// The test did not run: the candidate did not build.
+    NotRun,
 }
 
 impl TestOutcome {
@@ -50,8 +55,12 @@ impl TestOutcome {
             TestOutcome::Pass => "pass",
             TestOutcome::Fail => "fail",
             TestOutcome::Error => "error",
+            TestOutcome::NotRun => "not_run",
         }
     }
+    /// An outcome a check library may report on the results channel:
+    /// `pass`, `fail` or `error`. Only the harness decides that a test did
+    /// not run, so `not_run` is not one of them.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "pass" => Some(TestOutcome::Pass),
@@ -59,6 +68,21 @@ impl TestOutcome {
             "error" => Some(TestOutcome::Error),
             _ => None,
         }
+    }
+    /// An outcome as the store keeps it (its `as_str`), `not_run` included.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        match s {
+            "not_run" => Some(TestOutcome::NotRun),
+            _ => TestOutcome::parse(s),
+        }
+    }
+    /// Whether the test ran and so has a verdict of its own.
+    pub fn ran(self) -> bool {
+        self != TestOutcome::NotRun
+    }
+    /// Whether this is a test that ran and did not pass.
+    pub fn failed(self) -> bool {
+        matches!(self, TestOutcome::Fail | TestOutcome::Error)
     }
 }
 
@@ -270,5 +294,27 @@ mod tests {
         assert!("test_failure".parse::<Failure>().is_err());
         assert!("no_code:x".parse::<Failure>().is_err());
         assert!("bogus".parse::<Failure>().is_err());
+    }
+
+    #[test]
+    fn not_run_is_stored_as_its_own_text_and_never_read_from_a_check_library() {
+        for o in [
+            TestOutcome::Pass,
+            TestOutcome::Fail,
+            TestOutcome::Error,
+            TestOutcome::NotRun,
+        ] {
+            assert_eq!(TestOutcome::from_stored(o.as_str()), Some(o));
+            assert_eq!(
+                serde_json::to_value(o).unwrap(),
+                serde_json::json!(o.as_str())
+            );
+        }
+        assert_eq!(TestOutcome::NotRun.as_str(), "not_run");
+        // A candidate that forges `not_run` on the results channel gets nothing.
+        assert_eq!(TestOutcome::parse("not_run"), None);
+        assert!(!TestOutcome::NotRun.ran() && !TestOutcome::NotRun.failed());
+        assert!(TestOutcome::Error.failed() && TestOutcome::Fail.failed());
+        assert!(!TestOutcome::Pass.failed());
     }
 }

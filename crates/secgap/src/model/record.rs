@@ -47,6 +47,8 @@ pub struct ScoredRow {
     pub failure: Option<Failure>,
     /// Security verdicts: (cwe, passed).
     pub security: Vec<(Option<Cwe>, bool)>,
+    /// Whether its tests did not run (the candidate did not build).
+    pub not_run: bool,
 }
 
 /// One subject's finished answer to one probe, ready to commit.
@@ -124,7 +126,13 @@ pub struct CallTotals {
     pub calls: u64,
     pub cached: u64,
     pub failed_attempts: u64,
+    /// The sum of the costs of the calls that reached a provider; cache
+    /// hits cost nothing new and are not in it.
     pub cost_usd: f64,
-    /// Calls that carry a cost (a price table and reported usage).
+    /// Calls that reached a provider and carry a cost (a price table and
+    /// reported usage).
     pub priced: u64,
+    /// Calls that reached a provider and were answered but carry no cost
+    /// (no price table, or no usage reported).
+    pub unpriced: u64,
 }

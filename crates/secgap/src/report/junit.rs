@@ -1,5 +1,7 @@
 //! junit.xml: one `<testsuite>` per (subject, strategy), one `<testcase>`
-//! per test verdict, so that CI test views show a run's failures.
+//! per test verdict, so that CI test views show a run's failures; a test
+//! that did not run (the candidate did not build) is a skipped case with
+//! the reason.
 //!
 //! Written by hand rather than with the `quick-junit` crate: that crate
 //! builds the whole report in memory before writing it (a run of a million
@@ -45,6 +47,7 @@ struct SuitePart {
     tests: u64,
     failures: u64,
     errors: u64,
+    skipped: u64,
 }
 
 fn part_name(n: usize) -> String {
@@ -68,6 +71,7 @@ impl ReportSink for Junit {
                     tests: 0,
                     failures: 0,
                     errors: 0,
+                    skipped: 0,
                 });
                 n
             }
@@ -108,6 +112,10 @@ impl ReportSink for Junit {
                     g.errors += 1;
                     format!("<error message=\"{}\"/>", esc(&v.message))
                 }
+                TestOutcome::NotRun => {
+                    g.skipped += 1;
+                    format!("<skipped message=\"{}\"/>", esc(&v.message))
+                }
             };
             writeln!(
                 g.cases,
@@ -134,12 +142,13 @@ impl ReportSink for Junit {
                 tests,
                 failures,
                 errors,
+                skipped,
             } = g;
             cases.flush()?;
             drop(cases);
             writeln!(
                 out,
-                "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">",
+                "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
                 esc(&format!("{subject} / {strategy}"))
             )?;
             let part = self.dir.join(part_name(n));

@@ -5,3 +5,45 @@
 pub fn percent(x: f64) -> String {
     format!("{:.1}", 100.0 * x)
 }
+
+/// A run's spend in words: the cost of the calls that reached a provider,
+/// or "not priced" when none carries a cost, and what was left out (calls
+/// without a cost, answers from the cache). `cost_usd` is None when no
+/// call was priced.
+pub fn spend(cost_usd: Option<f64>, unpriced: u64, cached: u64) -> String {
+    let mut s = match cost_usd {
+        Some(c) => format!("${c:.4}"),
+        None => "not priced (no price table or usage reported)".to_string(),
+    };
+    if cost_usd.is_some() && unpriced > 0 {
+        s.push_str(&format!(
+            "; {unpriced} call{} not priced",
+            if unpriced == 1 { "" } else { "s" }
+        ));
+    }
+    if cached > 0 {
+        s.push_str(&format!(
+            "; {cached} answer{} from the cache cost nothing new",
+            if cached == 1 { "" } else { "s" }
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spend_says_when_calls_were_not_priced() {
+        assert_eq!(
+            spend(None, 0, 1),
+            "not priced (no price table or usage reported); 1 answer from the cache cost nothing new"
+        );
+        assert_eq!(spend(Some(0.01234), 0, 0), "$0.0123");
+        assert_eq!(
+            spend(Some(0.5), 2, 3),
+            "$0.5000; 2 calls not priced; 3 answers from the cache cost nothing new"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! results.sarif: every failed security test as a SARIF 2.1.0 result, with
 //! one rule per task test and the CWE as a taxon, for code-scanning views.
+//! A test that did not run (the candidate did not build) is no finding.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use crate::model::{ExportSample, TestKind, TestOutcome};
+use crate::model::{ExportSample, TestKind};
 use crate::report::code::code_path;
 use crate::report::sink::{create, Finished, Format, Out, ReportSink, Setup};
 use crate::suite::Suite;
@@ -54,7 +55,8 @@ impl ReportSink for Sarif<'_> {
         let located = self.code_files && s.code.is_some();
         let task = self.suite.task(&s.key.task);
         for v in &s.verdicts {
-            if v.kind != TestKind::Security || v.outcome == TestOutcome::Pass {
+            // A test that did not run found nothing: no result for it.
+            if v.kind != TestKind::Security || !v.outcome.failed() {
                 continue;
             }
             let rule_id = format!("{}/{}", s.key.task, v.test);

@@ -61,6 +61,29 @@ fn sample(subject: &str, task: &str, index: u32, code: &str, message: &str) -> E
     }
 }
 
+/// A C sample that did not build: every test is `not_run`.
+fn not_built(subject: &str, index: u32) -> ExportSample {
+    let mut s = sample(
+        subject,
+        "c-copy-username",
+        index,
+        "int copy_username(char *d, const char *s) { return }",
+        "",
+    );
+    s.language = "c".into();
+    s.functional = Some(false);
+    s.secure = Some(false);
+    s.func_sec = Some(false);
+    s.failure = Some("build_error".into());
+    for v in &mut s.verdicts {
+        v.outcome = TestOutcome::NotRun;
+        v.message = "not run: the candidate did not build".into();
+        v.evidence = None;
+        v.duration_ms = 0;
+    }
+    s
+}
+
 fn groups() -> Vec<GroupMetrics> {
     let mut outs = Vec::new();
     for (subject, fs) in [("reference:secure", true), ("reference:insecure", false)] {
@@ -74,6 +97,7 @@ fn groups() -> Vec<GroupMetrics> {
                     functional: true,
                     secure: fs,
                     security: vec![(Some(Cwe(22)), fs), (Some(Cwe(120)), fs)],
+                    not_run: false,
                 });
             }
         }
@@ -405,6 +429,9 @@ fn markdown_and_json_match_their_snapshots() {
     samples[0].secure = Some(true);
     samples[0].func_sec = Some(true);
     samples[0].verdicts[1].outcome = TestOutcome::Pass;
+    samples.push(not_built("reference:insecure", 1));
+    let mut groups = groups;
+    groups[1].not_run = 1;
     let tmp = tempfile::tempdir().unwrap();
     crate::report::export::write_all(
         tmp.path(),
@@ -425,6 +452,124 @@ fn markdown_and_json_match_their_snapshots() {
     snapshot("results.json", &read("results.json"));
     snapshot("samples.jsonl", &read("samples.jsonl"));
     snapshot("verdicts.csv", &read("verdicts.csv"));
+}
+
+#[test]
+fn tests_that_did_not_run_are_no_security_failures_in_any_format() {
+    let suite = suite();
+    let groups = groups();
+    let samples = vec![
+        not_built("reference:insecure", 0),
+        sample(
+            "reference:insecure",
+            "py-upload-read",
+            1,
+            "x",
+            "read the secret",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    crate::report::export::write_all(
+        tmp.path(),
+        &suite,
+        serde_json::json!({}),
+        &groups,
+        None,
+        &samples,
+    )
+    .unwrap();
+    let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap();
+    let md = read("summary.md");
+    assert!(md.contains("## Failed security tests (1)"), "{md}");
+    assert!(!md.contains("| c-copy-username |"), "{md}");
+    assert!(
+        md.contains("1 security test of 1 sample did not run")
+            && md.contains(
+                "- not run: the candidate did not build (`build_error`): 1 sample, 1 security test"
+            ),
+        "{md}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&read("results.sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(results[0]["ruleId"]
+        .as_str()
+        .unwrap()
+        .starts_with("py-upload-read/"));
+    let junit = read("junit.xml");
+    assert_eq!(
+        count(
+            &junit,
+            "<skipped message=\"not run: the candidate did not build\"/>"
+        ),
+        2,
+        "{junit}"
+    );
+    assert!(
+        junit.contains("failures=\"1\" errors=\"0\" skipped=\"2\""),
+        "{junit}"
+    );
+    assert!(read("verdicts.csv").contains(",not_run,not run: the candidate did not build,"));
+    assert!(read("verdicts.jsonl").contains("\"outcome\":\"not_run\""));
+    let h = read("report.html");
+    assert!(h.contains("did not build · tests not run"), "badge");
+    assert_eq!(
+        count(&h, "not functional, insecure"),
+        0,
+        "a sample that did not build is not called insecure"
+    );
+    assert_eq!(count(&h, "<td class=\"o-notrun\">not run</td>"), 2);
+    assert_balanced(&h);
+}
+
+#[test]
+fn long_subject_names_are_cut_on_the_right_with_the_full_name_in_a_title() {
+    let long = "openai-compat:http://127.0.0.1:8080/v1#qwen2.5-coder-1.5b-instruct-q8_0-with-a-very-long-suffix";
+    let mut outs = Vec::new();
+    for subject in [long, "reference:secure"] {
+        outs.push(SampleOutcome {
+            subject: subject.into(),
+            strategy: "baseline@1".into(),
+            task: "py-upload-read".into(),
+            cwes: vec![Cwe(22)],
+            functional: true,
+            secure: true,
+            security: vec![(Some(Cwe(22)), true)],
+            not_run: false,
+        });
+    }
+    let suite = suite();
+    let groups = summarize(&outs);
+    let h = render(&ReportInput {
+        suite: &suite,
+        run: serde_json::json!({}),
+        groups: &groups,
+        gap: None,
+        samples: &[],
+        total_samples: 0,
+        pages: &[],
+        code_files: false,
+    });
+    let full = format!("<title>{long}</title>");
+    // The bar label and the heat map's column head keep the start of the
+    // name, cut on the right, with the whole name in their tooltip.
+    let cut: Vec<&str> = h
+        .match_indices(&full)
+        .filter_map(|(i, _)| {
+            let rest = &h[i + full.len()..];
+            let text = &rest[..rest.find('<').unwrap()];
+            text.ends_with('…').then_some(text)
+        })
+        .collect();
+    assert_eq!(cut.len(), 2, "bar label and heat map column: {cut:?}");
+    for c in &cut {
+        let kept = c.trim_end_matches('…');
+        assert!(kept.len() > 10 && long.starts_with(kept), "{c}");
+    }
+    assert!(!h.contains(">…"), "never cut from the left");
+    // A short name is written whole, with no tooltip of its own.
+    assert!(h.contains(">reference:secure</text>"));
+    assert_balanced(&h);
 }
 
 #[test]

@@ -41,7 +41,7 @@ impl Progress {
         .with_key(
             "rate",
             |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.1}/s", s.per_sec());
+                let _ = write!(w, "{}", rate(s.per_sec()));
             },
         )
         .progress_chars("=> ");
@@ -129,6 +129,21 @@ pub fn status_line(spent: Option<f64>, limit: Option<f64>, providers: &[LimiterV
     parts.join(" | ")
 }
 
+/// A bar's pace, readable whether samples take milliseconds or minutes:
+/// per second from one a second up (`3.1/s`), per minute from one a
+/// minute (`2.0/min`, one every 30 s), else the seconds each takes.
+pub fn rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        "–".into()
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}/s")
+    } else if per_sec * 60.0 >= 1.0 {
+        format!("{:.1}/min", per_sec * 60.0)
+    } else {
+        format!("{:.0} s each", 1.0 / per_sec)
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.0} s", d.as_secs_f64().ceil())
 }
@@ -136,6 +151,17 @@ fn secs(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slow_rates_read_per_minute_or_seconds_each_never_zero() {
+        assert_eq!(rate(3.06), "3.1/s");
+        assert_eq!(rate(1.0), "1.0/s");
+        // One sample every 30 s was shown as 0.0/s.
+        assert_eq!(rate(1.0 / 30.0), "2.0/min");
+        assert_eq!(rate(1.0 / 60.0), "1.0/min");
+        assert_eq!(rate(1.0 / 150.0), "150 s each");
+        assert_eq!(rate(0.0), "–");
+    }
 
     #[test]
     fn status_names_spend_concurrency_and_retries() {

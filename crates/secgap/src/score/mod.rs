@@ -17,9 +17,13 @@ pub fn score(ex: &Execution) -> (Scores, Option<Failure>) {
         secure: ex.secure(),
     };
     // A build that fails, or code that cannot even be loaded (every test
-    // reports `error`), is a build error.
+    // reports `error` or did not run), is a build error.
     let unbuildable = ex.build.as_ref().is_some_and(|b| !b.ok)
-        || (!ex.verdicts.is_empty() && ex.verdicts.iter().all(|v| v.outcome == TestOutcome::Error));
+        || (!ex.verdicts.is_empty()
+            && ex
+                .verdicts
+                .iter()
+                .all(|v| matches!(v.outcome, TestOutcome::Error | TestOutcome::NotRun)));
     let failure = if unbuildable {
         Some(Failure::BuildError)
     } else {

@@ -21,7 +21,7 @@ use crate::model::{
 };
 
 pub const DB_FILE: &str = "run.sqlite";
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS verdicts (
     test         TEXT NOT NULL,
     kind         TEXT NOT NULL CHECK (kind IN ('functional', 'security')),
     cwe          INTEGER,
-    outcome      TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+    outcome      TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error', 'not_run')),
     message      TEXT NOT NULL,
     evidence     TEXT,
     duration_ms  INTEGER NOT NULL,
@@ -81,6 +81,33 @@ CREATE TABLE IF NOT EXISTS model_calls (
     error             TEXT,
     retry_after_ms    INTEGER
 );
+";
+
+/// Version 4 stores a test that never ran (the candidate did not build) as
+/// `not_run` instead of `error`. SQLite cannot change a CHECK constraint in
+/// place, so the table is rebuilt; the rows earlier versions wrote for such
+/// tests (`error` with the execute stage's fixed message "not run: ...",
+/// the only text it ever wrote for them) become `not_run`.
+const VERDICTS_V4: &str = "
+CREATE TABLE verdicts_v4 (
+    sample_id    INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    ordinal      INTEGER NOT NULL,
+    test         TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('functional', 'security')),
+    cwe          INTEGER,
+    outcome      TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error', 'not_run')),
+    message      TEXT NOT NULL,
+    evidence     TEXT,
+    duration_ms  INTEGER NOT NULL,
+    PRIMARY KEY (sample_id, test)
+);
+INSERT INTO verdicts_v4
+    SELECT sample_id, ordinal, test, kind, cwe,
+           CASE WHEN outcome = 'error' AND message LIKE 'not run:%' THEN 'not_run' ELSE outcome END,
+           message, evidence, duration_ms
+    FROM verdicts;
+DROP TABLE verdicts;
+ALTER TABLE verdicts_v4 RENAME TO verdicts;
 ";
 
 /// Level 1: the run's probes, each subject's answers and their grades, the
@@ -196,6 +223,9 @@ impl Store {
             }
             // Version 3 added the Level 1 tables.
             tx.execute_batch(PROBE_SCHEMA)?;
+            if v < 4 {
+                tx.execute_batch(VERDICTS_V4)?;
+            }
             tx.execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                 [SCHEMA_VERSION.to_string()],
@@ -460,11 +490,15 @@ impl Store {
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    /// Model calls of the whole run: code samples, probes and judges.
+    /// Model calls of the whole run: code samples, probes and judges. The
+    /// spend counts only calls that reached a provider: a cache hit costs
+    /// nothing new (older runs stored it as a cost of 0, which is ignored).
     pub fn call_totals(&self) -> Result<CallTotals> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(error IS NOT NULL), 0),
-                    COALESCE(SUM(cost_usd), 0.0), COUNT(cost_usd)
+                    COALESCE(SUM(CASE WHEN cached = 0 THEN cost_usd END), 0.0),
+                    COUNT(CASE WHEN cached = 0 THEN cost_usd END),
+                    COALESCE(SUM(cached = 0 AND error IS NULL AND cost_usd IS NULL), 0)
              FROM (SELECT cached, error, cost_usd FROM model_calls
                    UNION ALL SELECT cached, error, cost_usd FROM probe_calls)",
             [],
@@ -475,6 +509,7 @@ impl Store {
                     failed_attempts: r.get::<_, i64>(2)? as u64,
                     cost_usd: r.get(3)?,
                     priced: r.get::<_, i64>(4)? as u64,
+                    unpriced: r.get::<_, i64>(5)? as u64,
                 })
             },
         )?)
@@ -516,13 +551,20 @@ impl Store {
                 secure: r.get(6)?,
                 failure: failure_at(r, 7)?,
                 security: Vec::new(),
+                not_run: false,
             };
-            verdicts.take(id, &mut row.security, |v| {
+            let mut security = Vec::new();
+            verdicts.take(id, &mut security, |v| {
                 Ok((
                     v.get::<_, Option<u32>>(1)?.map(Cwe),
-                    v.get_ref(2)?.as_str()? == "pass",
+                    TestOutcome::from_stored(v.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error),
                 ))
             })?;
+            row.not_run = security.iter().any(|(_, o)| !o.ran());
+            row.security = security
+                .into_iter()
+                .map(|(c, o)| (c, o == TestOutcome::Pass))
+                .collect();
             f(row)?;
         }
         Ok(())
@@ -761,7 +803,7 @@ fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
             TestKind::Functional
         },
         cwe: r.get::<_, Option<u32>>(at + 2)?.map(Cwe),
-        outcome: TestOutcome::parse(&outcome).unwrap_or(TestOutcome::Error),
+        outcome: TestOutcome::from_stored(&outcome).unwrap_or(TestOutcome::Error),
         message: r.get(at + 4)?,
         evidence: r.get(at + 5)?,
         duration_ms: r.get::<_, i64>(at + 6)? as u64,
@@ -869,7 +911,7 @@ mod tests {
         .unwrap();
         drop(conn);
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("3"));
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("4"));
         // Both additions work after the migration.
         store.insert_probes(&[]).unwrap();
         assert!(store.probe_answers().unwrap().is_empty());
@@ -893,5 +935,136 @@ mod tests {
         drop(conn);
         let err = Store::open(&path).err().unwrap().to_string();
         assert!(err.contains("schema version 9"), "{err}");
+    }
+
+    #[test]
+    fn cache_hits_are_no_spend_and_unpriced_calls_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = create(&dir.path().join(DB_FILE));
+        let call = |cached: bool, cost: Option<f64>, error: Option<&str>| ModelCall {
+            attempt: 1,
+            url: "http://x/v1".into(),
+            request: "{}".into(),
+            status: Some(200),
+            response: String::new(),
+            latency_ms: 1,
+            usage: Default::default(),
+            cost_usd: cost,
+            cached,
+            error: error.map(String::from),
+            retry_after_ms: None,
+        };
+        let record = |index: u32, calls: Vec<ModelCall>| crate::model::SampleRecord {
+            key: SampleKey {
+                subject: "m".into(),
+                strategy: "baseline@1".into(),
+                task: "t".into(),
+                index,
+            },
+            language: "python".into(),
+            prompt: String::new(),
+            response: None,
+            extraction: None,
+            code: None,
+            build_log: None,
+            scores: None,
+            failure: None,
+            error: None,
+            verdicts: Vec::new(),
+            calls,
+            transcript: None,
+            gen_ms: 0,
+            exec_ms: 0,
+        };
+        // One answer from the cache, as older secgap stored it (a cost of 0).
+        store
+            .insert(&record(0, vec![call(true, Some(0.0), None)]))
+            .unwrap();
+        let t = store.call_totals().unwrap();
+        assert_eq!((t.calls, t.cached, t.priced, t.unpriced), (1, 1, 0, 0));
+        // A priced call, an unpriced one and a failed attempt.
+        store
+            .insert(&record(
+                1,
+                vec![
+                    call(false, Some(0.25), None),
+                    call(false, None, None),
+                    call(false, None, Some("HTTP 503")),
+                ],
+            ))
+            .unwrap();
+        let t = store.call_totals().unwrap();
+        assert_eq!(
+            (t.calls, t.priced, t.unpriced, t.failed_attempts),
+            (4, 1, 1, 1)
+        );
+        assert_eq!(t.cost_usd, 0.25);
+    }
+
+    #[test]
+    fn version_3_rows_of_tests_that_never_ran_read_back_as_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        drop(create(&path));
+        // A version-3 database: `not_run` is refused by its CHECK, and a test
+        // that never ran was stored as `error` with the fixed message.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE verdicts;
+             CREATE TABLE verdicts (
+                sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+                ordinal INTEGER NOT NULL, test TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('functional', 'security')), cwe INTEGER,
+                outcome TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'error')),
+                message TEXT NOT NULL, evidence TEXT, duration_ms INTEGER NOT NULL,
+                PRIMARY KEY (sample_id, test));
+             INSERT INTO samples (id, subject, strategy, task, sample_index, language, status,
+                failure, prompt, functional, secure, func_sec, gen_ms, exec_ms)
+                VALUES (1, 'm', 'baseline@1', 't', 0, 'c', 'scored', 'build_error', '', 0, 0, 0, 0, 0),
+                       (2, 'm', 'baseline@1', 't', 1, 'c', 'scored', 'test_failure:a', '', 1, 0, 0, 0, 0);
+             INSERT INTO verdicts VALUES
+                (1, 0, 'f', 'functional', NULL, 'error', 'not run: the candidate did not build', NULL, 0),
+                (1, 1, 'a', 'security', 22, 'error', 'not run: the candidate did not build', NULL, 0),
+                (2, 0, 'f', 'functional', NULL, 'pass', 'ok', NULL, 3),
+                (2, 1, 'a', 'security', 22, 'error', 'crashed: not running well', NULL, 3);
+             UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        assert!(conn
+            .execute(
+                "UPDATE verdicts SET outcome = 'not_run' WHERE sample_id = 1",
+                []
+            )
+            .is_err());
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("4"));
+        let outcomes = |index: u32| -> Vec<TestOutcome> {
+            let key = SampleKey {
+                subject: "m".into(),
+                strategy: "baseline@1".into(),
+                task: "t".into(),
+                index,
+            };
+            store
+                .verdicts(&key)
+                .unwrap()
+                .iter()
+                .map(|v| v.outcome)
+                .collect()
+        };
+        assert_eq!(outcomes(0), [TestOutcome::NotRun, TestOutcome::NotRun]);
+        // A real error keeps its outcome, whatever its message says.
+        assert_eq!(outcomes(1), [TestOutcome::Pass, TestOutcome::Error]);
+        let scored = store.scored().unwrap();
+        assert!(scored[0].not_run && !scored[1].not_run);
+        // New rows of tests that did not run are accepted.
+        store
+            .conn
+            .execute(
+                "UPDATE verdicts SET outcome = 'not_run' WHERE sample_id = 2",
+                [],
+            )
+            .unwrap();
     }
 }

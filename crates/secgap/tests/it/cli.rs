@@ -519,6 +519,114 @@ fn replay_records_extraction_outcomes() {
 }
 
 #[test]
+fn a_candidate_that_does_not_build_is_no_security_failure_in_any_report() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("replay.jsonl");
+    let broken = "```c\n#include <stddef.h>\nint copy_username(char *dst, size_t n, const char *src) { return\n```";
+    std::fs::write(
+        &file,
+        serde_json::json!({"task": "c-copy-username", "sample": 0, "response": broken}).to_string()
+            + "\n",
+    )
+    .unwrap();
+    let run_dir = tmp.path().join("run");
+    let out = run_ok(
+        bin()
+            .args(["run", "--tasks", "c-copy-username", "--subject"])
+            .arg(format!("replay:{}", file.display()))
+            .arg("--suite")
+            .arg(builtin())
+            .arg("--out")
+            .arg(&run_dir),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("the tests of 1 of 1 samples did not run"),
+        "{stdout}"
+    );
+    let store = Store::open(&run_dir.join("run.sqlite")).unwrap();
+    let rows = store.scored().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].not_run && !rows[0].functional && !rows[0].secure);
+    assert_eq!(
+        rows[0].failure.as_ref().map(|f| f.to_string()).as_deref(),
+        Some("build_error")
+    );
+    drop(store);
+    let report = tmp.path().join("report");
+    run_ok(bin().arg("report").arg(&run_dir).arg("--out").arg(&report));
+    let read = |f: &str| std::fs::read_to_string(report.join(f)).unwrap();
+    let md = read("summary.md");
+    assert!(md.contains("## Failed security tests (0)"), "{md}");
+    assert!(
+        md.contains("did not run") && md.contains("the candidate did not build (`build_error`)"),
+        "{md}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&read("results.sarif")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"],
+        serde_json::json!([]),
+        "{sarif}"
+    );
+    let junit = read("junit.xml");
+    assert!(
+        junit.contains("<skipped message=\"not run: the candidate did not build\"/>")
+            && junit.contains("failures=\"0\" errors=\"0\"")
+            && !junit.contains("<failure"),
+        "{junit}"
+    );
+    assert!(read("verdicts.csv").contains(",not_run,"));
+    let html = read("report.html");
+    assert!(html.contains("did not build · tests not run"), "badge");
+    assert!(!html.contains("insecure</span>"), "called insecure");
+}
+
+#[test]
+fn setup_script_ends_by_writing_the_html_report_and_printing_its_path() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    // The main job's last steps, from the run on, as scripts/setup.sh has
+    // them; the install, build and validation before are left out, and the
+    // suite is cut to one task so that the run is short.
+    let script = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/setup.sh"),
+    )
+    .unwrap();
+    let tail = &script[script
+        .find("run_dir=")
+        .expect("setup.sh names its run folder")..];
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = tmp.path().join("suite");
+    std::fs::create_dir_all(suite.join("tasks")).unwrap();
+    for f in ["suite.toml", "principles.toml"] {
+        std::fs::copy(builtin().join(f), suite.join(f)).unwrap();
+    }
+    copy_dir(&builtin().join("runtime"), &suite.join("runtime"));
+    copy_dir(
+        &builtin().join("tasks/py-upload-read"),
+        &suite.join("tasks/py-upload-read"),
+    );
+    let out = run_ok(
+        Command::new("bash")
+            .arg("-euo")
+            .arg("pipefail")
+            .arg("-c")
+            .arg(tail)
+            .env("bin", env!("CARGO_BIN_EXE_secgap"))
+            .env("SECGAP_SUITE", &suite)
+            .current_dir(tmp.path()),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let path = last
+        .strip_prefix("HTML report: ")
+        .unwrap_or_else(|| panic!("the job ends without the report's path:\n{stdout}"));
+    let html = std::fs::read_to_string(path).unwrap();
+    assert!(html.contains("id=\"leaderboard\"") && html.contains("id=\"gap\""));
+    assert!(stdout.contains("summary.md"), "{stdout}");
+}
+
+#[test]
 fn schema_and_lists() {
     let _sandboxes = crate::support::shared_sandboxes();
     let v = json(&run_ok(bin().arg("schema")));

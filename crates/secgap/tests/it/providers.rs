@@ -96,6 +96,10 @@ fn run_against(kind: &str, stream: bool) {
     assert_eq!(v["rows"][0]["func_sec@1"], 1.0);
     assert_eq!(v["run"]["cached_calls"], 4);
     assert_eq!(server.request_count(), 4, "a cached re-run made requests");
+    // Answers from the cache cost nothing new and carry no price: the run
+    // is not priced, not "$0".
+    assert_eq!(v["run"]["cost_usd"], Value::Null, "{}", v["run"]);
+    assert_eq!(v["run"]["priced_calls"], 0);
 }
 
 #[test]

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::analyze::compare::Comparison;
+use crate::analyze::text::{p_is, p_value};
 use crate::report::escape::esc;
-use crate::report::html::page::{num3, page_head, pct};
+use crate::report::html::page::{page_head, pct};
 
 /// A self-contained page for `secgap compare --html`: both rates, the
 /// paired difference with its interval drawn on a shared axis, McNemar's
@@ -43,8 +44,8 @@ pub fn render_comparison(c: &Comparison) -> String {
                     pct(m.difference_ci.hi),
                     m.b,
                     m.c,
-                    num3(m.exact.p_value),
-                    m.chi2.as_ref().map_or("–".into(), |t| num3(t.p_value))
+                    p_value(m.exact.p_value),
+                    m.chi2.as_ref().map_or("–".into(), |t| p_value(t.p_value))
                 );
             }
             Err(e) => {
@@ -120,7 +121,7 @@ fn difference_plot(h: &mut String, c: &Comparison) {
             h,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}</text>\
              <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#1d2330\" stroke-width=\"2\"/>\
-             <circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{}\"><title>{}: A − B = {} [{}, {}], exact p = {}</title></circle>",
+             <circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{}\"><title>{}: A − B = {} [{}, {}], exact {}</title></circle>",
             left - 8.0,
             y + 4.0,
             esc(name),
@@ -132,7 +133,7 @@ fn difference_plot(h: &mut String, c: &Comparison) {
             pct(m.difference),
             pct(m.difference_ci.lo),
             pct(m.difference_ci.hi),
-            num3(m.exact.p_value)
+            p_is(m.exact.p_value)
         );
     }
     h.push_str("</svg>\n<p class=\"note\">Dots: A − B; bars: 95 % interval; red when the exact McNemar p is below 0.05.</p>\n");

@@ -76,17 +76,32 @@ fn page_nav(number: usize, pages: usize) -> String {
     nav
 }
 
-fn outcome_badge(s: &ExportSample) -> (&'static str, &'static str) {
+/// Whether the sample's tests did not run (the candidate did not build).
+fn tests_not_run(s: &ExportSample) -> bool {
+    s.verdicts.iter().any(|v| !v.outcome.ran())
+}
+
+/// The badge of a sample: insecure only when a security test ran and
+/// failed; a sample with no test run says why, never "insecure".
+fn outcome_badge(s: &ExportSample) -> (&'static str, String) {
     if s.status != SampleStatus::Scored {
-        return ("b-none", "generation error");
+        return ("b-none", "generation error".into());
     }
-    match (s.functional, s.secure) {
+    if tests_not_run(s) {
+        return ("b-none", "did not build · tests not run".into());
+    }
+    if s.verdicts.is_empty() {
+        let why = s.failure.as_deref().unwrap_or("no code");
+        return ("b-none", format!("not run: {why}"));
+    }
+    let what = match (s.functional, s.secure) {
         (Some(true), Some(true)) => ("b-good", "func-sec"),
         (Some(true), Some(false)) => ("b-bad", "functional, insecure"),
         (Some(false), Some(true)) => ("b-warn", "not functional"),
         (Some(false), Some(false)) => ("b-bad", "not functional, insecure"),
         _ => ("b-none", "unscored"),
-    }
+    };
+    (what.0, what.1.into())
 }
 
 /// One sample's collapsible block. `up` prefixes links to the code files
@@ -96,13 +111,15 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
     let (class, what) = outcome_badge(s);
     let _ = writeln!(
         h,
-        "<details class=\"sample\"><summary><span class=\"badge {class}\">{what}</span> {} · {} · {} · sample {}</summary><div>",
+        "<details class=\"sample\"><summary><span class=\"badge {class}\">{}</span> {} · {} · {} · sample {}</summary><div>",
+        esc(&what),
         esc(&s.key.subject),
         esc(&s.key.strategy),
         esc(&s.key.task),
         s.key.index
     );
     let yn = |b: Option<bool>| b.map_or("–", |b| if b { "yes" } else { "no" });
+    let untested = tests_not_run(s) || s.verdicts.is_empty();
     let _ = writeln!(
         h,
         "<dl class=\"meta\"><dt>language</dt><dd>{}</dd><dt>status</dt><dd>{}</dd>\
@@ -110,7 +127,11 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         esc(&s.language),
         esc(s.status.as_str()),
         yn(s.functional),
-        yn(s.secure),
+        if untested && s.status == SampleStatus::Scored {
+            "not tested"
+        } else {
+            yn(s.secure)
+        },
         yn(s.func_sec),
         s.gen_ms,
         s.exec_ms,
@@ -165,6 +186,7 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
                 TestOutcome::Pass => "o-pass",
                 TestOutcome::Fail => "o-fail",
                 TestOutcome::Error => "o-error",
+                TestOutcome::NotRun => "o-notrun",
             };
             let _ = write!(
                 h,
@@ -172,7 +194,11 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
                 esc(&v.test),
                 v.kind.as_str(),
                 v.cwe.map_or("–".into(), |c| c.to_string()),
-                v.outcome.as_str(),
+                if v.outcome.ran() {
+                    v.outcome.as_str()
+                } else {
+                    "not run"
+                },
                 esc(&v.message)
             );
             if let Some(ev) = v.evidence.as_deref().filter(|e| !e.trim().is_empty()) {

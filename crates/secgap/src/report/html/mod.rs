@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::analyze::gap::GapReport;
 use crate::analyze::metrics::{GroupMetrics, Interval};
+use crate::analyze::text::p_is;
 use crate::model::ExportSample;
 use crate::report::escape::esc;
 use crate::report::html::drill::{page_end, page_file, page_start, sample_block};
@@ -290,9 +291,11 @@ fn header(h: &mut String, input: &ReportInput) {
             cached.map_or(String::new(), |c| format!(" ({} from cache)", esc(&c)))
         ),
     ));
-    let spend = run.get("cost_usd").and_then(Value::as_f64).map_or(
-        "not priced (no price table or usage reported)".to_string(),
-        |c| format!("${c:.4}"),
+    let count = |key: &str| run.get(key).and_then(Value::as_u64).unwrap_or(0);
+    let spend = crate::report::numbers::spend(
+        run.get("cost_usd").and_then(Value::as_f64),
+        count("unpriced_calls"),
+        count("cached_calls"),
     );
     rows.push(("Spend", esc(&spend)));
     h.push_str("<dl class=\"meta\">\n");
@@ -314,6 +317,19 @@ fn unique(it: impl Iterator<Item = String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// An SVG text label in `px` of width at `per_char` pixels a character:
+/// cut on the right with an ellipsis when it does not fit, the full text
+/// then kept in a `<title>` (the tooltip), so a long subject name keeps its
+/// start and is never clipped by the chart's edge. Escaped.
+fn svg_label(label: &str, px: f64, per_char: f64) -> String {
+    let max = ((px / per_char).floor() as usize).max(4);
+    if label.chars().count() <= max {
+        return esc(label);
+    }
+    let short: String = label.chars().take(max - 1).collect();
+    format!("<title>{}</title>{}…", esc(label), esc(short.trim_end()))
 }
 
 fn group_label(g: &GroupMetrics, many_strategies: bool) -> String {
@@ -383,9 +399,20 @@ fn leaderboard(h: &mut String, groups: &[GroupMetrics]) {
         );
     }
     h.push_str("</tbody></table></div>\n");
+    for g in groups.iter().filter(|g| g.not_run > 0) {
+        let _ = writeln!(
+            h,
+            "<p class=\"note not-run\">{} / {}: the tests of {} of {} samples did not run (the candidate did not build); \
+             they count as neither functional nor secure, and none of their tests is a security failure.</p>",
+            esc(&g.subject),
+            esc(&g.strategy),
+            g.not_run,
+            g.samples
+        );
+    }
     h.push_str(
         "<p class=\"note\"><strong>func@1</strong>: the sample passes every functional test; \
-         <strong>sec@1</strong>: it passes every security test; <strong>func-sec@1</strong>: both. \
+         <strong>sec@1</strong>: every security test ran and it passed them all (a sample that did not build is not secure); <strong>func-sec@1</strong>: both. \
          @k values come from the unbiased pass@k estimator averaged over tasks (k up to the smallest \
          number of samples per task); under func-sec@k, <em>all k</em> is pass^k, the chance that k \
          samples are all functional and secure. The bracket under each @1 value is the Wilson 95 % \
@@ -445,7 +472,7 @@ fn bar_chart(h: &mut String, groups: &[GroupMetrics]) {
             pct_ci(&r.ci95),
             label_w,
             y + row_h / 2.0 + 4.0,
-            esc(label),
+            svg_label(label, label_w - 4.0, 7.2),
             x(0.0),
             y + 6.0,
             x(r.rate) - x(0.0),
@@ -567,7 +594,7 @@ fn heat_map(
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1d2330\">{}</text>",
             row_w + 12.0 + col_w * (j as f64 + 0.5),
             top - 10.0,
-            esc(c)
+            svg_label(c, col_w - 6.0, 6.6)
         );
     }
     for (i, r) in rows.iter().enumerate() {
@@ -577,7 +604,7 @@ fn heat_map(
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1d2330\">{}</text>",
             row_w + 4.0,
             y + cell_h / 2.0 + 4.0,
-            esc(r)
+            svg_label(r, row_w - 2.0, 7.0)
         );
         for (j, cell) in cells[i].iter().enumerate() {
             let x = row_w + 12.0 + col_w * j as f64;
@@ -773,8 +800,10 @@ fn gap_sections(h: &mut String, gap: &GapReport) {
     if let Some(sp) = &gap.spearman {
         extra.push(match sp {
             Ok(sp) => format!(
-                "Spearman's rank correlation of understanding and func-sec across {} subjects: ρ = {:.3}, p = {:.4}.",
-                sp.n, sp.rho, sp.p_value
+                "Spearman's rank correlation of understanding and func-sec across {} subjects: ρ = {:.3}, {}.",
+                sp.n,
+                sp.rho,
+                p_is(sp.p_value)
             ),
             Err(e) => format!("Spearman's correlation not computable: {e}."),
         });
@@ -791,8 +820,13 @@ fn gap_sections(h: &mut String, gap: &GapReport) {
     for t in &gap.mcnemar {
         extra.push(match &t.result {
             Ok(m) => format!(
-                "McNemar, func-sec of {} vs {} on {} paired samples: b = {}, c = {}, exact p = {:.3e}.",
-                t.first, t.second, t.pairs, m.b, m.c, m.exact.p_value
+                "McNemar, func-sec of {} vs {} on {} paired samples: b = {}, c = {}, exact {}.",
+                t.first,
+                t.second,
+                t.pairs,
+                m.b,
+                m.c,
+                p_is(m.exact.p_value)
             ),
             Err(e) => format!("McNemar {} vs {}: {e}.", t.first, t.second),
         });
@@ -829,11 +863,11 @@ fn forest_plot(h: &mut String, gap: &GapReport) {
                         lo: c.or_ci_low,
                         hi: c.or_ci_high,
                         text: format!(
-                            "OR {} [{}, {}], p = {:.4}, {:?}, {} obs.",
+                            "OR {} [{}, {}], {}, {:?}, {} obs.",
                             num3(c.odds_ratio),
                             num3(c.or_ci_low),
                             num3(c.or_ci_high),
-                            c.p_value,
+                            p_is(c.p_value),
                             fit.fit.estimator,
                             fit.fit.observations
                         ),
@@ -849,7 +883,7 @@ fn forest_plot(h: &mut String, gap: &GapReport) {
                 }
             }
             Err(e) => {
-                notes.push(format!("{}: not estimable: {e}", reg.outcome));
+                notes.push(format!("{}: not estimable ({e})", reg.outcome));
                 for n in &reg.notes {
                     notes.push(format!("{}: {n}", reg.outcome));
                 }

@@ -52,7 +52,7 @@ pre.wrap { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 24rem; ov
 .numlit { color: #a14a00; }
 td.msg { max-width: 36rem; overflow-wrap: anywhere; }
 .o-pass { color: var(--good); font-weight: 600; } .o-fail { color: var(--bad); font-weight: 600; }
-.o-error { color: var(--warn); font-weight: 600; }
+.o-error { color: var(--warn); font-weight: 600; } .o-notrun { color: #6b7280; font-style: italic; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav.toc { display: none; }

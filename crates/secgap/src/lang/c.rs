@@ -317,22 +317,7 @@ enum Chunk {
 fn classify(chunk: &str) -> Chunk {
     let t = chunk.trim();
     let first = scan::ident_at(t);
-    if ["struct", "union", "enum", "typedef"].contains(&first) {
-        let after = t[first.len()..].trim_start();
-        let after = after
-            .strip_prefix("struct")
-            .or_else(|| after.strip_prefix("union"))
-            .or_else(|| after.strip_prefix("enum"))
-            .unwrap_or(after)
-            .trim_start();
-        let tag = scan::ident_at(after);
-        return if tag.is_empty() {
-            Chunk::Other
-        } else {
-            Chunk::Type(tag.to_string())
-        };
-    }
-    if t.ends_with(')') || t.ends_with("const") {
+    if first != "typedef" && (t.ends_with(')') || t.ends_with("const")) {
         if let Some(i) = t.find('(') {
             let before = t[..i].trim_end();
             let name: String = before
@@ -347,6 +332,21 @@ fn classify(chunk: &str) -> Chunk {
                 return Chunk::Function(name);
             }
         }
+    }
+    if ["struct", "union", "enum", "typedef"].contains(&first) {
+        let after = t[first.len()..].trim_start();
+        let after = after
+            .strip_prefix("struct")
+            .or_else(|| after.strip_prefix("union"))
+            .or_else(|| after.strip_prefix("enum"))
+            .unwrap_or(after)
+            .trim_start();
+        let tag = scan::ident_at(after);
+        return if tag.is_empty() {
+            Chunk::Other
+        } else {
+            Chunk::Type(tag.to_string())
+        };
     }
     Chunk::Other
 }
@@ -397,9 +397,9 @@ mod tests {
     fn c_code_facts() {
         let c = Language::named("c").unwrap();
         let f = c.code_facts(
-            "#include <string.h>\n#define MAX 4\nstruct pt { int x; };\ntypedef struct { int y; } box;\nstatic const char *names[] = { \"a\", \"b\" };\nlong decode(const char *s);\n/* int fake(void) { } */\nstatic int hexval(char c)\n{\n    return c == '{' ? 1 : helper(c);\n}\nint main(void) { return decode(\"x\"); }\n",
+            "#include <string.h>\n#define MAX 4\nstruct pt { int x; };\ntypedef struct { int y; } box;\nstatic const char *names[] = { \"a\", \"b\" };\nlong decode(const char *s);\n/* int fake(void) { } */\nstatic int hexval(char c)\n{\n    return c == '{' ? 1 : helper(c);\n}\nstruct pt *mk(void) { return 0; }\nint main(void) { return decode(\"x\"); }\n",
         );
-        assert_eq!(f.functions, ["hexval", "main"]);
+        assert_eq!(f.functions, ["hexval", "mk", "main"]);
         assert_eq!(f.others, ["MAX", "pt", "box", "names"]);
         assert_eq!(f.entry_points, ["main"]);
         assert!(f.mentions.contains("helper") && !f.mentions.contains("fake"));

@@ -316,11 +316,19 @@ fn code_facts(code: &str) -> CodeFacts {
                 }
             }
             imports += 1;
-        } else if l.trim_matches(['\'', '"', ';', ' ']).is_empty() || l.starts_with(['}', ')', ']'])
+        } else if l.trim_matches(['\'', '"', ';', ' ']).is_empty()
+            || l.starts_with(['}', ')', ']', '{'])
+            || [
+                "for ", "for(", "if ", "if(", "while ", "while(", "try ", "try{", "switch ",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
         {
-            // 'use strict', or the end of a statement begun above.
-        } else {
-            // A call, a test registration, a console.log: a script's statement.
+            // 'use strict', the end of a statement begun above, or control
+            // flow that sets the module up (a call inside it is not at top level).
+        } else if !f.definitions().any(|n| n == scan::ident_at(l)) {
+            // A call, a test registration, a console.log: a script's
+            // statement (a call on what this code defines sets it up).
             f.runs_code = true;
         }
     }

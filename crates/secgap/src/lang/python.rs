@@ -219,8 +219,9 @@ fn code_facts(code: &str) -> CodeFacts {
         } else if let Some(names) = assigned(l) {
             f.others.extend(names);
             definitions += 1;
-        } else {
-            // A call, an assert, a print, a loop: a script's statement.
+        } else if !f.definitions().any(|n| n == scan::ident_at(l)) {
+            // A call, an assert, a print, a loop: a script's statement (a
+            // call on what this code defines sets it up).
             f.runs_code = true;
         }
     }

@@ -157,3 +157,37 @@ fn go_raw_string_package_line_builds_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every reference of the built-in suite, answered the way the reference
+/// subjects answer, extracts as itself, and its language sees it define
+/// the interface.
+#[test]
+fn every_builtin_reference_extracts_as_itself() {
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin");
+    let suite = secgap::suite::load(&builtin).unwrap();
+    for task in &suite.tasks {
+        let names = secgap::lang::interface_names(task.language, &task.interface);
+        let refs =
+            std::iter::once(&task.secure_ref).chain(task.insecure_refs.iter().map(|r| &r.file));
+        for path in refs {
+            let code = std::fs::read_to_string(path).unwrap();
+            let facts = task.language.code_facts(&code);
+            for n in &names {
+                assert!(
+                    facts.functions.contains(n),
+                    "{}: {n} not seen as defined in {facts:?}",
+                    path.display()
+                );
+            }
+            assert!(!facts.is_test_or_demo(), "{}: {facts:?}", path.display());
+            let tag = task.language.fence_tags()[0];
+            let response = format!("Here is `x`:\n\n```{tag}\n{}\n```\n", code.trim_end());
+            match extract(&response, task.language, &names) {
+                Extraction::Code { code: got, .. } => {
+                    assert_eq!(got.trim_end(), code.trim_end(), "{}", path.display())
+                }
+                other => panic!("{}: {other:?}", path.display()),
+            }
+        }
+    }
+}

@@ -68,6 +68,10 @@ impl LanguageSupport for C {
         names
     }
 
+    fn code_facts(&self, code: &str) -> super::CodeFacts {
+        code_facts(code)
+    }
+
     fn build(&self, files: &TaskFiles) -> Option<Invocation> {
         let mut argv: Vec<String> = [
             "/usr/bin/gcc",
@@ -215,6 +219,167 @@ fn strip_comments(s: &str) -> String {
     out
 }
 
+use super::scan::{self, Syntax};
+use super::CodeFacts;
+
+/// What a piece of C defines at file scope (see [`CodeFacts`]). C runs
+/// nothing at file scope, so only a `main` or `test_*` functions make a
+/// piece a demo or a test.
+fn code_facts(code: &str) -> CodeFacts {
+    let blanked = scan::blank(code, Syntax::C);
+    let mut f = CodeFacts {
+        mentions: scan::identifiers(&blanked),
+        ..CodeFacts::default()
+    };
+    let mut includes = 0;
+    let mut body = String::with_capacity(blanked.len());
+    for line in blanked.lines() {
+        let l = line.trim_start();
+        if let Some(d) = l.strip_prefix('#') {
+            let d = d.trim_start();
+            if d.starts_with("include") {
+                includes += 1;
+            } else if let Some(rest) = d.strip_prefix("define") {
+                let name = scan::ident_at(rest.trim_start());
+                if !name.is_empty() {
+                    f.others.push(name.to_string());
+                }
+            }
+            body.push('\n');
+            continue;
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    // File-scope chunks: text between `;` or a closing `}` at depth 0.
+    let mut depth = 0i32;
+    let mut chunk = String::new();
+    let mut kind = Chunk::Open;
+    for c in body.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    kind = classify(&chunk);
+                    if let Chunk::Function(name) | Chunk::Type(name) = &kind {
+                        let list = if matches!(kind, Chunk::Function(_)) {
+                            &mut f.functions
+                        } else {
+                            &mut f.others
+                        };
+                        list.push(name.clone());
+                    }
+                    chunk.push('{');
+                }
+                depth += 1;
+            }
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    if matches!(kind, Chunk::Function(_)) {
+                        chunk.clear();
+                        kind = Chunk::Open;
+                    } else {
+                        chunk.push('}');
+                    }
+                }
+            }
+            ';' if depth == 0 => {
+                if let Some(name) = declared(&chunk, &kind) {
+                    f.others.push(name);
+                }
+                chunk.clear();
+                kind = Chunk::Open;
+            }
+            _ if depth == 0 => chunk.push(c),
+            _ => {}
+        }
+    }
+    f.entry_points = f
+        .functions
+        .iter()
+        .filter(|n| *n == "main" || n.starts_with("test_"))
+        .cloned()
+        .collect();
+    // Bare includes (and macros): nothing else outside the preprocessor.
+    f.preamble_only = includes > 0 && body.trim().is_empty();
+    f
+}
+
+/// What a file-scope chunk ending at `{` is.
+enum Chunk {
+    Open,
+    Function(String),
+    /// A struct, union or enum definition (its tag), or an initializer.
+    Type(String),
+    Other,
+}
+
+fn classify(chunk: &str) -> Chunk {
+    let t = chunk.trim();
+    let first = scan::ident_at(t);
+    if first != "typedef" && (t.ends_with(')') || t.ends_with("const")) {
+        if let Some(i) = t.find('(') {
+            let before = t[..i].trim_end();
+            let name: String = before
+                .chars()
+                .rev()
+                .take_while(|&c| scan::ident_char(c))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+                return Chunk::Function(name);
+            }
+        }
+    }
+    if ["struct", "union", "enum", "typedef"].contains(&first) {
+        let after = t[first.len()..].trim_start();
+        let after = after
+            .strip_prefix("struct")
+            .or_else(|| after.strip_prefix("union"))
+            .or_else(|| after.strip_prefix("enum"))
+            .unwrap_or(after)
+            .trim_start();
+        let tag = scan::ident_at(after);
+        return if tag.is_empty() {
+            Chunk::Other
+        } else {
+            Chunk::Type(tag.to_string())
+        };
+    }
+    Chunk::Other
+}
+
+/// The name a file-scope declaration ending at `;` defines: a typedef's
+/// name, a variable's; None for prototypes and bare struct declarations.
+fn declared(chunk: &str, kind: &Chunk) -> Option<String> {
+    let t = chunk.trim();
+    let typedef = t.starts_with("typedef");
+    if t.is_empty() || (!typedef && matches!(kind, Chunk::Type(_)) && !t.contains('=')) {
+        // `struct s { ... };` already recorded its tag; a variable after
+        // the closing brace is named by the text after it.
+        let tail = t.rsplit('}').next().unwrap_or("").trim();
+        return (!tail.is_empty()).then(|| scan::ident_at(tail).to_string());
+    }
+    let decl = t.split('=').next().unwrap_or(t);
+    if !typedef && decl.contains('(') && !decl.contains("(*") {
+        return None; // a prototype
+    }
+    let decl = decl.split('[').next().unwrap_or(decl);
+    let decl = decl.rsplit('}').next().unwrap_or(decl);
+    let name: String = decl
+        .trim_end_matches(|c: char| c == ')' || c.is_whitespace())
+        .chars()
+        .rev()
+        .take_while(|&c| scan::ident_char(c))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!name.is_empty() && scan::ident_at(&name) == name).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::{interface_names, Language};
@@ -225,6 +390,26 @@ mod tests {
         assert_eq!(
             interface_names(Language::named("c").unwrap(), i),
             vec!["format_greeting", "parse_rec"]
+        );
+    }
+
+    #[test]
+    fn c_code_facts() {
+        let c = Language::named("c").unwrap();
+        let f = c.code_facts(
+            "#include <string.h>\n#define MAX 4\nstruct pt { int x; };\ntypedef struct { int y; } box;\nstatic const char *names[] = { \"a\", \"b\" };\nlong decode(const char *s);\n/* int fake(void) { } */\nstatic int hexval(char c)\n{\n    return c == '{' ? 1 : helper(c);\n}\nstruct pt *mk(void) { return 0; }\nint main(void) { return decode(\"x\"); }\n",
+        );
+        assert_eq!(f.functions, ["hexval", "mk", "main"]);
+        assert_eq!(f.others, ["MAX", "pt", "box", "names"]);
+        assert_eq!(f.entry_points, ["main"]);
+        assert!(f.mentions.contains("helper") && !f.mentions.contains("fake"));
+        assert!(!f.is_test_or_demo());
+        assert!(c
+            .code_facts("#include <stdio.h>\nint main(void) { return f(1); }")
+            .is_test_or_demo());
+        assert!(
+            c.code_facts("#include <stdio.h>\n#include <string.h>\n")
+                .preamble_only
         );
     }
 }

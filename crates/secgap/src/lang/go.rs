@@ -23,9 +23,10 @@ fn build(files: &TaskFiles) -> Invocation {
 mkdir -p {src}/solution {src}/secgapcheck {b}/cache {b}/gopath {b}/tmp
 cp {rt}/secgapcheck/*.go {src}/secgapcheck/
 cp {tests}/*.go {src}/
-# The candidate is package solution whatever it called itself.
+# The candidate is package solution whatever it called itself. Only the
+# first package line is its clause: later ones are inside raw strings.
 if grep -q '^package ' {work}/{sol}; then
-  sed 's/^package [A-Za-z_][A-Za-z0-9_]*/package solution/' {work}/{sol} > {src}/solution/solution.go
+  sed '0,/^package /s/^package [A-Za-z_][A-Za-z0-9_]*/package solution/' {work}/{sol} > {src}/solution/solution.go
 else
   {{ printf 'package solution\n\n'; cat {work}/{sol}; }} > {src}/solution/solution.go
 fi
@@ -149,6 +150,14 @@ impl LanguageSupport for Go {
         names
     }
 
+    fn code_facts(&self, code: &str) -> super::CodeFacts {
+        code_facts(code)
+    }
+
+    fn join_code(&self, parts: &[&str]) -> String {
+        join_code(parts)
+    }
+
     fn build(&self, files: &TaskFiles) -> Option<Invocation> {
         Some(build(files))
     }
@@ -207,6 +216,227 @@ impl LanguageSupport for Go {
     }
 }
 
+use super::scan::{self, Syntax};
+use super::CodeFacts;
+
+/// One top-level line of Go: the original text, its blanked text (no
+/// comments or literals) and whether it is at depth 0.
+struct GoLine<'a> {
+    text: &'a str,
+    blanked: &'a str,
+    depth: i32,
+    top: bool,
+}
+
+fn go_lines<'a>(code: &'a str, blanked: &'a str) -> Vec<GoLine<'a>> {
+    code.split('\n')
+        .zip(blanked.split('\n'))
+        .zip(scan::depths(blanked))
+        .map(|((text, blanked), depth)| GoLine {
+            text,
+            blanked,
+            depth,
+            top: depth == 0,
+        })
+        .collect()
+}
+
+/// A Go file's parts: its package clause (the first, outside literals
+/// and comments), its import specs, and the rest.
+struct GoParts {
+    package: Option<String>,
+    imports: Vec<String>,
+    rest: String,
+}
+
+fn go_parts(code: &str) -> GoParts {
+    let blanked = scan::blank(code, Syntax::Go);
+    let mut parts = GoParts {
+        package: None,
+        imports: Vec::new(),
+        rest: String::new(),
+    };
+    let mut rest = Vec::new();
+    let mut in_block = false;
+    for l in go_lines(code, &blanked) {
+        let b = l.blanked.trim();
+        if in_block {
+            if b.starts_with(')') {
+                in_block = false;
+            } else if !b.is_empty() {
+                parts.imports.push(l.text.trim().to_string());
+            }
+            continue;
+        }
+        if l.top && parts.package.is_none() && b.starts_with("package ") {
+            parts.package = Some(l.text.trim().to_string());
+            continue;
+        }
+        if l.top {
+            let spec = b
+                .strip_prefix("import")
+                .filter(|r| r.starts_with([' ', '\t', '(', '"']));
+            if let Some(spec) = spec {
+                let spec = spec.trim();
+                if spec.starts_with('(') {
+                    in_block = !spec.contains(')');
+                    let inner = l.text.trim()["import".len()..]
+                        .trim()
+                        .trim_start_matches('(');
+                    let inner = inner.trim_end().trim_end_matches(')').trim();
+                    parts.imports.extend(
+                        inner
+                            .split(';')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                    );
+                } else {
+                    parts
+                        .imports
+                        .push(l.text.trim()["import".len()..].trim().to_string());
+                }
+                continue;
+            }
+        }
+        rest.push(l.text);
+    }
+    parts.rest = rest.join("\n").trim_matches('\n').to_string();
+    parts
+}
+
+/// The name an import spec binds: its alias, else the last element of
+/// the path that is not a major version (`math/rand/v2` binds `rand`).
+fn import_name(spec: &str) -> Option<String> {
+    let (alias, path) = spec.split_once('"')?;
+    let alias = alias.trim();
+    if !alias.is_empty() {
+        return (alias != "_" && alias != ".").then(|| alias.to_string());
+    }
+    let path = path.trim_end_matches('"');
+    let mut segs = path.rsplit('/');
+    let last = segs.next()?;
+    let is_version =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    let name = if is_version { segs.next()? } else { last };
+    Some(name.replace(['-', '.'], "_"))
+}
+
+/// What a piece of Go defines at top level (see [`CodeFacts`]). Go runs
+/// nothing at top level: `main`, `init`-less demos and `TestX`,
+/// `BenchmarkX`, `ExampleX`, `FuzzX` functions are its tests and demos.
+fn code_facts(code: &str) -> CodeFacts {
+    let blanked = scan::blank(code, Syntax::Go);
+    let mut f = CodeFacts {
+        mentions: scan::identifiers(&blanked),
+        ..CodeFacts::default()
+    };
+    let parts = go_parts(code);
+    f.imports
+        .extend(parts.imports.iter().filter_map(|s| import_name(s)));
+    let mut group = false;
+    let mut definitions = 0;
+    for l in go_lines(code, &blanked) {
+        let b = l.blanked.trim_end();
+        if group {
+            // Inside `var (`, `const (` or `type (`: one name per line.
+            if l.depth == 1 && b.trim_start().starts_with(')') {
+                group = false;
+            } else if l.depth == 1 {
+                let name = scan::ident_at(b.trim_start());
+                if !name.is_empty() {
+                    f.others.push(name.to_string());
+                }
+            }
+            continue;
+        }
+        if !l.top {
+            continue;
+        }
+        if let Some(rest) = b.strip_prefix("func ") {
+            let rest = rest.trim_start();
+            if let Some(recv) = rest.strip_prefix('(') {
+                // A method: `func (r *T) Name(`.
+                let after = recv.split_once(')').map_or("", |(_, a)| a).trim_start();
+                let name = scan::ident_at(after);
+                if !name.is_empty() {
+                    f.others.push(name.to_string());
+                }
+            } else {
+                let name = scan::ident_at(rest).to_string();
+                let entry = name == "main"
+                    || ["Test", "Benchmark", "Example", "Fuzz"].iter().any(|p| {
+                        name.strip_prefix(p)
+                            .is_some_and(|r| r.is_empty() || !r.starts_with(char::is_lowercase))
+                    });
+                if entry {
+                    f.entry_points.push(name.clone());
+                }
+                f.functions.push(name);
+            }
+            definitions += 1;
+        } else if let Some(rest) = ["var ", "const ", "type "]
+            .iter()
+            .find_map(|k| b.strip_prefix(k))
+        {
+            let rest = rest.trim_start();
+            if rest.starts_with('(') {
+                group = !rest.contains(')');
+            } else {
+                let name = scan::ident_at(rest);
+                if !name.is_empty() {
+                    f.others.push(name.to_string());
+                }
+            }
+            definitions += 1;
+        }
+    }
+    f.preamble_only = definitions == 0 && (parts.package.is_some() || !parts.imports.is_empty());
+    f
+}
+
+/// Pieces of Go as one file: one package clause first (the first piece's,
+/// else `package solution`), then every import once, then the rest of each
+/// piece. A single piece with a package clause is left as it is; one
+/// without gets `package solution` in front, so that no later step can
+/// take a line of a raw string for its package clause.
+fn join_code(parts: &[&str]) -> String {
+    let split: Vec<GoParts> = parts.iter().map(|p| go_parts(p)).collect();
+    if let [only] = parts {
+        if split[0].package.is_some() {
+            return only.to_string();
+        }
+        return format!("package solution\n\n{}", only.trim_start_matches('\n'));
+    }
+    let package = split
+        .iter()
+        .find_map(|p| p.package.clone())
+        .unwrap_or_else(|| "package solution".to_string());
+    let mut imports: Vec<&str> = Vec::new();
+    for spec in split.iter().flat_map(|p| &p.imports) {
+        if !imports.contains(&spec.as_str()) {
+            imports.push(spec);
+        }
+    }
+    let mut out = package;
+    out.push_str("\n\n");
+    if !imports.is_empty() {
+        for spec in &imports {
+            out.push_str("import ");
+            out.push_str(spec);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    let rests: Vec<&str> = split
+        .iter()
+        .map(|p| p.rest.as_str())
+        .filter(|r| !r.trim().is_empty())
+        .collect();
+    out.push_str(&rests.join("\n\n"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::{interface_names, Language};
@@ -217,6 +447,42 @@ mod tests {
         assert_eq!(
             interface_names(Language::named("go").unwrap(), i),
             vec!["ParseRange", "Other"]
+        );
+    }
+
+    #[test]
+    fn go_code_facts() {
+        let go = Language::named("go").unwrap();
+        let f = go.code_facts(
+            "package solution\n\nimport (\n\t\"crypto/rand\"\n\tmr \"math/rand/v2\"\n)\n\nconst tmpl = `\npackage other\nfunc Fake() {}\n`\n\nvar (\n\tlimit = 3\n\tcount int\n)\n\ntype Box struct{ n int }\n\nfunc (b *Box) Size() int { return helper(b.n) }\n\nfunc Token() string { return \"\" }\n",
+        );
+        assert_eq!(f.functions, ["Token"]);
+        assert_eq!(f.others, ["tmpl", "limit", "count", "Box", "Size"]);
+        assert_eq!(f.imports, ["rand", "mr"]);
+        assert!(f.mentions.contains("helper") && !f.mentions.contains("Fake"));
+        assert!(!f.is_test_or_demo());
+        let t = go.code_facts(
+            "package solution\n\nimport \"testing\"\n\nfunc TestToken(t *testing.T) { Token() }\n",
+        );
+        assert!(t.is_test_or_demo());
+        assert!(
+            go.code_facts("package main\n\nimport \"fmt\"\n")
+                .preamble_only
+        );
+    }
+
+    #[test]
+    fn go_join_keeps_one_package_clause_and_hoists_imports() {
+        let go = Language::named("go").unwrap();
+        let raw = "import \"strings\"\n\nconst t = `\npackage x\n`\n";
+        assert_eq!(go.join_code(&[raw]), format!("package solution\n\n{raw}"));
+        let with = "// Doc.\npackage main\n\nconst t = `\npackage x\n`\n";
+        assert_eq!(go.join_code(&[with]), with);
+        let a = "package main\n\nimport \"fmt\"\n\nfunc a() { fmt.Println() }\n";
+        let b = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc b() { fmt.Println(os.Args) }\n";
+        assert_eq!(
+            go.join_code(&[a, b]),
+            "package main\n\nimport \"fmt\"\nimport \"os\"\n\nfunc a() { fmt.Println() }\n\nfunc b() { fmt.Println(os.Args) }"
         );
     }
 }

@@ -21,6 +21,7 @@ mod c;
 mod go;
 mod javascript;
 mod python;
+pub(crate) mod scan;
 
 /// Every language secgap supports, one line each.
 ///
@@ -111,6 +112,66 @@ pub trait LanguageSupport: Sync {
 
     /// The language's files of a new task folder (`secgap new task`).
     fn scaffold(&self) -> Scaffold;
+
+    /// What the extraction stage needs to know about a piece of code (one
+    /// block of a response): what it defines at top level, what it uses,
+    /// and whether it only tests or demonstrates code defined elsewhere.
+    fn code_facts(&self, code: &str) -> CodeFacts;
+
+    /// Several pieces of one response as one source file, in the order
+    /// given; also applied to a single piece. The default puts a blank
+    /// line between them.
+    fn join_code(&self, parts: &[&str]) -> String {
+        parts.join("\n\n")
+    }
+}
+
+/// What a piece of code defines and uses, as far as extraction needs to
+/// know ([`LanguageSupport::code_facts`]). Found by a cheap scan that
+/// ignores comments and string literals, not by a parser: it must be fast
+/// and must not fail on code that does not compile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeFacts {
+    /// Top-level functions defined with a body, in order (prototypes,
+    /// calls and methods are not definitions).
+    pub functions: Vec<String>,
+    /// Other top-level names the code binds: types, classes, constants,
+    /// variables, macros, methods.
+    pub others: Vec<String>,
+    /// The names its imports bind (`os`, `fs`, `rand`); binding one twice
+    /// is harmless, or the language's [`LanguageSupport::join_code`] makes it so.
+    pub imports: Vec<String>,
+    /// Every identifier the code mentions outside comments and literals.
+    pub mentions: std::collections::BTreeSet<String>,
+    /// Defined functions that are test or demo entry points (`main`,
+    /// `test_*`, `TestX`, ...).
+    pub entry_points: Vec<String>,
+    /// It runs code at top level when loaded: calls, asserts, prints,
+    /// test registrations (a script, not a library).
+    pub runs_code: bool,
+    /// Nothing but a preamble: imports, includes, a package clause.
+    pub preamble_only: bool,
+}
+
+impl CodeFacts {
+    /// Every name the code binds at top level, imports included.
+    pub fn defined(&self) -> impl Iterator<Item = &String> {
+        self.definitions().chain(&self.imports)
+    }
+
+    /// The names it defines itself (not imports): two pieces that both
+    /// define one cannot be joined.
+    pub fn definitions(&self) -> impl Iterator<Item = &String> {
+        self.functions.iter().chain(&self.others)
+    }
+
+    /// Whether the code only tests or demonstrates: it runs code when
+    /// loaded, or every function it defines is an entry point.
+    pub fn is_test_or_demo(&self) -> bool {
+        self.runs_code
+            || (!self.entry_points.is_empty()
+                && self.functions.iter().all(|f| self.entry_points.contains(f)))
+    }
 }
 
 /// A language, as the rest of the crate passes it around.

@@ -64,6 +64,10 @@ impl LanguageSupport for Python {
         names
     }
 
+    fn code_facts(&self, code: &str) -> super::CodeFacts {
+        code_facts(code)
+    }
+
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
         let mut env = base_env();
         env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
@@ -129,6 +133,119 @@ impl LanguageSupport for Python {
     }
 }
 
+use super::scan::{self, Syntax};
+use super::CodeFacts;
+
+/// What a piece of Python defines at module level and whether it runs
+/// code when imported (see [`CodeFacts`]).
+fn code_facts(code: &str) -> CodeFacts {
+    let blanked = scan::blank(code, Syntax::Python);
+    let mut f = CodeFacts {
+        mentions: scan::identifiers(&blanked),
+        ..CodeFacts::default()
+    };
+    let (mut imports, mut definitions) = (0, 0);
+    let mut depth = 0i32;
+    let mut open_import = false;
+    let bind_imported = |list: &str, f: &mut CodeFacts| {
+        for item in list.split(',') {
+            let item = item.trim().trim_matches(['(', ')']).trim();
+            let name = match item.split_once(" as ") {
+                Some((_, alias)) => alias.trim(),
+                None => item.split('.').next().unwrap_or(""),
+            };
+            let name = scan::ident_at(name);
+            if !name.is_empty() {
+                f.imports.push(name.to_string());
+            }
+        }
+    };
+    for line in blanked.lines() {
+        let continued = depth > 0;
+        for c in line.chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = (depth - 1).max(0),
+                _ => {}
+            }
+        }
+        if continued {
+            if open_import {
+                bind_imported(line, &mut f);
+                open_import = depth > 0;
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) || line.trim().is_empty() {
+            continue;
+        }
+        let l = line.trim_end();
+        let def = l
+            .strip_prefix("async def ")
+            .or_else(|| l.strip_prefix("def "));
+        if let Some(rest) = def {
+            let name = scan::ident_at(rest.trim_start()).to_string();
+            if name == "main" || name.starts_with("test") {
+                f.entry_points.push(name.clone());
+            }
+            f.functions.push(name);
+            definitions += 1;
+        } else if let Some(rest) = l.strip_prefix("class ") {
+            let name = scan::ident_at(rest.trim_start()).to_string();
+            if name.starts_with("Test") {
+                f.entry_points.push(name.clone());
+            }
+            f.others.push(name);
+            definitions += 1;
+        } else if let Some(rest) = l.strip_prefix("import ") {
+            bind_imported(rest, &mut f);
+            imports += 1;
+        } else if let Some(rest) = l.strip_prefix("from ") {
+            if let Some((_, list)) = rest.split_once(" import ") {
+                bind_imported(list, &mut f);
+                open_import = depth > 0;
+            }
+            imports += 1;
+        } else if l.starts_with('@') || l.starts_with("if __name__") {
+            // A decorator, or a demo that does not run on import.
+        } else if ["try:", "except", "else:", "finally:", "elif ", "if "]
+            .iter()
+            .any(|k| l.starts_with(k))
+            || l.trim_matches(['"', '\'', 'r', 'b', 'u', 'f'])
+                .trim()
+                .is_empty()
+        {
+            // Conditional imports and definitions, or a docstring.
+        } else if let Some(names) = assigned(l) {
+            f.others.extend(names);
+            definitions += 1;
+        } else if !f.definitions().any(|n| n == scan::ident_at(l)) {
+            // A call, an assert, a print, a loop: a script's statement (a
+            // call on what this code defines sets it up).
+            f.runs_code = true;
+        }
+    }
+    f.preamble_only = imports > 0 && definitions == 0 && !f.runs_code;
+    f
+}
+
+/// The names a module-level assignment (`A = ...`, `a, b = ...`,
+/// `X: int = ...`) binds, or None if the line is not one.
+fn assigned(line: &str) -> Option<Vec<String>> {
+    let i = line.find(['=', ':'])?;
+    let (target, rest) = line.split_at(i);
+    if rest.starts_with("==") || target.contains('(') || target.contains('.') {
+        return None;
+    }
+    let names: Vec<String> = target
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let plain = !names.is_empty() && names.iter().all(|n| scan::ident_at(n) == n);
+    plain.then_some(names)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::{interface_names, Language};
@@ -140,5 +257,26 @@ mod tests {
             interface_names(Language::named("python").unwrap(), i),
             vec!["read_upload"]
         );
+    }
+
+    #[test]
+    fn python_code_facts() {
+        let py = Language::named("python").unwrap();
+        let f = py.code_facts(
+            "import os, hmac as h\nfrom x import (a,\n    b as c)\n\nLIMIT: int = 5\n\n\ndef f(p):\n    s = 'def g('\n    return helper(p)\n\nclass TestF:\n    def test_x(self): ...\n",
+        );
+        assert_eq!(f.functions, ["f"]);
+        assert_eq!(f.others, ["LIMIT", "TestF"]);
+        assert_eq!(f.imports, ["os", "h", "a", "c"]);
+        assert!(f.mentions.contains("helper") && !f.mentions.contains("g"));
+        assert!(!f.runs_code && !f.preamble_only && !f.is_test_or_demo());
+        let t = py.code_facts("from solution import f\n\ndef test_f():\n    assert f(1) == 2\n");
+        assert!(t.is_test_or_demo() && t.functions == ["test_f"]);
+        let u = py.code_facts("from solution import f\n\nprint(f(1))\n");
+        assert!(u.runs_code && u.functions.is_empty());
+        let g =
+            py.code_facts("def f():\n    pass\n\nif __name__ == \"__main__\":\n    print(f())\n");
+        assert!(!g.runs_code);
+        assert!(py.code_facts("import os\n").preamble_only);
     }
 }

@@ -182,6 +182,11 @@ pub fn execute_plan(
         temperature: config.temperature,
         request_timeout: opts.request_timeout,
         idle_timeout: opts.idle_timeout,
+        replay_scope: Some(std::sync::Arc::new(generate::ReplayScope {
+            suite_tasks: suite.tasks.iter().map(|t| t.id.clone()).collect(),
+            run_tasks: config.tasks.iter().cloned().collect(),
+            n: config.n,
+        })),
     };
     let mut subjects: HashMap<String, Box<dyn Subject>> = HashMap::new();
     for s in &config.subjects {

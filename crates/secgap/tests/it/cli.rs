@@ -502,7 +502,7 @@ fn replay_records_extraction_outcomes() {
     // A malformed replay file is refused with its path and line.
     std::fs::write(
         &file,
-        "{\"task\": \"x\", \"sample\": 0, \"response\": \"a\"}\nnot json\n",
+        "{\"task\": \"py-upload-read\", \"sample\": 0, \"response\": \"a\"}\nnot json\n",
     )
     .unwrap();
     let out = bin()

@@ -5,6 +5,7 @@
 mod agents;
 mod cli;
 mod escape;
+mod extract_corpus;
 mod fixture_selftest;
 mod html_report;
 mod layering;

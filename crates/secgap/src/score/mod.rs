@@ -4,7 +4,7 @@
 
 pub mod probe;
 
-use crate::execute::Execution;
+use crate::execute::{Execution, Step};
 use crate::extract::Extraction;
 use crate::model::{Cause, Failure, Scores, TestOutcome, Verdict};
 
@@ -16,14 +16,26 @@ pub fn score(ex: &Execution) -> (Scores, Option<Failure>) {
         functional: ex.functional(),
         secure: ex.secure(),
     };
-    // A build that fails, or code that cannot even be loaded (every test
-    // reports `error`), is a build error.
-    let unbuildable = ex.build.as_ref().is_some_and(|b| !b.ok)
-        || (!ex.verdicts.is_empty() && ex.verdicts.iter().all(|v| v.outcome == TestOutcome::Error));
-    let failure = if unbuildable {
-        Some(Failure::BuildError)
-    } else {
-        ex.first_failure().map(failure_of)
+    // A build that fails is a build error; code that built but could not
+    // be loaded or lacks the interface (the load step, or every test's own
+    // report of `error`) is a load error.
+    let unloadable = !ex.verdicts.is_empty()
+        && ex
+            .verdicts
+            .iter()
+            .all(|v| v.outcome == TestOutcome::Error && v.cause == Cause::Reported);
+    let failure = match ex.build.as_ref().filter(|b| !b.ok) {
+        Some(b) if b.failed == Some(Step::Load) => Some(Failure::LoadError),
+        Some(_) => Some(Failure::BuildError),
+        None if unloadable => Some(Failure::LoadError),
+        // A harness error names the sample's failure only when no test
+        // failed on the candidate's account.
+        None => ex
+            .verdicts
+            .iter()
+            .find(|v| v.outcome != TestOutcome::Pass && v.cause != Cause::HarnessError)
+            .or_else(|| ex.first_failure())
+            .map(failure_of),
     };
     (scores, failure)
 }
@@ -45,6 +57,7 @@ fn failure_of(v: &Verdict) -> Failure {
     match v.cause {
         Cause::Timeout => Failure::Timeout { test },
         Cause::OutputLimit => Failure::SandboxLimit { test },
+        Cause::HarnessError => Failure::HarnessError { test },
         _ => Failure::TestFailure { test },
     }
 }

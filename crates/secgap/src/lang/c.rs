@@ -299,4 +299,30 @@ mod tests {
             vec!["format_greeting", "parse_rec"]
         );
     }
+
+    #[test]
+    fn c_build_renames_the_candidates_main_and_checks_the_interface() {
+        let c = Language::named("c").unwrap();
+        let names = vec!["format_greeting".to_string(), "bad name;".to_string()];
+        let files = crate::lang::TaskFiles {
+            solution_file: "solution.c",
+            test_file_name: "test_task.c",
+            race_detector: false,
+            interface: &names,
+            secret: "s3cr3t",
+        };
+        let script = c.build(&files).unwrap().argv.join(" ");
+        assert!(script.contains("--redefine-sym main=secgap_candidate_main /build/candidate.o"));
+        assert!(script.contains("for f in format_greeting; do"), "{script}");
+        assert!(
+            !script.contains("bad name"),
+            "only identifiers reach the shell"
+        );
+        let test = c.test(&files, "t");
+        assert!(test.env.contains(&(
+            super::SANITIZER_LOG_ENV.into(),
+            "/tmp/secgap-sanitizer-s3cr3t".into()
+        )));
+        assert_eq!(test.sources.candidate, vec!["/work/"]);
+    }
 }

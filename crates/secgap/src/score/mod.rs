@@ -101,4 +101,56 @@ mod tests {
             Failure::TestFailure { test: "t".into() }
         );
     }
+
+    fn execution(build: Option<Step>, verdicts: Vec<Verdict>) -> Execution {
+        Execution {
+            build: build.map(|step| crate::execute::BuildResult {
+                ok: false,
+                log: String::new(),
+                duration_ms: 0,
+                failed: Some(step),
+            }),
+            verdicts,
+        }
+    }
+
+    #[test]
+    fn a_failed_load_is_a_load_error_and_a_failed_build_a_build_error() {
+        let not_run = || Verdict {
+            outcome: TestOutcome::Error,
+            ..verdict(Cause::NotRun, "not run")
+        };
+        assert_eq!(
+            score(&execution(Some(Step::Load), vec![not_run()])).1,
+            Some(Failure::LoadError)
+        );
+        assert_eq!(
+            score(&execution(Some(Step::Build), vec![not_run()])).1,
+            Some(Failure::BuildError)
+        );
+    }
+
+    #[test]
+    fn a_harness_error_names_the_failure_only_when_nothing_else_failed() {
+        let harness = |test: &str| Verdict {
+            test: test.into(),
+            outcome: TestOutcome::Error,
+            ..verdict(Cause::HarnessError, "harness error")
+        };
+        let failed = Verdict {
+            test: "real".into(),
+            ..verdict(Cause::Sanitizer, "")
+        };
+        let ex = execution(None, vec![harness("h"), failed]);
+        assert_eq!(
+            score(&ex).1,
+            Some(Failure::TestFailure {
+                test: "real".into()
+            })
+        );
+        let (scores, failure) = score(&execution(None, vec![harness("h")]));
+        assert_eq!(failure, Some(Failure::HarnessError { test: "h".into() }));
+        // Never a pass either: the verdict is withheld, not granted.
+        assert!(!scores.secure);
+    }
 }

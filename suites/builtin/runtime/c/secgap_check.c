@@ -219,6 +219,17 @@ static void secgap_show(char *out, size_t cap, const char *s, size_t n) {
 /* Longest string a check compares or prints. */
 #define SECGAP_STR_MAX ((size_t)1 << 16)
 
+void secgap_check_terminated(const char *file, int line, const char *expr, const char *s) {
+    if (s == NULL) secgap_fail(file, line, "%s: expected a string, got NULL", expr);
+    size_t room = secgap_readable(s, SECGAP_STR_MAX);
+    if (memchr(s, '\0', room) == NULL) {
+        char got[256];
+        secgap_show(got, sizeof got, s, room);
+        secgap_fail(file, line, "%s: %zu bytes with no NUL terminator within its buffer: \"%s\"",
+                    expr, room, got);
+    }
+}
+
 void secgap_check_str_eq(const char *file, int line, const char *expr, const char *actual,
                          const char *expected) {
     char want[256], got[256];

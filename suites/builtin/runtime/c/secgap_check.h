@@ -29,6 +29,11 @@ size_t secgap_readable(const void *p, size_t max);
 void secgap_check_str_eq(const char *file, int line, const char *expr, const char *actual,
                          const char *expected);
 
+/* CHECK_TERMINATED's body: fails unless `s` is a NUL-terminated string
+ * within what is readable. Use it before a test reads candidate output
+ * with str* functions or prints it with %s. */
+void secgap_check_terminated(const char *file, int line, const char *expr, const char *s);
+
 /* A fresh scratch directory inside the sandbox's writable workspace. The
  * returned path is static storage and stays valid until the next call. */
 const char *secgap_scratch_dir(void);
@@ -63,6 +68,8 @@ const char *secgap_scratch_dir(void);
  * unterminated or overlong result fails the check, never overflows it. */
 #define CHECK_STR_EQ(actual, expected) \
     secgap_check_str_eq(__FILE__, __LINE__, #actual, (actual), (expected))
+
+#define CHECK_TERMINATED(str) secgap_check_terminated(__FILE__, __LINE__, #str, (str))
 
 #define CHECK_NULL(ptr)                                                      \
     do {                                                                     \

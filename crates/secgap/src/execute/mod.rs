@@ -1,8 +1,11 @@
 //! Execution: run a candidate against a task's tests in the sandbox.
 //!
 //! Per sample: stage the candidate, the task's tests and the language's
-//! check library into a private folder; build once (C); then run every
-//! declared test in its own fresh sandbox, so a crash or hang is charged
+//! check library into a private folder; build once (C, Go), or load the
+//! candidate once (Python, JavaScript); either step checks that the
+//! candidate defines the task's interface, and when it fails no test runs
+//! and its log says why. Then run every declared test in its own fresh
+//! sandbox, so a crash or hang is charged
 //! to the test that caused it and cannot hide the others. Verdicts come
 //! only from the results channel, checked against a per-process nonce;
 //! a missing, duplicated or forged verdict is a failure.
@@ -13,21 +16,38 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::lang::{layout, Invocation, TaskFiles};
+use crate::lang::{self, layout, Invocation, TaskFiles, INTERFACE_MISSING, LOAD_CHECK};
 pub mod oracles;
 
-use oracles::Observation;
+use oracles::{Channel, Observation};
 
 use crate::model::Cause;
 pub use crate::model::{TestOutcome, Verdict};
 use crate::suite::{Task, TestKind};
 use secgap_sandbox::{self as sandbox, Exit, Limits, Mount};
 
+/// The step before the tests: a build, or loading the candidate (Python,
+/// JavaScript: then `build` is None unless loading failed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildResult {
     pub ok: bool,
+    /// What the compiler or the loader said; a load failure's own error.
     pub log: String,
     pub duration_ms: u64,
+    /// Which step failed, when one did.
+    #[serde(default)]
+    pub failed: Option<Step>,
+}
+
+/// What failed before any test could run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// The code did not compile or link.
+    Build,
+    /// The code built (or needs no build) but did not load, or does not
+    /// define a function of the task's interface.
+    Load,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,49 +88,57 @@ pub struct ExecOptions {
 /// Run `code` as the candidate for `task`.
 pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution> {
     let stage = Stage::new(task, code, &opts.runtime_dir)?;
+    let interface = lang::interface_names(task.language, &task.interface);
+    let secret =
+        sandbox::try_random_hex(16).context("cannot make the sample's secret file names")?;
     let files = TaskFiles {
         solution_file: &task.solution_file,
         test_file_name: &task.test_file_name,
         race_detector: task.race_detector,
+        interface: &interface,
+        secret: &secret,
     };
     let mut build = None;
     if let Some(inv) = task.language.build(&files) {
-        let b = run_build(&stage, &inv, opts)?;
-        let ok = b.ok;
-        build = Some(b);
-        if !ok {
-            let verdicts = task
-                .tests
-                .iter()
-                .map(|t| Verdict {
-                    test: t.name.clone(),
-                    kind: t.kind,
-                    cwe: t.cwe,
-                    outcome: TestOutcome::NotRun,
-                    message: "not run: the candidate did not build".into(),
-                    evidence: None,
-                    duration_ms: 0,
-                    cause: Cause::NotRun,
-                })
-                .collect();
-            return Ok(Execution { build, verdicts });
+        build = Some(run_build(&stage, &inv, opts)?);
+    }
+    if build.as_ref().is_none_or(|b| b.ok) {
+        if let Some(inv) = task.language.load(&files) {
+            let loaded = run_load(&stage, task, &inv)?;
+            if !loaded.ok {
+                build = Some(loaded);
+            }
         }
+    }
+    if let Some(b) = build.as_ref().filter(|b| !b.ok) {
+        let why = match b.failed {
+            Some(Step::Load) => {
+                "not run: the candidate did not load or does not define the task's interface"
+            }
+            _ => "not run: the candidate did not build",
+        };
+        let verdicts = task
+            .tests
+            .iter()
+            .map(|t| Verdict {
+                test: t.name.clone(),
+                kind: t.kind,
+                cwe: t.cwe,
+                outcome: TestOutcome::NotRun,
+                message: why.into(),
+                evidence: None,
+                duration_ms: 0,
+                cause: Cause::NotRun,
+            })
+            .collect();
+        return Ok(Execution { build, verdicts });
     }
     let mut verdicts = Vec::with_capacity(task.tests.len());
     for t in &task.tests {
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
         let out = sandbox::run(&stage.spec(task, &inv, false))?;
-        let stderr = out.stderr.text();
-        let judgment = oracles::decide(&Observation {
-            test: &t.name,
-            kind: t.kind,
-            run: &out,
-            timeout_secs: task.limits.timeout_secs,
-            sanitizer: inv.sanitized && !task.race_detector,
-            race_detector: inv.sanitized && task.race_detector,
-            stderr: &stderr,
-        });
+        let judgment = judge(task, &inv, &t.name, t.kind, &out);
         verdicts.push(Verdict {
             test: t.name.clone(),
             kind: t.kind,
@@ -123,6 +151,57 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         });
     }
     Ok(Execution { build, verdicts })
+}
+
+/// The oracles' judgment on one run of the test (or load) process.
+fn judge(
+    task: &Task,
+    inv: &Invocation,
+    test: &str,
+    kind: TestKind,
+    out: &sandbox::Outcome,
+) -> oracles::Judgment {
+    let stderr = out.stderr.text();
+    let channel = Channel::read(out);
+    oracles::decide(&Observation {
+        test,
+        kind,
+        run: out,
+        timeout_secs: task.limits.timeout_secs,
+        sanitizer: inv.sanitized && !task.race_detector,
+        race_detector: inv.sanitized && task.race_detector,
+        stderr: &stderr,
+        channel: &channel,
+        sources: &inv.sources,
+    })
+}
+
+/// Load the candidate once, under a test's sandbox and limits, and judge
+/// the loader's report like a test's: anything but a pass (an import
+/// error, a missing function, a crash or exit while loading, a hang) is a
+/// load failure whose log holds the loader's own error and what the
+/// process printed.
+fn run_load(stage: &Stage, task: &Task, inv: &Invocation) -> Result<BuildResult> {
+    let started = Instant::now();
+    let out = sandbox::run(&stage.spec(task, inv, false))?;
+    let j = judge(task, inv, LOAD_CHECK, TestKind::Functional, &out);
+    let ok = j.outcome == TestOutcome::Pass;
+    let mut log = String::new();
+    if !ok {
+        log = format!(
+            "[secgap] the candidate could not be loaded: {}\n",
+            j.message
+        );
+        if let Some(e) = j.evidence.filter(|e| !j.message.contains(e.trim())) {
+            log.push_str(&format!("[secgap] what it printed:\n{e}\n"));
+        }
+    }
+    Ok(BuildResult {
+        ok,
+        log: truncate(&log, 16 * 1024),
+        duration_ms: started.elapsed().as_millis() as u64,
+        failed: (!ok).then_some(Step::Load),
+    })
 }
 
 fn run_build(stage: &Stage, inv: &Invocation, opts: &ExecOptions) -> Result<BuildResult> {
@@ -140,10 +219,18 @@ fn run_build(stage: &Stage, inv: &Invocation, opts: &ExecOptions) -> Result<Buil
     if let Some(k) = out.killed {
         log.push_str(&format!("\n[secgap] build killed: {k:?}"));
     }
+    // The build runs only the toolchain on the candidate's source, never
+    // its code, so its status is the harness's word.
+    let failed = match out.exit {
+        _ if ok => None,
+        Exit::Code(INTERFACE_MISSING) if out.killed.is_none() => Some(Step::Load),
+        _ => Some(Step::Build),
+    };
     Ok(BuildResult {
         ok,
         log: truncate(&log, 16 * 1024),
         duration_ms: started.elapsed().as_millis() as u64,
+        failed,
     })
 }
 

@@ -3,11 +3,82 @@
 
 use std::path::Path;
 
-use super::{base_env, layout, HostCheck, Invocation, LanguageSupport, Scaffold, TaskFiles};
+use super::{
+    base_env, layout, HostCheck, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles,
+    INTERFACE_MISSING,
+};
 
 pub struct C;
 
 pub const TEST_BINARY: &str = "test_bin";
+
+/// The environment variable that tells the check library where the
+/// sanitizers write their reports (see `secgap_check.c`).
+pub const SANITIZER_LOG_ENV: &str = "SECGAP_SANITIZER_LOG";
+
+/// What the candidate's `main`, if any, is renamed to.
+pub const RENAMED_MAIN: &str = "secgap_candidate_main";
+
+const CFLAGS: &[&str] = &[
+    "-std=gnu11",
+    "-g",
+    "-O1",
+    "-fno-omit-frame-pointer",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-w",
+];
+
+fn sanitizer_log_prefix(files: &TaskFiles) -> String {
+    format!("/tmp/secgap-sanitizer-{}", files.secret)
+}
+
+/// The build script; see [`C::build`]. Every name in it comes from the
+/// suite (file names) or is a C identifier (the interface).
+fn build_script(files: &TaskFiles) -> String {
+    let flags = format!(
+        "{} -I{} -I{}",
+        CFLAGS.join(" "),
+        layout::TESTS,
+        layout::RUNTIME
+    );
+    let object = format!("{}/candidate.o", layout::BUILD);
+    let names: Vec<&str> = files
+        .interface
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .collect();
+    format!(
+        r#"gcc() {{ /usr/bin/gcc {flags} "$@"; }}
+gcc -c -o {object} {work}/{sol} || exit 1
+/usr/bin/objcopy --redefine-sym main={renamed} {object} || exit 1
+defined=$(/usr/bin/nm --defined-only -g {object}) || exit 1
+missing=""
+for f in {names}; do
+  printf '%s
+' "$defined" | grep -Eq " [TW] $f\$" || missing="$missing $f"
+done
+if [ -n "$missing" ]; then
+  echo "secgap: the candidate does not define these functions of the task's interface (with external linkage):$missing" >&2
+  exit {missing_code}
+fi
+# The check library comes first so its .preinit_array entry runs before
+# anything the candidate registers.
+gcc -o {build}/{bin} {rt}/secgap_check.c {tests}/{test} {object} -lm -ldl || exit 1
+"#,
+        work = layout::WORK,
+        sol = files.solution_file,
+        renamed = RENAMED_MAIN,
+        names = names.join(" "),
+        missing_code = INTERFACE_MISSING,
+        build = layout::BUILD,
+        bin = TEST_BINARY,
+        rt = layout::RUNTIME,
+        tests = layout::TESTS,
+        test = files.test_file_name,
+    )
+}
 
 const INTERFACE: &str = "#include <stddef.h>\n\n/* REPLACE: what it returns. */\nint replace_me(const char *value, size_t len);";
 
@@ -72,39 +143,23 @@ impl LanguageSupport for C {
         code_facts(code)
     }
 
+    /// Two steps in one shell script: the candidate's translation unit is
+    /// compiled alone, its `main` (a demo or self-test the model wrote, in
+    /// any form: `int main(void)`, `static int main`, `main` behind a
+    /// macro) renamed at the symbol level so that it never collides with
+    /// the check library's and is never called, and its symbols checked
+    /// for the interface; then the test binary is linked.
     fn build(&self, files: &TaskFiles) -> Option<Invocation> {
-        let mut argv: Vec<String> = [
-            "/usr/bin/gcc",
-            "-std=gnu11",
-            "-g",
-            "-O1",
-            "-fno-omit-frame-pointer",
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-            "-w",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        argv.push(format!("-I{}", layout::TESTS));
-        argv.push(format!("-I{}", layout::RUNTIME));
-        argv.push("-o".into());
-        argv.push(format!("{}/{}", layout::BUILD, TEST_BINARY));
-        // The check library comes first so its .preinit_array entry runs
-        // before anything the candidate registers.
-        argv.push(format!("{}/secgap_check.c", layout::RUNTIME));
-        argv.push(format!("{}/{}", layout::TESTS, files.test_file_name));
-        argv.push(format!("{}/{}", layout::WORK, files.solution_file));
-        argv.push("-lm".into());
         Some(Invocation {
-            argv,
+            argv: vec!["/bin/sh".into(), "-c".into(), build_script(files)],
             env: base_env(),
             sanitized: false,
+            sources: Sources::default(),
             min_address_space_mb: None,
         })
     }
 
-    fn test(&self, _files: &TaskFiles, test_name: &str) -> Invocation {
+    fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
         let mut env = base_env();
         env.push((
             "ASAN_OPTIONS".into(),
@@ -114,6 +169,10 @@ impl LanguageSupport for C {
             "UBSAN_OPTIONS".into(),
             "halt_on_error=1:print_stacktrace=1:exitcode=87".into(),
         ));
+        // The check library sends the sanitizers' reports to files named
+        // from this prefix (in the sandbox's private /tmp) and relays them
+        // on the results channel; what the candidate prints is never read.
+        env.push((SANITIZER_LOG_ENV.into(), sanitizer_log_prefix(files)));
         Invocation {
             argv: vec![
                 format!("{}/{}", layout::BUILD, TEST_BINARY),
@@ -121,12 +180,25 @@ impl LanguageSupport for C {
             ],
             env,
             sanitized: true,
+            sources: Sources {
+                candidate: vec![format!("{}/", layout::WORK)],
+                harness: vec![
+                    format!("{}/", layout::RUNTIME),
+                    format!("{}/", layout::TESTS),
+                ],
+            },
             min_address_space_mb: None,
         }
     }
 
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
-        &[("/usr/bin/gcc", "gcc"), ("/usr/bin/ld", "binutils")]
+        &[
+            ("/usr/bin/gcc", "gcc"),
+            ("/usr/bin/ld", "binutils"),
+            ("/usr/bin/objcopy", "binutils"),
+            ("/usr/bin/nm", "binutils"),
+            ("/bin/sh", "dash"),
+        ]
     }
 
     /// AddressSanitizer needs its runtime library, which a bare gcc lacks.
@@ -411,5 +483,31 @@ mod tests {
             c.code_facts("#include <stdio.h>\n#include <string.h>\n")
                 .preamble_only
         );
+    }
+
+    #[test]
+    fn c_build_renames_the_candidates_main_and_checks_the_interface() {
+        let c = Language::named("c").unwrap();
+        let names = vec!["format_greeting".to_string(), "bad name;".to_string()];
+        let files = crate::lang::TaskFiles {
+            solution_file: "solution.c",
+            test_file_name: "test_task.c",
+            race_detector: false,
+            interface: &names,
+            secret: "s3cr3t",
+        };
+        let script = c.build(&files).unwrap().argv.join(" ");
+        assert!(script.contains("--redefine-sym main=secgap_candidate_main /build/candidate.o"));
+        assert!(script.contains("for f in format_greeting; do"), "{script}");
+        assert!(
+            !script.contains("bad name"),
+            "only identifiers reach the shell"
+        );
+        let test = c.test(&files, "t");
+        assert!(test.env.contains(&(
+            super::SANITIZER_LOG_ENV.into(),
+            "/tmp/secgap-sanitizer-s3cr3t".into()
+        )));
+        assert_eq!(test.sources.candidate, vec!["/work/"]);
     }
 }

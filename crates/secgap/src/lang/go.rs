@@ -3,7 +3,9 @@
 //! beside it with the standard library only, offline, into one binary
 //! that runs one test per process.
 
-use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, TaskFiles};
+use super::{
+    base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles, INTERFACE_MISSING,
+};
 
 pub struct Go;
 
@@ -18,6 +20,12 @@ pub const MODULE: &str = "secgaptask";
 
 fn build(files: &TaskFiles) -> Invocation {
     let src = format!("{}/src", layout::BUILD);
+    let names: Vec<&str> = files
+        .interface
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .collect();
     let script = format!(
         r#"set -e
 mkdir -p {src}/solution {src}/secgapcheck {b}/cache {b}/gopath {b}/tmp
@@ -31,9 +39,21 @@ else
   {{ printf 'package solution\n\n'; cat {work}/{sol}; }} > {src}/solution/solution.go
 fi
 printf 'module {module}\n\ngo 1.19\n' > {src}/go.mod
+# The interface, as the compiler checks it: a missing or misnamed function
+# is an error in this file alone. A candidate's `func main` or `package
+# main` is harmless: the package is renamed above, and main is then an
+# ordinary unexported function nothing calls.
+{{ printf 'package solution\n\n// Written by secgap: the functions of the task interface.\n'; for f in {names}; do printf 'var _ = %s\n' "$f"; done; }} > {src}/solution/secgap_interface.go
 cd {src}
-/usr/bin/go build {race}-o {b}/{bin} .
-rm -rf {b}/cache {b}/gopath {b}/tmp
+if ! /usr/bin/go build {race}-o {b}/{bin} . > {b}/build.log 2>&1; then
+  cat {b}/build.log >&2
+  if grep -q '^solution/secgap_interface\.go:' {b}/build.log && ! grep '^solution/' {b}/build.log | grep -qv '^solution/secgap_interface\.go:'; then
+    echo "secgap: the candidate does not define these functions of the task's interface:{names_spaced}" >&2
+    exit {missing_code}
+  fi
+  exit 1
+fi
+rm -rf {b}/cache {b}/gopath {b}/tmp {b}/build.log
 "#,
         b = layout::BUILD,
         rt = layout::RUNTIME,
@@ -43,6 +63,9 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
         module = MODULE,
         bin = TEST_BINARY,
         race = if files.race_detector { "-race " } else { "" },
+        names = names.join(" "),
+        names_spaced = names.iter().map(|n| format!(" {n}")).collect::<String>(),
+        missing_code = INTERFACE_MISSING,
     );
     let mut env = base_env();
     for (k, v) in [
@@ -66,6 +89,7 @@ rm -rf {b}/cache {b}/gopath {b}/tmp
         argv: vec!["/bin/sh".into(), "-c".into(), script],
         env,
         sanitized: false,
+        sources: Sources::default(),
         min_address_space_mb: None,
     }
 }
@@ -75,13 +99,20 @@ fn test(files: &TaskFiles, test_name: &str) -> Invocation {
     env.push(("GOMAXPROCS".into(), "2".into()));
     env.push(("GOTRACEBACK".into(), "single".into()));
     if files.race_detector {
-        // The first race ends the process with a report on stderr, which the
-        // execution stage reads like a sanitizer report. The race runtime
-        // maps terabytes of shadow memory, so RLIMIT_AS cannot apply; the
-        // Go heap gets a soft limit instead.
+        // Race reports go to a file named from the sample's secret in the
+        // sandbox's private /tmp; the check library reads it when the test
+        // ends and relays it on the results channel, so nothing the
+        // candidate prints on stderr is taken for a report. The process
+        // carries on after a race so that the library gets to relay it; a
+        // race found later still ends it with RACE_EXIT_CODE. The race
+        // runtime maps terabytes of shadow memory, so RLIMIT_AS cannot
+        // apply; the Go heap gets a soft limit instead.
         env.push((
             "GORACE".into(),
-            format!("halt_on_error=1 exitcode={RACE_EXIT_CODE}"),
+            format!(
+                "log_path={} halt_on_error=0 exitcode={RACE_EXIT_CODE}",
+                race_log_prefix(files)
+            ),
         ));
         env.push(("GOMEMLIMIT".into(), "768MiB".into()));
     }
@@ -92,8 +123,21 @@ fn test(files: &TaskFiles, test_name: &str) -> Invocation {
         ],
         env,
         sanitized: files.race_detector,
+        sources: if files.race_detector {
+            Sources {
+                candidate: vec![format!("{}/src/solution/", layout::BUILD)],
+                harness: vec![format!("{}/src/", layout::BUILD)],
+            }
+        } else {
+            Sources::default()
+        },
         min_address_space_mb: Some(MIN_ADDRESS_SPACE_MB),
     }
+}
+
+/// Where the race detector writes its reports (it appends `.PID`).
+fn race_log_prefix(files: &TaskFiles) -> String {
+    format!("/tmp/secgap-race-{}", files.secret)
 }
 
 /// Exit status of a test process stopped by the race detector.

@@ -1,7 +1,7 @@
 //! JavaScript (Node): no build step; `secgap_runner.js` loads the task's
 //! test module (CommonJS), which requires the candidate, and runs one test.
 
-use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, TaskFiles};
+use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles};
 
 /// The highlighter's keywords. The list has always carried a few words of
 /// other languages (Rust, Go): it was the fallback for every language
@@ -67,6 +67,39 @@ pub const MIN_ADDRESS_SPACE_MB: u64 = 1024;
 const HEAP_MB: u32 = 384;
 
 const INTERFACE: &str = "// REPLACE: what it returns and what it throws.\nfunction replaceMe(value) { ... }\nmodule.exports = { replaceMe };";
+
+/// The runner under Node with `args` after the candidate's path and
+/// interface (see `secgap_runner.js`).
+fn node(files: &TaskFiles, args: &[String]) -> Invocation {
+    let mut env = base_env();
+    // Bare `require('solution')` and `require('secgap_check')` resolve here.
+    env.push((
+        "NODE_PATH".into(),
+        format!("{}:{}", layout::WORK, layout::RUNTIME),
+    ));
+    // Few helper threads: the sandbox caps processes and threads.
+    env.push(("UV_THREADPOOL_SIZE".into(), "2".into()));
+    env.push(("NODE_DISABLE_COLORS".into(), "1".into()));
+    let mut argv = vec![
+        "/usr/bin/node".into(),
+        format!("--max-old-space-size={HEAP_MB}"),
+        "--v8-pool-size=2".into(),
+        "--stack-size=984".into(),
+        format!("{}/secgap_runner.js", layout::RUNTIME),
+        "--solution".into(),
+        format!("{}/{}", layout::WORK, files.solution_file),
+        "--interface".into(),
+        files.interface.join(","),
+    ];
+    argv.extend(args.iter().cloned());
+    Invocation {
+        argv,
+        env,
+        sanitized: false,
+        sources: Sources::default(),
+        min_address_space_mb: Some(MIN_ADDRESS_SPACE_MB),
+    }
+}
 
 impl LanguageSupport for JavaScript {
     fn name(&self) -> &'static str {
@@ -136,30 +169,20 @@ impl LanguageSupport for JavaScript {
         join_code(parts)
     }
 
+    /// Loads the candidate as the tests do (`require`, with the runner's
+    /// export of top-level functions) and checks the interface.
+    fn load(&self, files: &TaskFiles) -> Option<Invocation> {
+        Some(node(files, &["--load".to_string()]))
+    }
+
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
-        let mut env = base_env();
-        // Bare `require('solution')` and `require('secgap_check')` resolve here.
-        env.push((
-            "NODE_PATH".into(),
-            format!("{}:{}", layout::WORK, layout::RUNTIME),
-        ));
-        // Few helper threads: the sandbox caps processes and threads.
-        env.push(("UV_THREADPOOL_SIZE".into(), "2".into()));
-        env.push(("NODE_DISABLE_COLORS".into(), "1".into()));
-        Invocation {
-            argv: vec![
-                "/usr/bin/node".into(),
-                format!("--max-old-space-size={HEAP_MB}"),
-                "--v8-pool-size=2".into(),
-                "--stack-size=984".into(),
-                format!("{}/secgap_runner.js", layout::RUNTIME),
+        node(
+            files,
+            &[
                 format!("{}/{}", layout::TESTS, files.test_file_name),
                 test_name.into(),
             ],
-            env,
-            sanitized: false,
-            min_address_space_mb: Some(MIN_ADDRESS_SPACE_MB),
-        }
+        )
     }
 
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {

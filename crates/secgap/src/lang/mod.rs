@@ -85,8 +85,21 @@ pub trait LanguageSupport: Sync {
     /// (use [`interface_names`], which also drops repeats).
     fn function_names(&self, interface: &str) -> Vec<String>;
 
-    /// Build step, run once per sample before the tests (None: nothing to build).
+    /// Build step, run once per sample before the tests (None: nothing to
+    /// build). It checks that the candidate defines every function of
+    /// [`TaskFiles::interface`] and exits with [`INTERFACE_MISSING`] when
+    /// one is missing; the candidate's own `main`, if it wrote one, must
+    /// never collide with the test binary's.
     fn build(&self, _files: &TaskFiles) -> Option<Invocation> {
+        None
+    }
+
+    /// Load step for languages without a build: loads the candidate once,
+    /// as the tests will, and reports on the results channel, as test
+    /// [`LOAD_CHECK`], whether it loaded and defines every function of
+    /// [`TaskFiles::interface`]. Runs after the build and before any test;
+    /// a failure is the sample's load error and no test runs.
+    fn load(&self, _files: &TaskFiles) -> Option<Invocation> {
         None
     }
 
@@ -240,6 +253,24 @@ pub fn join_list(items: &[&str], last: &str) -> String {
     }
 }
 
+/// The test name the [`load`](LanguageSupport::load) step reports under.
+pub const LOAD_CHECK: &str = "secgap:load";
+
+/// Exit status of a build that compiled but found a function of the
+/// interface undefined (a load error, not a build error).
+pub const INTERFACE_MISSING: i32 = 3;
+
+/// Where code lives in the paths a sanitizer or race report names, so an
+/// oracle can tell the candidate's frames from the harness's.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Path prefixes of the candidate's code.
+    pub candidate: Vec<String>,
+    /// Path prefixes of the harness's code: the check library and the
+    /// task's tests. Frames in neither (libc, the toolchain) are skipped.
+    pub harness: Vec<String>,
+}
+
 /// A command to run inside the sandbox.
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -247,8 +278,13 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
     /// The process is built with sanitizers (ASan/UBSan, or Go's race
     /// detector), which need a large address space: no RLIMIT_AS, memory is
-    /// bounded through the sanitizer, and stderr is searched for reports.
+    /// bounded through the sanitizer. Their reports reach the harness on
+    /// the results channel (relayed by the check library from a log file
+    /// named with [`TaskFiles::secret`]), never from stderr.
     pub sanitized: bool,
+    /// Where the candidate's and the harness's code live, for attributing
+    /// sanitizer and race reports (empty when not sanitized).
+    pub sources: Sources,
     /// The runtime reserves this much address space up front (V8): the
     /// address-space limit is raised to at least this.
     pub min_address_space_mb: Option<u64>,
@@ -263,6 +299,11 @@ pub struct TaskFiles<'a> {
     /// [`race_detector`](LanguageSupport::race_detector) is true; the
     /// suite refuses it for the others).
     pub race_detector: bool,
+    /// The functions the candidate must define (the task's interface).
+    pub interface: &'a [String],
+    /// An unguessable token, fresh per sample, for names the candidate
+    /// must not predict (the sanitizer log files).
+    pub secret: &'a str,
 }
 
 /// One finding of `secgap doctor` about the host.

@@ -1,10 +1,31 @@
 //! Python: no build step; `secgap_runner.py` runs one test function.
 
-use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, TaskFiles};
+use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles};
 
 pub struct Python;
 
 const INTERFACE: &str = "def replace_me(value: str) -> str:\n    ...";
+
+/// The runner with `args` (see `secgap_runner.py`).
+fn python(_files: &TaskFiles, args: &[String]) -> Invocation {
+    let mut env = base_env();
+    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    env.push(("PYTHONHASHSEED".into(), "0".into()));
+    let mut argv = vec![
+        "/usr/bin/python3".into(),
+        "-I".into(),
+        "-B".into(),
+        format!("{}/secgap_runner.py", layout::RUNTIME),
+    ];
+    argv.extend(args.iter().cloned());
+    Invocation {
+        argv,
+        env,
+        sanitized: false,
+        sources: Sources::default(),
+        min_address_space_mb: None,
+    }
+}
 
 impl LanguageSupport for Python {
     fn name(&self) -> &'static str {
@@ -68,23 +89,26 @@ impl LanguageSupport for Python {
         code_facts(code)
     }
 
+    /// Imports the candidate as the tests do and checks the interface.
+    fn load(&self, files: &TaskFiles) -> Option<Invocation> {
+        Some(python(
+            files,
+            &[
+                "--load".into(),
+                format!("{}/{}", layout::WORK, files.solution_file),
+                files.interface.join(","),
+            ],
+        ))
+    }
+
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
-        let mut env = base_env();
-        env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
-        env.push(("PYTHONHASHSEED".into(), "0".into()));
-        Invocation {
-            argv: vec![
-                "/usr/bin/python3".into(),
-                "-I".into(),
-                "-B".into(),
-                format!("{}/secgap_runner.py", layout::RUNTIME),
+        python(
+            files,
+            &[
                 format!("{}/{}", layout::TESTS, files.test_file_name),
                 test_name.into(),
             ],
-            env,
-            sanitized: false,
-            min_address_space_mb: None,
-        }
+        )
     }
 
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {

@@ -131,6 +131,10 @@ pub enum Cause {
     UnknownOutcome,
     /// A pass was reported but the process then failed.
     CrashedAfterPass,
+    /// A sanitizer or race-detector report whose code is the harness's
+    /// (the check library or the task's test file), not the candidate's:
+    /// no verdict on the candidate either way.
+    HarnessError,
 }
 
 /// Whether a stored sample got a response to score.
@@ -191,12 +195,18 @@ pub enum Failure {
     NoCode,
     /// The code did not build, or could not even be loaded by any test.
     BuildError,
+    /// The code built (or needs no build) but could not be loaded, or does
+    /// not define the task's interface; the build log says which.
+    LoadError,
     /// A test ran out of time (named).
     Timeout { test: String },
     /// A test hit a sandbox limit (named).
     SandboxLimit { test: String },
     /// A test failed (named): the first one that did not pass.
     TestFailure { test: String },
+    /// A test (named) hit an error of the harness's own code, such as a
+    /// sanitizer report in the check library: no verdict on the candidate.
+    HarnessError { test: String },
 }
 
 impl Failure {
@@ -205,7 +215,8 @@ impl Failure {
         match self {
             Failure::Timeout { test }
             | Failure::SandboxLimit { test }
-            | Failure::TestFailure { test } => Some(test),
+            | Failure::TestFailure { test }
+            | Failure::HarnessError { test } => Some(test),
             _ => None,
         }
     }
@@ -219,9 +230,11 @@ impl Failure {
             Failure::Refusal => "refusal",
             Failure::NoCode => "no_code",
             Failure::BuildError => "build_error",
+            Failure::LoadError => "load_error",
             Failure::Timeout { .. } => "timeout",
             Failure::SandboxLimit { .. } => "sandbox_limit",
             Failure::TestFailure { .. } => "test_failure",
+            Failure::HarnessError { .. } => "harness_error",
         }
     }
 }
@@ -249,9 +262,11 @@ impl std::str::FromStr for Failure {
             ("refusal", None) => Failure::Refusal,
             ("no_code", None) => Failure::NoCode,
             ("build_error", None) => Failure::BuildError,
+            ("load_error", None) => Failure::LoadError,
             ("timeout", Some(test)) => Failure::Timeout { test },
             ("sandbox_limit", Some(test)) => Failure::SandboxLimit { test },
             ("test_failure", Some(test)) => Failure::TestFailure { test },
+            ("harness_error", Some(test)) => Failure::HarnessError { test },
             _ => return Err(format!("unknown failure `{s}`")),
         };
         Ok(failure)
@@ -277,11 +292,13 @@ mod tests {
             Failure::Refusal,
             Failure::NoCode,
             Failure::BuildError,
+            Failure::LoadError,
             Failure::Timeout { test: "t1".into() },
             Failure::SandboxLimit { test: "t2".into() },
             Failure::TestFailure {
                 test: "attack_x".into(),
             },
+            Failure::HarnessError { test: "t3".into() },
         ];
         for f in all {
             let text = f.to_string();

@@ -4,7 +4,7 @@
 
 pub mod probe;
 
-use crate::execute::Execution;
+use crate::execute::{Execution, Step};
 use crate::extract::Extraction;
 use crate::model::{Cause, Failure, Scores, TestOutcome, Verdict};
 
@@ -16,18 +16,26 @@ pub fn score(ex: &Execution) -> (Scores, Option<Failure>) {
         functional: ex.functional(),
         secure: ex.secure(),
     };
-    // A build that fails, or code that cannot even be loaded (every test
-    // reports `error` or did not run), is a build error.
-    let unbuildable = ex.build.as_ref().is_some_and(|b| !b.ok)
-        || (!ex.verdicts.is_empty()
-            && ex
-                .verdicts
-                .iter()
-                .all(|v| matches!(v.outcome, TestOutcome::Error | TestOutcome::NotRun)));
-    let failure = if unbuildable {
-        Some(Failure::BuildError)
-    } else {
-        ex.first_failure().map(failure_of)
+    // A build that fails is a build error; code that built but could not
+    // be loaded or lacks the interface (the load step, or every test's own
+    // report of `error`) is a load error.
+    let unloadable = !ex.verdicts.is_empty()
+        && ex
+            .verdicts
+            .iter()
+            .all(|v| v.outcome == TestOutcome::Error && v.cause == Cause::Reported);
+    let failure = match ex.build.as_ref().filter(|b| !b.ok) {
+        Some(b) if b.failed == Some(Step::Load) => Some(Failure::LoadError),
+        Some(_) => Some(Failure::BuildError),
+        None if unloadable => Some(Failure::LoadError),
+        // A harness error names the sample's failure only when no test
+        // failed on the candidate's account.
+        None => ex
+            .verdicts
+            .iter()
+            .find(|v| v.outcome != TestOutcome::Pass && v.cause != Cause::HarnessError)
+            .or_else(|| ex.first_failure())
+            .map(failure_of),
     };
     (scores, failure)
 }
@@ -49,6 +57,7 @@ fn failure_of(v: &Verdict) -> Failure {
     match v.cause {
         Cause::Timeout => Failure::Timeout { test },
         Cause::OutputLimit => Failure::SandboxLimit { test },
+        Cause::HarnessError => Failure::HarnessError { test },
         _ => Failure::TestFailure { test },
     }
 }
@@ -91,5 +100,57 @@ mod tests {
             failure_of(&verdict(Cause::Sanitizer, "")),
             Failure::TestFailure { test: "t".into() }
         );
+    }
+
+    fn execution(build: Option<Step>, verdicts: Vec<Verdict>) -> Execution {
+        Execution {
+            build: build.map(|step| crate::execute::BuildResult {
+                ok: false,
+                log: String::new(),
+                duration_ms: 0,
+                failed: Some(step),
+            }),
+            verdicts,
+        }
+    }
+
+    #[test]
+    fn a_failed_load_is_a_load_error_and_a_failed_build_a_build_error() {
+        let not_run = || Verdict {
+            outcome: TestOutcome::Error,
+            ..verdict(Cause::NotRun, "not run")
+        };
+        assert_eq!(
+            score(&execution(Some(Step::Load), vec![not_run()])).1,
+            Some(Failure::LoadError)
+        );
+        assert_eq!(
+            score(&execution(Some(Step::Build), vec![not_run()])).1,
+            Some(Failure::BuildError)
+        );
+    }
+
+    #[test]
+    fn a_harness_error_names_the_failure_only_when_nothing_else_failed() {
+        let harness = |test: &str| Verdict {
+            test: test.into(),
+            outcome: TestOutcome::Error,
+            ..verdict(Cause::HarnessError, "harness error")
+        };
+        let failed = Verdict {
+            test: "real".into(),
+            ..verdict(Cause::Sanitizer, "")
+        };
+        let ex = execution(None, vec![harness("h"), failed]);
+        assert_eq!(
+            score(&ex).1,
+            Some(Failure::TestFailure {
+                test: "real".into()
+            })
+        );
+        let (scores, failure) = score(&execution(None, vec![harness("h")]));
+        assert_eq!(failure, Some(Failure::HarnessError { test: "h".into() }));
+        // Never a pass either: the verdict is withheld, not granted.
+        assert!(!scores.secure);
     }
 }

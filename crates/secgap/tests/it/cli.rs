@@ -496,8 +496,8 @@ fn replay_records_extraction_outcomes() {
     assert_eq!(failure(4), (true, None));
     let (ok5, f5) = failure(5);
     assert!(!ok5 && f5.unwrap().starts_with("test_failure:"));
-    // A syntax error: every test reports `error`.
-    assert_eq!(failure(6), (false, Some("build_error".into())));
+    // A syntax error: the load step fails and no test runs.
+    assert_eq!(failure(6), (false, Some("load_error".into())));
 
     // A malformed replay file is refused with its path and line.
     std::fs::write(

@@ -237,6 +237,15 @@ fn assert_all_pass(task: &Task, ex: &Execution, case: &str) {
     );
 }
 
+/// What the harness said about each test, or, when loading the candidate
+/// failed and no test ran, what the load step said (the build log).
+fn outcome_texts(ex: &Execution) -> Vec<String> {
+    match &ex.build {
+        Some(b) if b.failed == Some(execute::Step::Load) => vec![b.log.clone()],
+        _ => ex.verdicts.iter().map(|v| v.message.clone()).collect(),
+    }
+}
+
 /// Everything the harness reports about the candidate, for leak checks.
 fn all_reported_text(ex: &Execution) -> String {
     let mut s = String::new();
@@ -733,9 +742,9 @@ fn memory_bomb_fails_and_the_harness_survives() {
     // At import.
     let (ex, _) = fx.run(PY, &wrong_py(bomb));
     assert_nothing_passes(fx.task(PY), &ex, "memory bomb at import");
-    for v in &ex.verdicts {
+    for m in outcome_texts(&ex) {
         assert!(
-            v.message.contains("MemoryError") || v.message.contains("memory"),
+            m.contains("MemoryError") || m.contains("memory"),
             "memory bomb at import: expected the memory limit to stop it\n{}",
             describe(&ex)
         );
@@ -1014,14 +1023,23 @@ fn output_flood_is_cut_at_the_cap() {
 
     let (ex, took) = fx.run(PY, &wrong_py(PY_FLOOD));
     assert_nothing_passes(fx.task(PY), &ex, "output flood");
-    for v in &ex.verdicts {
+    for m in outcome_texts(&ex) {
         assert!(
-            v.message.contains("output limit"),
+            m.contains("output limit"),
             "output flood: expected the output limit to stop it\n{}",
             describe(&ex)
         );
+    }
+    for v in &ex.verdicts {
         let kept = v.message.len() + v.evidence.as_ref().map_or(0, |e| e.len());
         assert!(kept < 16 * 1024, "output flood: verdict keeps {kept} bytes");
+    }
+    if let Some(b) = &ex.build {
+        assert!(
+            b.log.len() < 17 * 1024,
+            "output flood: build log keeps {} bytes",
+            b.log.len()
+        );
     }
     assert!(took < TASK_TIMEOUT * 3 * 3, "output flood took {took:?}");
 
@@ -1190,7 +1208,7 @@ fn canaries_outside_the_workspace_stay_unreadable() {
         describe(&ex)
     );
     assert!(
-        ex.verdicts.iter().all(|v| v.message.contains(&decoy)),
+        outcome_texts(&ex).iter().all(|m| m.contains(&decoy)),
         "canary: the decoy the sandbox may see was not reported, so the search proves nothing\n{}",
         describe(&ex)
     );

@@ -3,6 +3,7 @@
 //! holds the fixture server and the scripted answers they share.
 
 mod agents;
+mod candidates;
 mod cli;
 mod escape;
 mod extract_corpus;

@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "secgap_check.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <sanitizer/common_interface_defs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +22,61 @@ static char secgap_nonce[128];
 static int secgap_channel = -1;
 static const char *secgap_current = "";
 static int secgap_reported;
+/* Where the sanitizers write their reports: the harness's unguessable
+ * prefix (SECGAP_SANITIZER_LOG), to which each sanitizer adds its name and
+ * the runtime adds ".PID". */
+static char secgap_log_prefix[256];
+
+static void secgap_relay_report(void);
+
+typedef void (*secgap_set_path_fn)(const char *);
+typedef void (*secgap_set_death_fn)(void (*)(void));
+
+/* Point one sanitizer runtime's report file and death callback at ours.
+ * ASan and UBSan are separate libraries with a copy each of these entry
+ * points; the plain symbols resolve to ASan's, UBSan's come by dlsym. */
+static void secgap_route_reports(secgap_set_path_fn set_path, secgap_set_death_fn set_death,
+                                 const char *which) {
+    char path[300];
+    snprintf(path, sizeof path, "%s-%s", secgap_log_prefix, which);
+    if (set_path) set_path(path);
+    if (set_death) set_death(secgap_relay_report);
+}
+
+/* ASan is initialized before any .preinit_array entry of ours runs. The
+ * environment is read from `envp`: the C library's `environ` is not set
+ * up yet at this point. */
+static void secgap_setup_sanitizers(char **envp) {
+    static const char key[] = "SECGAP_SANITIZER_LOG=";
+    const char *prefix = NULL;
+    for (char **e = envp; e != NULL && *e != NULL; e++) {
+        if (strncmp(*e, key, sizeof key - 1) == 0) prefix = *e + sizeof key - 1;
+    }
+    if (prefix == NULL || prefix[0] == '\0' || strlen(prefix) >= sizeof secgap_log_prefix) return;
+    memcpy(secgap_log_prefix, prefix, strlen(prefix) + 1);
+    secgap_route_reports(__sanitizer_set_report_path, __sanitizer_set_death_callback, "asan");
+}
+
+/* UBSan initializes in its library's constructor, which would reset a
+ * report path set earlier, so its routing waits for the first constructor
+ * priority an application may use (the check library is linked first, so
+ * it runs before any of the candidate's at the same priority). */
+__attribute__((constructor(101))) static void secgap_setup_ubsan(void) {
+    if (secgap_log_prefix[0] == '\0') return;
+    unsetenv("SECGAP_SANITIZER_LOG");
+    void *ubsan = dlopen("libubsan.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (ubsan != NULL) {
+        secgap_route_reports((secgap_set_path_fn)dlsym(ubsan, "__sanitizer_set_report_path"),
+                             (secgap_set_death_fn)dlsym(ubsan, "__sanitizer_set_death_callback"),
+                             "ubsan");
+    }
+}
 
 /* Runs from .preinit_array, before any constructor of the code under test:
  * take the nonce off fd 4 and move the results channel off fd 3. */
 static void secgap_preinit(int argc, char **argv, char **envp) {
     (void)argc;
     (void)argv;
-    (void)envp;
     size_t len = 0;
     for (;;) {
         ssize_t n = read(4, secgap_nonce + len, sizeof secgap_nonce - 1 - len);
@@ -40,6 +90,7 @@ static void secgap_preinit(int argc, char **argv, char **envp) {
     secgap_channel = fcntl(3, F_DUPFD_CLOEXEC, 900);
     if (secgap_channel < 0) secgap_channel = fcntl(3, F_DUPFD_CLOEXEC, 10);
     close(3);
+    secgap_setup_sanitizers(envp);
 }
 __attribute__((section(".preinit_array"), used)) static void (*secgap_preinit_entry)(
     int, char **, char **) = secgap_preinit;
@@ -69,15 +120,20 @@ static size_t json_escape(char *out, size_t cap, const char *in) {
     return o;
 }
 
-static void secgap_report(const char *outcome, const char *message) {
+/* One verdict line; `sanitizer`, when not NULL, is a sanitizer's report,
+ * which the harness attributes and which decides the verdict. */
+static void secgap_send(const char *outcome, const char *message, const char *sanitizer) {
     if (secgap_reported || secgap_channel < 0) return;
     secgap_reported = 1;
-    static char name[512], msg[8192], line[10240];
+    static char name[512], msg[8192], report[6 * 16384 + 8], line[sizeof msg + sizeof report + 1024];
     json_escape(name, sizeof name, secgap_current);
     json_escape(msg, sizeof msg, message);
+    report[0] = '\0';
+    if (sanitizer) json_escape(report, sizeof report, sanitizer);
     int n = snprintf(line, sizeof line,
-                     "{\"nonce\":\"%s\",\"test\":\"%s\",\"outcome\":\"%s\",\"message\":\"%s\"}\n",
-                     secgap_nonce, name, outcome, msg);
+                     "{\"nonce\":\"%s\",\"test\":\"%s\",\"outcome\":\"%s\",\"message\":\"%s\"%s%s%s}\n",
+                     secgap_nonce, name, outcome, msg, sanitizer ? ",\"sanitizer\":\"" : "",
+                     report, sanitizer ? "\"" : "");
     if (n > 0) {
         size_t left = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         const char *p = line;
@@ -88,6 +144,35 @@ static void secgap_report(const char *outcome, const char *message) {
             left -= (size_t)w;
         }
     }
+}
+
+static void secgap_report(const char *outcome, const char *message) {
+    secgap_send(outcome, message, NULL);
+}
+
+/* The sanitizers' death callback: the report was written to our log file,
+ * never to stderr; relay it on the results channel (a verdict of its
+ * own), then let the sanitizer end the process. */
+static void secgap_relay_report(void) {
+    static char text[16384];
+    size_t len = 0;
+    const char *which[] = {"asan", "ubsan"};
+    for (int k = 0; k < 2 && len == 0; k++) {
+        char path[320];
+        snprintf(path, sizeof path, "%s-%s.%d", secgap_log_prefix, which[k], (int)getpid());
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        for (;;) {
+            ssize_t n = read(fd, text + len, sizeof text - 1 - len);
+            if (n <= 0) break;
+            len += (size_t)n;
+            if (len >= sizeof text - 1) break;
+        }
+        close(fd);
+    }
+    text[len] = '\0';
+    if (len == 0) return;
+    secgap_send("fail", "sanitizer report", text);
 }
 
 void secgap_fail(const char *file, int line, const char *fmt, ...) {
@@ -101,6 +186,68 @@ void secgap_fail(const char *file, int line, const char *fmt, ...) {
     fflush(NULL);
     secgap_report("fail", buf);
     _exit(0);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
+size_t secgap_readable(const void *p, size_t max) {
+    if (p == NULL) return 0;
+#ifdef __SANITIZE_ADDRESS__
+    const char *bad = __asan_region_is_poisoned((void *)p, max);
+    if (bad != NULL) return (size_t)(bad - (const char *)p);
+#endif
+    return max;
+}
+
+/* `n` bytes of `s` as a C string literal's body, cut at about `cap`. */
+static void secgap_show(char *out, size_t cap, const char *s, size_t n) {
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            out[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        }
+    }
+    if (o + 8 >= cap) o += (size_t)snprintf(out + o, cap - o, "...");
+    out[o] = '\0';
+}
+
+/* Longest string a check compares or prints. */
+#define SECGAP_STR_MAX ((size_t)1 << 16)
+
+void secgap_check_terminated(const char *file, int line, const char *expr, const char *s) {
+    if (s == NULL) secgap_fail(file, line, "%s: expected a string, got NULL", expr);
+    size_t room = secgap_readable(s, SECGAP_STR_MAX);
+    if (memchr(s, '\0', room) == NULL) {
+        char got[256];
+        secgap_show(got, sizeof got, s, room);
+        secgap_fail(file, line, "%s: %zu bytes with no NUL terminator within its buffer: \"%s\"",
+                    expr, room, got);
+    }
+}
+
+void secgap_check_str_eq(const char *file, int line, const char *expr, const char *actual,
+                         const char *expected) {
+    char want[256], got[256];
+    if (expected == NULL) secgap_fail(file, line, "%s: the test expects NULL as a string", expr);
+    secgap_show(want, sizeof want, expected, strlen(expected));
+    if (actual == NULL) secgap_fail(file, line, "%s: expected \"%s\", got NULL", expr, want);
+    size_t room = secgap_readable(actual, SECGAP_STR_MAX);
+    const char *end = memchr(actual, '\0', room);
+    if (end == NULL) {
+        secgap_show(got, sizeof got, actual, room);
+        secgap_fail(file, line,
+                    "%s: expected \"%s\", got %zu bytes with no NUL terminator within its buffer: \"%s\"",
+                    expr, want, room, got);
+    }
+    if (strcmp(actual, expected) != 0) {
+        secgap_show(got, sizeof got, actual, (size_t)(end - actual));
+        secgap_fail(file, line, "%s: expected \"%s\", got \"%s\"", expr, want, got);
+    }
 }
 
 const char *secgap_scratch_dir(void) {

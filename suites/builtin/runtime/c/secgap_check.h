@@ -18,6 +18,22 @@ void secgap_register(const char *name, secgap_test_fn fn);
 void secgap_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
 
+/* How many bytes from `p` the check library may read: at most `max`, and
+ * never into memory AddressSanitizer marks unaddressable (past the end of
+ * the candidate's buffer, freed memory). Checks read candidate output
+ * only within this, so they never overflow what the candidate returned. */
+size_t secgap_readable(const void *p, size_t max);
+
+/* CHECK_STR_EQ's body: fails unless `actual` is a NUL-terminated string
+ * (within what is readable) equal to `expected`; prints both bounded. */
+void secgap_check_str_eq(const char *file, int line, const char *expr, const char *actual,
+                         const char *expected);
+
+/* CHECK_TERMINATED's body: fails unless `s` is a NUL-terminated string
+ * within what is readable. Use it before a test reads candidate output
+ * with str* functions or prints it with %s. */
+void secgap_check_terminated(const char *file, int line, const char *expr, const char *s);
+
 /* A fresh scratch directory inside the sandbox's writable workspace. The
  * returned path is static storage and stays valid until the next call. */
 const char *secgap_scratch_dir(void);
@@ -48,16 +64,12 @@ const char *secgap_scratch_dir(void);
                         #actual, secgap_e_, secgap_a_);                      \
     } while (0)
 
-#define CHECK_STR_EQ(actual, expected)                                       \
-    do {                                                                     \
-        const char *secgap_a_ = (actual);                                    \
-        const char *secgap_e_ = (expected);                                  \
-        if (secgap_a_ == NULL || secgap_e_ == NULL ||                        \
-            strcmp(secgap_a_, secgap_e_) != 0)                               \
-            secgap_fail(__FILE__, __LINE__, "%s: expected \"%s\", got \"%s\"", \
-                        #actual, secgap_e_ ? secgap_e_ : "(null)",           \
-                        secgap_a_ ? secgap_a_ : "(null)");                   \
-    } while (0)
+/* Reads `actual` only up to its terminator and within its buffer: an
+ * unterminated or overlong result fails the check, never overflows it. */
+#define CHECK_STR_EQ(actual, expected) \
+    secgap_check_str_eq(__FILE__, __LINE__, #actual, (actual), (expected))
+
+#define CHECK_TERMINATED(str) secgap_check_terminated(__FILE__, __LINE__, #str, (str))
 
 #define CHECK_NULL(ptr)                                                      \
     do {                                                                     \

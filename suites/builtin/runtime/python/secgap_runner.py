@@ -8,6 +8,14 @@ reading the pipe. Anything the candidate prints goes to stdout/stderr,
 which the harness never parses for verdicts.
 
 usage: python3 -I -B secgap_runner.py TEST_FILE TEST_NAME
+       python3 -I -B secgap_runner.py --load SOLUTION_FILE NAME,NAME...
+
+The second form is the load check the harness runs once before any test:
+it imports the candidate as the tests will (module name = the file's
+stem, with the same search path) and reports, as test "secgap:load",
+whether the import succeeded and every function of the task's interface
+is defined at module level and callable. Its message is the sample's
+build log when it fails.
 """
 
 import os
@@ -57,16 +65,59 @@ def _make_reporter(nonce):
     return report
 
 
+LOAD_CHECK = "secgap:load"
+
+
+def _load_check(report, solution_file, names):
+    import importlib
+    import traceback
+
+    module_name = os.path.splitext(os.path.basename(solution_file))[0]
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as e:  # the candidate failed to import
+        report(
+            LOAD_CHECK,
+            "error",
+            "could not load the candidate: %s\n%s" % (_describe(e), traceback.format_exc(limit=-4)),
+        )
+        os._exit(0)
+    problems = []
+    for name in names:
+        if not hasattr(module, name):
+            problems.append("`%s` is not defined" % name)
+        elif not callable(getattr(module, name)):
+            problems.append("`%s` is a %s, not a function" % (name, type(getattr(module, name)).__name__))
+    if problems:
+        report(
+            LOAD_CHECK,
+            "error",
+            "the candidate does not define the task's interface (%s): %s"
+            % (", ".join(names), "; ".join(problems)),
+        )
+    else:
+        report(LOAD_CHECK, "pass", "")
+    os._exit(0)
+
+
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: secgap_runner.py TEST_FILE TEST_NAME\n")
+    load = len(sys.argv) == 4 and sys.argv[1] == "--load"
+    if len(sys.argv) != 3 and not load:
+        sys.stderr.write("usage: secgap_runner.py TEST_FILE TEST_NAME | --load SOLUTION_FILE NAMES\n")
         os._exit(2)
-    test_file, test_name = sys.argv[1], sys.argv[2]
+    if load:
+        solution_file, names = sys.argv[2], [n for n in sys.argv[3].split(",") if n]
+        test_file = solution_file
+    else:
+        test_file, test_name = sys.argv[1], sys.argv[2]
     report = _make_reporter(_read_nonce())
     del sys.argv[1:]
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:0] = [os.getcwd(), os.path.dirname(test_file), here]
+
+    if load:
+        _load_check(report, solution_file, names)
 
     import importlib.util
     import traceback

@@ -9,13 +9,54 @@ use serde::Deserialize;
 use super::{Judgment, Observation, Oracle};
 use crate::model::{Cause, TestOutcome};
 
+/// One line the check library wrote on the results channel.
 #[derive(Deserialize)]
-struct ChannelLine {
+pub struct ChannelLine {
     nonce: String,
-    test: String,
-    outcome: String,
+    pub test: String,
+    pub outcome: String,
     #[serde(default)]
-    message: String,
+    pub message: String,
+    /// A sanitizer's report, relayed by the C check library from the log
+    /// file the sanitizer wrote.
+    #[serde(default)]
+    pub sanitizer: Option<String>,
+    /// A race-detector report, relayed by the Go check library likewise.
+    #[serde(default)]
+    pub race: Option<String>,
+}
+
+/// The results channel as the harness read it, parsed once for every oracle.
+pub struct Channel {
+    /// Non-blank lines written, genuine or not.
+    pub lines: usize,
+    /// The lines that parse and carry the harness's nonce.
+    pub genuine: Vec<ChannelLine>,
+}
+
+impl Channel {
+    pub fn read(out: &sandbox::Outcome) -> Channel {
+        let text = String::from_utf8_lossy(&out.channel);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let genuine = lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<ChannelLine>(l).ok())
+            .filter(|c| c.nonce == out.nonce && !out.nonce.is_empty())
+            .collect();
+        Channel {
+            lines: lines.len(),
+            genuine,
+        }
+    }
+
+    /// The one genuine line, when it is the only line and names `test`:
+    /// what other oracles may trust (the verdict channel judges the rest).
+    pub fn sole(&self, test: &str) -> Option<&ChannelLine> {
+        match self.genuine.as_slice() {
+            [one] if self.lines == 1 && one.test == test => Some(one),
+            _ => None,
+        }
+    }
 }
 
 pub struct VerdictChannel;
@@ -33,19 +74,13 @@ impl Oracle for VerdictChannel {
             message,
             evidence: obs.stderr_tail(),
         };
-        let text = String::from_utf8_lossy(&out.channel);
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let genuine: Vec<ChannelLine> = lines
-            .iter()
-            .filter_map(|l| serde_json::from_str::<ChannelLine>(l).ok())
-            .filter(|c| c.nonce == out.nonce && !out.nonce.is_empty())
-            .collect();
-        if lines.len() > 1 || genuine.len() != lines.len() {
+        let (lines, genuine) = (obs.channel.lines, &obs.channel.genuine);
+        if lines > 1 || genuine.len() != lines {
             return Some(fail(
                 Cause::ChannelTampered,
                 format!(
                     "results channel tampered with: {} line(s) written, {} carrying the harness nonce; only the check library may report",
-                    lines.len(),
+                    lines,
                     genuine.len()
                 ),
             ));

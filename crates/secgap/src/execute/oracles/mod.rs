@@ -11,8 +11,10 @@
 
 use secgap_sandbox as sandbox;
 
+use crate::lang::Sources;
 use crate::model::{Cause, TestKind, TestOutcome};
 
+mod attribution;
 mod channel;
 mod limits;
 mod race;
@@ -32,8 +34,14 @@ pub struct Observation<'a> {
     pub sanitizer: bool,
     /// The process was built with Go's race detector.
     pub race_detector: bool,
-    /// The captured stderr, decoded once for every oracle.
+    /// The captured stderr, decoded once for every oracle. Evidence only:
+    /// no oracle decides from what the candidate can print there.
     pub stderr: &'a str,
+    /// The results channel, parsed once for every oracle.
+    pub channel: &'a Channel,
+    /// Where the candidate's and the harness's code live, for attributing
+    /// sanitizer and race reports.
+    pub sources: &'a Sources,
 }
 
 impl Observation<'_> {
@@ -81,19 +89,33 @@ pub fn decide(obs: &Observation) -> Judgment {
         .expect("the verdict channel oracle always decides")
 }
 
-/// The part of a tool's report that starts at the line holding the first
-/// of `markers`, if any marker occurs in `stderr`.
-fn report_from(stderr: &str, markers: &[&str]) -> Option<(String, String)> {
-    let start = markers.iter().filter_map(|m| stderr.find(m)).min()?;
-    let line_start = stderr[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let report = super::truncate(&stderr[line_start..], 12 * 1024);
+pub use channel::Channel;
+
+/// A relayed tool report, cut to size, and its headline: the first line
+/// holding one of `markers` (or the first non-blank line).
+fn headline(report: &str, markers: &[&str]) -> (String, String) {
+    let report = super::truncate(report, 12 * 1024);
     let first = report
         .lines()
         .find(|l| markers.iter().any(|m| l.contains(m)))
+        .or_else(|| report.lines().find(|l| !l.trim().is_empty()))
         .unwrap_or("report")
         .trim()
         .to_string();
-    Some((report, first))
+    (report, first)
+}
+
+/// The judgment on a tool report that attribution gave to the harness:
+/// an error of ours, not a verdict on the candidate.
+fn harness_error(tool: &str, frame: &str, report: String) -> Judgment {
+    Judgment {
+        outcome: TestOutcome::Error,
+        cause: Cause::HarnessError,
+        message: format!(
+            "harness error: {tool} report in the harness's own code (the check library or the task's tests), at `{frame}`; not a finding against the candidate"
+        ),
+        evidence: Some(report),
+    }
 }
 
 fn tail_of(s: &str, n: usize) -> String {

@@ -1,7 +1,10 @@
-//! Go's race detector: a data race reported by a `-race` build fails the
-//! test, with the report as evidence.
+//! Go's race detector: a data race relayed on the results channel by the
+//! check library (read from the detector's log file, never from stderr)
+//! fails the test, with the report as evidence, unless neither racing
+//! access is in the candidate's code (a harness error).
 
-use super::{report_from, Judgment, Observation, Oracle};
+use super::attribution::{self, Origin};
+use super::{harness_error, headline, Judgment, Observation, Oracle};
 use crate::model::{Cause, TestKind, TestOutcome};
 
 /// The line a race report starts with.
@@ -18,7 +21,11 @@ impl Oracle for RaceDetector {
         if !obs.race_detector {
             return None;
         }
-        let (report, first) = report_from(obs.stderr, MARKERS)?;
+        let relayed = obs.channel.sole(obs.test)?.race.as_deref()?;
+        let (report, first) = headline(relayed, MARKERS);
+        if let Origin::Harness { frame } = attribution::race(relayed, obs.sources) {
+            return Some(harness_error("race detector", &frame, report));
+        }
         let what = match obs.kind {
             TestKind::Security => "data race caught by the race detector",
             TestKind::Functional => "race detector report during a functional test",

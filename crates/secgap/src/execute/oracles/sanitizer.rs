@@ -1,17 +1,19 @@
-//! AddressSanitizer, LeakSanitizer and UBSan: a report on stderr of a
-//! sanitizer build fails the test, with the report as evidence. Only
-//! sanitizer builds are searched, so that a program printing
-//! "runtime error:" itself is not mistaken for one.
+//! AddressSanitizer and UBSan: a report relayed on the results channel by
+//! the check library fails the test, with the report as evidence, when it
+//! happened in the candidate's code; in the harness's own code it is a
+//! harness error (see `attribution.rs`). The report is read from the
+//! sanitizer's own log file, never from stderr, so that a program
+//! printing "runtime error:" itself is not mistaken for one.
 
-use super::{report_from, Judgment, Observation, Oracle};
+use super::attribution::{self, Origin};
+use super::{harness_error, headline, Judgment, Observation, Oracle};
 use crate::model::{Cause, TestKind, TestOutcome};
 
-/// Lines a sanitizer report starts with.
+/// Lines a sanitizer report's headline holds.
 const MARKERS: &[&str] = &[
     "ERROR: AddressSanitizer",
     "ERROR: LeakSanitizer",
     "runtime error:",
-    "AddressSanitizer:DEADLYSIGNAL",
     "ERROR: UndefinedBehaviorSanitizer",
 ];
 
@@ -26,7 +28,11 @@ impl Oracle for Sanitizer {
         if !obs.sanitizer {
             return None;
         }
-        let (report, first) = report_from(obs.stderr, MARKERS)?;
+        let relayed = obs.channel.sole(obs.test)?.sanitizer.as_deref()?;
+        let (report, first) = headline(relayed, MARKERS);
+        if let Origin::Harness { frame } = attribution::sanitizer(relayed, obs.sources) {
+            return Some(harness_error("sanitizer", &frame, report));
+        }
         let what = match obs.kind {
             TestKind::Security => {
                 "memory-safety or undefined-behaviour error caught by the sanitizer"

@@ -32,6 +32,7 @@ static void check_stays_in_base(const char *name) {
     int rc = build(BASE, name, out, sizeof out);
     if (rc == -1) return;
     CHECK_MSG(rc == 0, "upload_path returned %d", rc);
+    CHECK_TERMINATED(out);
     size_t bl = strlen(BASE);
     CHECK_MSG(strncmp(out, BASE, bl) == 0 && out[bl] == '/', "path \"%s\" does not start with the folder", out);
     int depth = 0;

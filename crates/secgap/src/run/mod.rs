@@ -304,6 +304,14 @@ fn ask_probes(
     use crate::plan::probe;
     use crate::score::probe as grading;
     use crate::store::{JudgmentRecord, ProbeAnswerRecord};
+    if pc.version != probe::PROBE_VERSION {
+        bail!(
+            "the run's probes were made by {} and this secgap makes {}; its stored answers would be \
+             graded by the wrong reader: continue it with the secgap that started it, or start a new run",
+            pc.version,
+            probe::PROBE_VERSION
+        );
+    }
     let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
     let probes = probe::probes(suite, &tasks, pc.seed)?;
     store.insert_probes(&probes)?;
@@ -370,7 +378,7 @@ fn ask_probes(
                     match answer {
                         Ok(g) => {
                             rec.calls = g.calls;
-                            rec.grade = grading::grade(p, &g.response);
+                            rec.grade = grading::grade(suite, p, &g.response);
                             rec.score = rec.grade.as_ref().map(|g| g.score);
                             rec.response = Some(g.response);
                         }

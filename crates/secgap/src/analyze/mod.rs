@@ -4,4 +4,5 @@
 pub mod compare;
 pub mod gap;
 pub mod gate;
+pub mod level1;
 pub mod metrics;

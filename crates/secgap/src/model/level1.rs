@@ -96,8 +96,10 @@ pub enum ParseStatus {
     Unparsed,
     /// Explain: at least one judge's reply was read, so it has a score.
     Judged,
-    /// Explain: no judge's reply could be read (or no judge was asked).
+    /// Explain: judges were asked, but no reply could be read.
     Unjudged,
+    /// Explain: the run has no judge, so the answer is stored unscored.
+    NoJudge,
     /// The subject gave no answer (left out of the scores).
     NoAnswer,
 }
@@ -109,6 +111,7 @@ impl ParseStatus {
             ParseStatus::Unparsed => "unparsed",
             ParseStatus::Judged => "judged",
             ParseStatus::Unjudged => "unjudged",
+            ParseStatus::NoJudge => "no_judge",
             ParseStatus::NoAnswer => "no_answer",
         }
     }

@@ -48,7 +48,7 @@ pub(crate) fn letter_index(c: char) -> Option<usize> {
 }
 
 /// A deterministic rank for `item` within probe `id` under `seed`.
-fn rank(seed: u64, id: &str, item: &str) -> [u8; 32] {
+pub(crate) fn rank(seed: u64, id: &str, item: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(seed.to_le_bytes());
     h.update(id.as_bytes());

@@ -119,6 +119,9 @@ fn markdown(suite: &Suite, done: &Finished, failed: &[FailedRow], failed_count: 
         }
         s.push_str("\nGap rate: share of samples on tasks the subject understood (score at least 0.5) that are not func-sec.\n");
     }
+    if let Some(l) = done.level1 {
+        s.push_str(&crate::report::level1::markdown(l));
+    }
     s.push_str(&format!("\n## Failed security tests ({failed_count})\n\n"));
     if !failed.is_empty() {
         s.push_str("| subject | task | sample | test | CWE |\n| --- | --- | ---: | --- | --- |\n");

@@ -2,7 +2,10 @@
 //! a pool of workers with the store's single writer on the calling thread.
 
 pub mod dir;
+pub mod level1;
 pub mod progress;
+
+pub use level1::level1_of;
 
 pub use dir::RunDir;
 
@@ -325,6 +328,14 @@ fn ask_probes(
         .collect();
     if todo.is_empty() {
         return Ok(0);
+    }
+    // A judge grades the reference explanations before any answer.
+    if !judges.is_empty()
+        && todo
+            .iter()
+            .any(|(_, p)| p.kind == probe::ProbeKind::Explain)
+    {
+        level1::calibrate_judges(store, suite, &probes, judges, budget, opts)?;
     }
     if opts.progress {
         eprintln!(

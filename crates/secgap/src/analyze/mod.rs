@@ -4,5 +4,6 @@
 pub mod compare;
 pub mod gap;
 pub mod gate;
+pub mod level1;
 pub mod metrics;
 pub mod text;

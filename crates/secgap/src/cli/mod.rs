@@ -665,6 +665,10 @@ fn cmd_report(
         eprintln!("warning: the suite changed since the run, so the gap analysis is left out");
         None
     };
+    let level1 = crate::run::level1_of(&store, &config)?;
+    for w in level1.iter().flat_map(|l| l.warnings()) {
+        eprintln!("warning: {w}");
+    }
     let calls = store.call_totals()?;
     let run = serde_json::json!({
         "dir": dir, "config_hash": config.hash(), "config": config,
@@ -680,7 +684,15 @@ fn cmd_report(
         groups,
         files: written,
         code_files,
-    } = crate::report::write(&store, &suite, &out, run, gap.as_ref(), opts)?;
+    } = crate::report::write(
+        &store,
+        &suite,
+        &out,
+        run,
+        gap.as_ref(),
+        level1.as_ref(),
+        opts,
+    )?;
     let pages = written
         .iter()
         .filter(|p| p.parent().is_some_and(|d| d.ends_with("samples")))
@@ -822,12 +834,16 @@ fn finish(
     let groups = crate::run::metrics_of(store, suite)?;
     let calls = store.call_totals()?;
     let gap = crate::run::gap_of(store, config, suite)?;
+    let level1 = crate::run::level1_of(store, config)?;
     let mut v = rows_with_gap(&groups, gap.as_ref());
     let gate_failures =
         crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;
     if json {
         if let Some(g) = &gap {
             v["gap"] = serde_json::to_value(g)?;
+        }
+        if let Some(l) = &level1 {
+            v["level1"] = serde_json::to_value(l)?;
         }
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
@@ -841,6 +857,9 @@ fn finish(
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!("{}", crate::report::terminal::table(&groups));
+        if let Some(l) = &level1 {
+            println!("{}", crate::analyze::level1::table(l));
+        }
         if let Some(g) = &gap {
             println!("{}", crate::analyze::gap::table(g));
         }
@@ -864,6 +883,9 @@ fn finish(
                 )
             );
         }
+    }
+    for w in level1.iter().flat_map(|l| l.warnings()) {
+        eprintln!("warning: {w}");
     }
     if summary.probe_errors > 0 {
         eprintln!(

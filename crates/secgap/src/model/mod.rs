@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod ids;
+pub mod level1;
 pub mod outcome;
 pub mod probe;
 pub mod record;
@@ -11,6 +12,10 @@ pub mod source;
 
 pub use call::{ModelCall, Sampling, Usage};
 pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
+pub use level1::{
+    CalibrationRecord, CalibrationRow, Exemplar, JudgeInfo, JudgmentExport, Level1Rows,
+    ParseStatus, ProbeExport,
+};
 pub use outcome::{Cause, Cwe, Failure, SampleStatus, TestKind, TestOutcome, Verdict};
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 pub use record::{

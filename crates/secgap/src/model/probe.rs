@@ -44,7 +44,8 @@ pub enum Key {
         correct: BTreeSet<char>,
     },
     Recognize {
-        /// Which implementation is the insecure one: 'A' or 'B'.
+        /// Which implementation is the insecure one: '1' or '2' (probes-v2;
+        /// probes-v1 said 'A' or 'B').
         unsafe_label: char,
         options: Vec<String>,
         /// The principles the insecure implementation breaks.

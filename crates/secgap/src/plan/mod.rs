@@ -183,3 +183,42 @@ pub fn samples(config: &RunConfig) -> Vec<SampleKey> {
     }
     out
 }
+
+/// The model a subject spec reaches, as `BASE_URL#MODEL` (None for
+/// subjects that are no model behind an API: references, replays,
+/// agents). Two specs with the same identity are the same model, whatever
+/// they are called: a judge with its subject's identity grades itself.
+pub fn model_identity(
+    spec: &str,
+    defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
+) -> Option<String> {
+    let def = match defs.get(spec) {
+        Some(d) => d.clone(),
+        None => crate::plan::config::SubjectDef::from_spec(spec).ok()??,
+    };
+    let base = def
+        .base_url
+        .as_deref()
+        .or(def.provider.info().base_url)?
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    Some(format!("{base}#{}", def.model))
+}
+
+#[cfg(test)]
+mod identity_tests {
+    #[test]
+    fn specs_of_the_same_model_have_one_identity() {
+        let defs = Default::default();
+        let id = |s: &str| super::model_identity(s, &defs);
+        assert_eq!(
+            id("openai-compat:http://127.0.0.1:8080/v1#m"),
+            id("openai-compat:http://127.0.0.1:8080/v1/#m")
+        );
+        assert_ne!(
+            id("openai-compat:http://127.0.0.1:8080/v1#m"),
+            id("openai-compat:http://127.0.0.1:8080/v1#other")
+        );
+        assert_eq!(id("reference:secure"), None);
+    }
+}

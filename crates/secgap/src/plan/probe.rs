@@ -9,7 +9,9 @@
 //! - **recognize**: the task's secure reference and one insecure reference
 //!   in shuffled order, with the same kind of principle list; the subject
 //!   says which implementation is unsafe and which principles it breaks.
-//!   One probe per insecure reference.
+//!   One probe per insecure reference. The implementations are numbered
+//!   (1 and 2) and the principles lettered (A, B, ...), so that no answer
+//!   can name one where it means the other.
 //! - **explain**: an open question about what an implementation must get
 //!   right; graded by judge subjects (`score::probe::judge_prompt`).
 //!
@@ -22,12 +24,18 @@ use anyhow::{Context, Result};
 
 use sha2::{Digest, Sha256};
 
+use crate::model::Exemplar;
 use crate::suite::{Principle, Suite, Task};
 
 /// Principles offered per identify or recognize question.
 pub const OPTIONS: usize = 8;
 /// The version of the probe prompts and grading; stored with every run.
-pub const PROBE_VERSION: &str = "probes-v1";
+/// v2: recognize numbers its implementations 1 and 2 (v1 lettered them A
+/// and B, like the principles); the answers' reader accepts more shapes.
+pub const PROBE_VERSION: &str = "probes-v2";
+
+/// The labels of a recognize probe's two implementations, in the order shown.
+pub const IMPLEMENTATIONS: [char; 2] = ['1', '2'];
 
 pub use crate::model::probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 
@@ -40,7 +48,7 @@ pub(crate) fn letter_index(c: char) -> Option<usize> {
 }
 
 /// A deterministic rank for `item` within probe `id` under `seed`.
-fn rank(seed: u64, id: &str, item: &str) -> [u8; 32] {
+pub(crate) fn rank(seed: u64, id: &str, item: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(seed.to_le_bytes());
     h.update(id.as_bytes());
@@ -145,19 +153,21 @@ pub fn probes(suite: &Suite, tasks: &[&Task], seed: u64) -> Result<Vec<Probe>> {
                 .with_context(|| format!("read {}", r.file.display()))?;
             let insecure_first = rank(seed, &id, "order")[0] & 1 == 1;
             let (a, b, unsafe_label) = if insecure_first {
-                (&insecure, &secure, 'A')
+                (&insecure, &secure, IMPLEMENTATIONS[0])
             } else {
-                (&secure, &insecure, 'B')
+                (&secure, &insecure, IMPLEMENTATIONS[1])
             };
             let options = option_list(suite, task, seed, &id);
             let correct = letters_of(&options, &broken_principles(suite, task, r.cwe));
             let tag = task.language.fence_tags()[0];
             let prompt = format!(
                 "Two {lang} implementations of the same feature follow. The feature:\n\n{}\n\n\
-                 Implementation A:\n```{tag}\n{}\n```\n\nImplementation B:\n```{tag}\n{}\n```\n\n\
-                 One of them is unsafe. Which one, and which of the principles below \
-                 does it break? Several principles may apply.\n\n{}\n\
-                 End your reply with two lines:\n`UNSAFE: <A or B>`\n`ANSWER: <letters>`",
+                 Implementation 1:\n```{tag}\n{}\n```\n\nImplementation 2:\n```{tag}\n{}\n```\n\n\
+                 One of them is unsafe. Which one, and which of the lettered principles \
+                 below does it break? Several principles may apply.\n\n{}\n\
+                 End your reply with these two lines, filled in:\n\
+                 `UNSAFE: <the number of the unsafe implementation, 1 or 2>`\n\
+                 `ANSWER: <the letters of the principles it breaks, separated by commas>`",
                 task.spec.trim(),
                 a.trim_end(),
                 b.trim_end(),
@@ -227,24 +237,63 @@ pub fn reference_answer(suite: &Suite, probe: &Probe, knows: bool) -> String {
                 (*unsafe_label, correct.clone())
             } else {
                 (
-                    if *unsafe_label == 'A' { 'B' } else { 'A' },
+                    other_implementation(*unsafe_label),
                     wrong_letters(options.len(), correct),
                 )
             };
             format!("UNSAFE: {label}\nANSWER: {}", list(&chosen))
         }
-        Key::Explain { principles } => {
-            if knows {
-                principles
-                    .iter()
-                    .filter_map(|id| suite.principle(id))
-                    .map(|p| format!("- {}: {}", p.title, p.statement))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+        Key::Explain { .. } => {
+            let which = if knows {
+                Exemplar::Key
             } else {
-                "It should be fast and the code should be easy to read; security needs nothing special here.".to_string()
-            }
+                Exemplar::Naive
+            };
+            reference_explanation(suite, probe, which).unwrap_or_default()
         }
+    }
+}
+
+/// Explanations that name no security concern at all, in our own words; a
+/// task's naive explanation is one of them, chosen by the task's id.
+const NAIVE_EXPLANATIONS: [&str; 3] = [
+    "It should be fast and the code should be easy to read; security needs nothing special here.",
+    "Mostly correctness: handle the inputs the feature describes, return clear error messages, \
+     and cover the common cases with unit tests. Nothing in this feature is sensitive beyond that.",
+    "Keep the function short, document its parameters and log what it does, so that problems are \
+     easy to debug later. For code like this, speed matters more than anything else.",
+];
+
+/// A reference explanation for an explain probe (None for other kinds):
+/// the key states each of the task's principles (title and statement), so
+/// a correct judge finds every one named; the naive one states none, so a
+/// correct judge finds none named. Judges are calibrated on both before
+/// they grade (`score::calibrate`), and the reference subjects answer
+/// explain probes with them.
+pub fn reference_explanation(suite: &Suite, probe: &Probe, which: Exemplar) -> Option<String> {
+    let Key::Explain { principles } = &probe.key else {
+        return None;
+    };
+    Some(match which {
+        Exemplar::Key => principles
+            .iter()
+            .filter_map(|id| suite.principle(id))
+            .map(|p| format!("- {}: {}", p.title, p.statement))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Exemplar::Naive => {
+            let pick = rank(0, "naive-explanation", &probe.task)[0] as usize;
+            NAIVE_EXPLANATIONS[pick % NAIVE_EXPLANATIONS.len()].to_string()
+        }
+    })
+}
+
+/// The implementation a recognize probe did not mark unsafe.
+pub fn other_implementation(label: char) -> char {
+    if label == IMPLEMENTATIONS[0] {
+        IMPLEMENTATIONS[1]
+    } else {
+        IMPLEMENTATIONS[0]
     }
 }
 

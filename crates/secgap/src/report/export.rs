@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::analyze::gap::GapReport;
+use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::GroupMetrics;
 use crate::model::ExportSample;
 use crate::report::code;
@@ -126,11 +127,13 @@ impl<'a> Exporter<'a> {
         run: Value,
         groups: &[GroupMetrics],
         gap: Option<&GapReport>,
+        level1: Option<&Level1Report>,
     ) -> Result<Vec<PathBuf>> {
         let done = Finished {
             run: &run,
             groups,
             gap,
+            level1,
         };
         let mut written = Vec::new();
         for sink in self.sinks {
@@ -150,6 +153,7 @@ pub fn write_all(
     run: Value,
     groups: &[GroupMetrics],
     gap: Option<&GapReport>,
+    level1: Option<&Level1Report>,
     samples: &[ExportSample],
 ) -> Result<Vec<PathBuf>> {
     let with_code = samples.iter().filter(|s| s.code.is_some()).count() as u64;
@@ -163,5 +167,5 @@ pub fn write_all(
     for s in samples {
         e.add(s.clone())?;
     }
-    e.finish(run, groups, gap)
+    e.finish(run, groups, gap, level1)
 }

@@ -48,6 +48,7 @@ fn results_json(done: &Finished, total: u64) -> Value {
         "run": done.run,
         "rows": crate::report::terminal::json_rows(done.groups)["rows"],
         "gap": done.gap,
+        "level1": done.level1,
         "samples": total,
     })
 }

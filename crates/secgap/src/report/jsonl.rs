@@ -12,7 +12,7 @@ use crate::report::sink::{create, Finished, Format, Out, ReportSink, Setup};
 
 pub const FORMAT: Format = Format {
     name: "jsonl",
-    help: "samples.jsonl and verdicts.jsonl",
+    help: "samples.jsonl and verdicts.jsonl (and probes.jsonl, calibration.jsonl with Level 1)",
     make: sink,
 };
 
@@ -23,6 +23,7 @@ fn sink<'a>(setup: &Setup<'a>) -> Result<Box<dyn ReportSink + 'a>> {
         samples: create(&samples_path)?,
         verdicts: create(&verdicts_path)?,
         written: vec![samples_path, verdicts_path],
+        dir: setup.dir.clone(),
     }))
 }
 
@@ -30,6 +31,7 @@ struct Jsonl {
     samples: Out,
     verdicts: Out,
     written: Vec<PathBuf>,
+    dir: PathBuf,
 }
 
 impl ReportSink for Jsonl {
@@ -43,10 +45,14 @@ impl ReportSink for Jsonl {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>, _: &Finished) -> Result<Vec<PathBuf>> {
+    fn finish(mut self: Box<Self>, done: &Finished) -> Result<Vec<PathBuf>> {
         self.samples.flush()?;
         self.verdicts.flush()?;
-        Ok(self.written)
+        let mut written = std::mem::take(&mut self.written);
+        if let Some(l) = done.level1 {
+            written.extend(crate::report::level1::write_jsonl(&self.dir, l)?);
+        }
+        Ok(written)
     }
 }
 

@@ -156,6 +156,9 @@ fn markdown(
         }
         s.push_str("\nGap rate: share of samples on tasks the subject understood (score at least 0.5) that are not func-sec.\n");
     }
+    if let Some(l) = done.level1 {
+        s.push_str(&crate::report::level1::markdown(l));
+    }
     s.push_str(&format!("\n## Failed security tests ({failed_count})\n\n"));
     if !not_run.is_empty() {
         let (samples, tests) = not_run

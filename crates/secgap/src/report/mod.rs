@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod junit;
+pub mod level1;
 pub mod markdown;
 pub mod numbers;
 pub mod sarif;
@@ -26,6 +27,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::analyze::gap::GapReport;
+use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::{GroupMetrics, Tally};
 use crate::model::{OutOfOrder, SampleSource};
 use crate::report::export::{ExportOptions, Exporter};
@@ -44,13 +46,15 @@ pub struct Written {
 
 /// Write the report of a run into `out`: one pass over `source` feeds the
 /// metrics and every format of `opts`. `run` is the run's meta for the
-/// summaries, `gap` its Level 3 analysis if it has one.
+/// summaries, `gap` its Level 3 analysis and `level1` its probes, answers
+/// and judges, if it has them.
 pub fn write(
     source: &dyn SampleSource,
     suite: &Suite,
     out: &Path,
     run: Value,
     gap: Option<&GapReport>,
+    level1: Option<&Level1Report>,
     opts: &ExportOptions,
 ) -> Result<Written> {
     let counts = source.sample_counts()?;
@@ -73,7 +77,7 @@ pub fn write(
     };
     let groups = tally.finish();
     let code_files = exporter.code_files();
-    let files = exporter.finish(run, &groups, gap)?;
+    let files = exporter.finish(run, &groups, gap, level1)?;
     Ok(Written {
         groups,
         files,

@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::analyze::gap::GapReport;
+use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::GroupMetrics;
 use crate::model::ExportSample;
 use crate::suite::Suite;
@@ -48,6 +49,8 @@ pub struct Finished<'a> {
     pub run: &'a Value,
     pub groups: &'a [GroupMetrics],
     pub gap: Option<&'a GapReport>,
+    /// Level 1 (probes, answers, judges), if the run asked probes.
+    pub level1: Option<&'a Level1Report>,
 }
 
 /// Makes a format's sink for one report.

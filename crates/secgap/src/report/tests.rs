@@ -175,6 +175,7 @@ fn render_with(samples: &[ExportSample], gap: Option<&GapReport>) -> String {
         }),
         groups: &groups,
         gap,
+        level1: None,
         samples,
         total_samples: samples.len() as u64,
         pages: &[],
@@ -283,6 +284,7 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
         serde_json::json!({}),
         &groups,
         None,
+        None,
         &samples,
     )
     .unwrap();
@@ -340,7 +342,9 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
     for s in &samples {
         e.add(s.clone()).unwrap();
     }
-    let written = e.finish(serde_json::json!({}), &groups, None).unwrap();
+    let written = e
+        .finish(serde_json::json!({}), &groups, None, None)
+        .unwrap();
     assert_eq!(written.len(), 2, "{written:?}");
     let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
     assert!(
@@ -364,7 +368,8 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
     for s in samples.iter().take(10) {
         e.add(s.clone()).unwrap();
     }
-    e.finish(serde_json::json!({}), &groups, None).unwrap();
+    e.finish(serde_json::json!({}), &groups, None, None)
+        .unwrap();
     let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
     assert_eq!(count(&h, "<details class=\"sample\""), 3);
     assert!(h.contains("stops after 3 of 10"));
@@ -439,6 +444,7 @@ fn markdown_and_json_match_their_snapshots() {
         serde_json::json!({"config_hash": "0123456789abcdef", "created_at": "2026-01-01T00:00:00Z"}),
         &groups,
         Some(&g),
+        Some(&level1()),
         &samples,
     )
     .unwrap();
@@ -452,6 +458,161 @@ fn markdown_and_json_match_their_snapshots() {
     snapshot("results.json", &read("results.json"));
     snapshot("samples.jsonl", &read("samples.jsonl"));
     snapshot("verdicts.csv", &read("verdicts.csv"));
+    snapshot("probes.jsonl", &read("probes.jsonl"));
+}
+
+/// Level 1 of a small run: one subject, an identify answer that was read,
+/// a recognize answer that was not (hostile text in it), and an explain
+/// answer graded by a judge that says YES to everything (flagged by its
+/// calibration) and is the subject itself.
+fn level1() -> crate::analyze::level1::Level1Report {
+    use crate::model::{
+        CalibrationRow, Exemplar, Grade, JudgeInfo, JudgmentExport, Level1Rows, ParseStatus,
+        ProbeExport, ProbeKind,
+    };
+    let subject = "openai-compat:http://127.0.0.1:9/v1#m";
+    let answer = |kind: ProbeKind, id: &str, text: &str, status: ParseStatus| ProbeExport {
+        subject: subject.into(),
+        probe_id: id.into(),
+        kind,
+        task: "py-upload-read".into(),
+        question: format!("the {} question <q>", kind.as_str()),
+        answer: Some(text.into()),
+        error: None,
+        status,
+        grade: None,
+        score: None,
+        principles: Vec::new(),
+        judgments: Vec::new(),
+        gen_ms: 5,
+    };
+    let mut identify = answer(
+        ProbeKind::Identify,
+        "identify:py-upload-read",
+        "ANSWER: A, C",
+        ParseStatus::Parsed,
+    );
+    identify.grade = Some(Grade {
+        parsed: true,
+        chosen: "AC".chars().collect(),
+        unsafe_label: None,
+        exact: true,
+        jaccard: 1.0,
+        score: 1.0,
+    });
+    identify.score = Some(1.0);
+    let mut recognize = answer(
+        ProbeKind::Recognize,
+        "recognize:py-upload-read:0",
+        "UNSAFE: <script>alert(1)</script>",
+        ParseStatus::Unparsed,
+    );
+    recognize.grade = Some(Grade {
+        parsed: false,
+        chosen: Default::default(),
+        unsafe_label: None,
+        exact: false,
+        jaccard: 0.0,
+        score: 0.0,
+    });
+    recognize.score = Some(0.0);
+    let mut explain = answer(
+        ProbeKind::Explain,
+        "explain:py-upload-read",
+        "Keep paths inside the folder.",
+        ParseStatus::Judged,
+    );
+    explain.principles = vec!["confine-paths".into()];
+    explain.score = Some(1.0);
+    explain.judgments = vec![JudgmentExport {
+        judge: subject.into(),
+        reply: Some("1: YES".into()),
+        verdicts: Some(vec![true]),
+        error: None,
+    }];
+    let cal = |exemplar: Exemplar| CalibrationRow {
+        judge: subject.into(),
+        rubric: crate::model::JUDGE_VERSION.into(),
+        probe_id: "explain:py-upload-read".into(),
+        exemplar,
+        expected: vec![exemplar.expected()],
+        verdicts: Some(vec![true]),
+        reply: Some("1: YES".into()),
+        error: None,
+    };
+    crate::analyze::level1::analyze(Level1Rows {
+        subjects: vec![subject.into()],
+        answers: vec![identify, recognize, explain],
+        calibrations: vec![cal(Exemplar::Key), cal(Exemplar::Naive)],
+        judges: vec![JudgeInfo {
+            judge: subject.into(),
+            judges_itself: vec![subject.into()],
+        }],
+    })
+}
+
+#[test]
+fn level1_is_in_the_html_report_and_its_page() {
+    let suite = suite();
+    let groups = groups();
+    let l = level1();
+    let tmp = tempfile::tempdir().unwrap();
+    let written = crate::report::export::write_all(
+        tmp.path(),
+        &suite,
+        serde_json::json!({}),
+        &groups,
+        None,
+        Some(&l),
+        &[],
+    )
+    .unwrap();
+    assert!(
+        written.iter().any(|p| p.ends_with("level1.html")),
+        "{written:?}"
+    );
+    let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    assert_balanced(&h);
+    assert!(h.contains("id=\"level1\"") && h.contains("href=\"level1.html\""));
+    assert!(
+        h.contains("1/2 = 50 %") && h.contains("grades itself"),
+        "judge flagged beside its score"
+    );
+    let p = std::fs::read_to_string(tmp.path().join("level1.html")).unwrap();
+    assert_balanced(&p);
+    assert!(p.contains("Content-Security-Policy") && !p.contains("http-equiv=\"refresh\""));
+    assert!(!p.contains("<script>") && p.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!p.contains("<q>"), "questions are escaped");
+    assert_eq!(count(&p, "<details class=\"sample\""), 3, "every answer");
+    assert!(p.contains("unparsed") && p.contains("judges itself") && p.contains("1: YES"));
+    // Unread answers come first within their kind; the summary counts them.
+    assert!(
+        p.contains("<strong>1</strong>"),
+        "one unread answer stands out"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
+    assert!(
+        md.contains("## Level 1") && md.contains("| recognize | 1 | 0 | 1 |"),
+        "{md}"
+    );
+    assert!(md.contains("below the threshold; grades itself"), "{md}");
+    let lines = std::fs::read_to_string(tmp.path().join("probes.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1]["status"], "unparsed");
+    assert_eq!(rows[1]["parsed"], false);
+    assert_eq!(rows[2]["judgments"][0]["calibration_accuracy"], 0.5);
+    assert_eq!(rows[2]["judgments"][0]["judges_itself"], true);
+    let cal = std::fs::read_to_string(tmp.path().join("calibration.jsonl")).unwrap();
+    assert_eq!(cal.lines().count(), 2);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("results.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["level1"]["judges"][0]["standing"], "below_threshold");
+    assert_eq!(json["level1"]["summary"][1]["unparsed"], 1);
 }
 
 #[test]
@@ -474,6 +635,7 @@ fn tests_that_did_not_run_are_no_security_failures_in_any_format() {
         &suite,
         serde_json::json!({}),
         &groups,
+        None,
         None,
         &samples,
     )
@@ -545,6 +707,7 @@ fn long_subject_names_are_cut_on_the_right_with_the_full_name_in_a_title() {
         run: serde_json::json!({}),
         groups: &groups,
         gap: None,
+        level1: None,
         samples: &[],
         total_samples: 0,
         pages: &[],

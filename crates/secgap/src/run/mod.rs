@@ -2,7 +2,10 @@
 //! a pool of workers with the store's single writer on the calling thread.
 
 pub mod dir;
+pub mod level1;
 pub mod progress;
+
+pub use level1::level1_of;
 
 pub use dir::RunDir;
 
@@ -351,6 +354,14 @@ fn ask_probes(
     use crate::plan::probe;
     use crate::score::probe as grading;
     use crate::store::{JudgmentRecord, ProbeAnswerRecord};
+    if pc.version != probe::PROBE_VERSION {
+        bail!(
+            "the run's probes were made by {} and this secgap makes {}; its stored answers would be \
+             graded by the wrong reader: continue it with the secgap that started it, or start a new run",
+            pc.version,
+            probe::PROBE_VERSION
+        );
+    }
     let tasks: Vec<&suite::Task> = config.tasks.iter().filter_map(|t| suite.task(t)).collect();
     let probes = probe::probes(suite, &tasks, pc.seed)?;
     store.insert_probes(&probes)?;
@@ -364,6 +375,14 @@ fn ask_probes(
         .collect();
     if todo.is_empty() {
         return Ok(0);
+    }
+    // A judge grades the reference explanations before any answer.
+    if !judges.is_empty()
+        && todo
+            .iter()
+            .any(|(_, p)| p.kind == probe::ProbeKind::Explain)
+    {
+        level1::calibrate_judges(store, suite, &probes, judges, budget, opts)?;
     }
     if opts.progress {
         eprintln!(
@@ -417,7 +436,7 @@ fn ask_probes(
                     match answer {
                         Ok(g) => {
                             rec.calls = g.calls;
-                            rec.grade = grading::grade(p, &g.response);
+                            rec.grade = grading::grade(suite, p, &g.response);
                             rec.score = rec.grade.as_ref().map(|g| g.score);
                             rec.response = Some(g.response);
                         }

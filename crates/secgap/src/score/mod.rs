@@ -2,6 +2,7 @@
 //! failure that explains a sample that is not func-sec. The failure is read from the
 //! verdicts' typed causes, never from their messages.
 
+pub mod calibrate;
 pub mod probe;
 
 use crate::execute::{Execution, Step};

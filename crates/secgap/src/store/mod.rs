@@ -16,8 +16,9 @@ pub use crate::model::record::*;
 pub use crate::model::source::OutOfOrder;
 use crate::model::source::{SampleCounts, SampleSource};
 use crate::model::{
-    Cwe, Failure, ModelCall, Probe, SampleKey, SampleStatus, StrategyId, SubjectId, TaskId,
-    TestKind, TestOutcome, Verdict, JUDGE_VERSION,
+    CalibrationRecord, CalibrationRow, Cwe, Exemplar, Failure, Grade, JudgmentExport, Key,
+    ModelCall, ParseStatus, Probe, ProbeExport, ProbeKind, SampleKey, SampleStatus, StrategyId,
+    SubjectId, TaskId, TestKind, TestOutcome, Verdict, JUDGE_VERSION,
 };
 
 pub const DB_FILE: &str = "run.sqlite";
@@ -163,6 +164,43 @@ CREATE TABLE IF NOT EXISTS probe_calls (
 );
 ";
 
+/// Judge calibration (schema version 4): each judge's grading of the
+/// suite's reference explanations before it grades any answer, and the
+/// model calls behind it.
+const CALIBRATION_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS judge_calibrations (
+    id           INTEGER PRIMARY KEY,
+    judge        TEXT NOT NULL,
+    rubric       TEXT NOT NULL,
+    probe_id     TEXT NOT NULL,
+    reference    TEXT NOT NULL CHECK (reference IN ('key', 'naive')),
+    prompt       TEXT NOT NULL,
+    expected     TEXT NOT NULL,
+    reply        TEXT,
+    verdicts     TEXT,
+    error        TEXT,
+    finished_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (judge, rubric, probe_id, reference)
+);
+CREATE TABLE IF NOT EXISTS calibration_calls (
+    calibration_id    INTEGER NOT NULL REFERENCES judge_calibrations(id) ON DELETE CASCADE,
+    attempt           INTEGER NOT NULL,
+    url               TEXT NOT NULL,
+    request           TEXT NOT NULL,
+    status            INTEGER,
+    response          TEXT NOT NULL,
+    latency_ms        INTEGER NOT NULL,
+    input_tokens      INTEGER,
+    output_tokens     INTEGER,
+    cached_tokens     INTEGER,
+    reasoning_tokens  INTEGER,
+    cost_usd          REAL,
+    cached            INTEGER NOT NULL,
+    error             TEXT,
+    retry_after_ms    INTEGER
+);
+";
+
 pub struct Store {
     conn: Connection,
 }
@@ -187,6 +225,7 @@ impl Store {
         let conn = Self::open_conn(path)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(PROBE_SCHEMA)?;
+        conn.execute_batch(CALIBRATION_SCHEMA)?;
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -221,11 +260,13 @@ impl Store {
                 // Version 2 added the agent transcript column.
                 tx.execute_batch("ALTER TABLE samples ADD COLUMN transcript TEXT")?;
             }
-            // Version 3 added the Level 1 tables.
+            // Version 3 added the Level 1 tables; version 4 the `not_run`
+            // outcome (the verdicts table rebuilt) and judge calibration.
             tx.execute_batch(PROBE_SCHEMA)?;
             if v < 4 {
                 tx.execute_batch(VERDICTS_V4)?;
             }
+            tx.execute_batch(CALIBRATION_SCHEMA)?;
             tx.execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                 [SCHEMA_VERSION.to_string()],
@@ -490,6 +531,166 @@ impl Store {
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
+    /// Every stored answer with its probe's question, its grade and the
+    /// judges' replies, in probe order per subject (for reports).
+    pub fn probe_exports(&self) -> Result<Vec<ProbeExport>> {
+        let mut st = self.conn.prepare(
+            "SELECT a.id, a.subject, a.probe_id, p.kind, p.task, p.prompt, p.key, a.status,
+                    a.response, a.error, a.grade, a.score, a.gen_ms
+             FROM probe_answers a JOIN probes p ON p.id = a.probe_id ORDER BY a.id",
+        )?;
+        let mut rows: Vec<(i64, ProbeExport)> = st
+            .query_map([], |r| {
+                let kind: String = r.get(3)?;
+                let key: String = r.get(6)?;
+                let grade: Option<String> = r.get(10)?;
+                let grade: Option<Grade> = grade.and_then(|g| serde_json::from_str(&g).ok());
+                let answered = r.get::<_, String>(7)? == "answered";
+                let kind = match kind.as_str() {
+                    "identify" => ProbeKind::Identify,
+                    "recognize" => ProbeKind::Recognize,
+                    _ => ProbeKind::Explain,
+                };
+                let principles = match serde_json::from_str::<Key>(&key) {
+                    Ok(Key::Explain { principles }) => principles,
+                    _ => Vec::new(),
+                };
+                let score: Option<f64> = r.get(11)?;
+                let status = match (answered, kind, &grade) {
+                    (false, _, _) => ParseStatus::NoAnswer,
+                    (true, ProbeKind::Explain, _) if score.is_some() => ParseStatus::Judged,
+                    (true, ProbeKind::Explain, _) => ParseStatus::Unjudged,
+                    (true, _, Some(g)) if g.parsed => ParseStatus::Parsed,
+                    (true, _, _) => ParseStatus::Unparsed,
+                };
+                Ok((
+                    r.get(0)?,
+                    ProbeExport {
+                        subject: r.get(1)?,
+                        probe_id: r.get(2)?,
+                        kind,
+                        task: r.get(4)?,
+                        question: r.get(5)?,
+                        answer: r.get(8)?,
+                        error: r.get(9)?,
+                        status,
+                        grade,
+                        score,
+                        principles,
+                        judgments: Vec::new(),
+                        gen_ms: r.get::<_, i64>(12)? as u64,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut js = self.conn.prepare(
+            "SELECT answer_id, judge, reply, verdicts, error FROM judgments ORDER BY answer_id, judge",
+        )?;
+        let mut by_id: std::collections::HashMap<i64, Vec<JudgmentExport>> =
+            std::collections::HashMap::new();
+        for r in js.query_map([], |r| {
+            let verdicts: Option<String> = r.get(3)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                JudgmentExport {
+                    judge: r.get(1)?,
+                    reply: r.get(2)?,
+                    verdicts: verdicts.and_then(|v| serde_json::from_str(&v).ok()),
+                    error: r.get(4)?,
+                },
+            ))
+        })? {
+            let (id, j) = r?;
+            by_id.entry(id).or_default().push(j);
+        }
+        for (id, row) in rows.iter_mut() {
+            row.judgments = by_id.remove(id).unwrap_or_default();
+            if row.status == ParseStatus::Unjudged && row.judgments.is_empty() {
+                row.status = ParseStatus::NoJudge;
+            }
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// (judge, probe id, reference explanation) of every calibration
+    /// grading under `rubric` that got a reply.
+    pub fn calibrations_done(&self, rubric: &str) -> Result<HashSet<(String, String, Exemplar)>> {
+        let mut st = self.conn.prepare(
+            "SELECT judge, probe_id, reference FROM judge_calibrations
+             WHERE rubric = ?1 AND reply IS NOT NULL",
+        )?;
+        let rows = st.query_map([rubric], |r| {
+            Ok((r.get(0)?, r.get(1)?, text_at::<Exemplar>(r, 2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forget calibration gradings that got no reply, so they are asked again.
+    pub fn clear_calibration_errors(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM judge_calibrations WHERE reply IS NULL", [])?)
+    }
+
+    /// Commit one calibration grading with its model calls.
+    pub fn insert_calibration(&mut self, rec: &CalibrationRecord) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO judge_calibrations (judge, rubric, probe_id, reference, prompt, expected,
+                reply, verdicts, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                rec.judge,
+                JUDGE_VERSION,
+                rec.probe_id,
+                rec.exemplar.as_str(),
+                rec.prompt,
+                serde_json::to_string(&rec.expected)?,
+                rec.reply,
+                rec.verdicts
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?,
+                rec.error,
+            ],
+        )
+        .with_context(|| {
+            format!(
+                "store the calibration of judge {} on {} ({})",
+                rec.judge, rec.probe_id, rec.exemplar
+            )
+        })?;
+        let id = tx.last_insert_rowid();
+        for c in &rec.calls {
+            insert_call(&tx, "calibration_calls", "calibration_id", id, None, c)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every stored calibration grading, by judge.
+    pub fn calibrations(&self) -> Result<Vec<CalibrationRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT judge, rubric, probe_id, reference, expected, verdicts, reply, error
+             FROM judge_calibrations ORDER BY judge, id",
+        )?;
+        let rows = st.query_map([], |r| {
+            let expected: String = r.get(4)?;
+            let verdicts: Option<String> = r.get(5)?;
+            Ok(CalibrationRow {
+                judge: r.get(0)?,
+                rubric: r.get(1)?,
+                probe_id: r.get(2)?,
+                exemplar: text_at(r, 3)?,
+                expected: serde_json::from_str(&expected).unwrap_or_default(),
+                verdicts: verdicts.and_then(|v| serde_json::from_str(&v).ok()),
+                reply: r.get(6)?,
+                error: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Model calls of the whole run: code samples, probes and judges. The
     /// spend counts only calls that reached a provider: a cache hit costs
     /// nothing new (older runs stored it as a cost of 0, which is ignored).
@@ -500,7 +701,8 @@ impl Store {
                     COUNT(CASE WHEN cached = 0 THEN cost_usd END),
                     COALESCE(SUM(cached = 0 AND error IS NULL AND cost_usd IS NULL), 0)
              FROM (SELECT cached, error, cost_usd FROM model_calls
-                   UNION ALL SELECT cached, error, cost_usd FROM probe_calls)",
+                   UNION ALL SELECT cached, error, cost_usd FROM probe_calls
+                   UNION ALL SELECT cached, error, cost_usd FROM calibration_calls)",
             [],
             |r| {
                 Ok(CallTotals {
@@ -906,15 +1108,18 @@ mod tests {
         conn.execute_batch(
             "ALTER TABLE samples DROP COLUMN transcript;
              DROP TABLE probe_calls; DROP TABLE judgments; DROP TABLE probe_answers; DROP TABLE probes;
+             DROP TABLE calibration_calls; DROP TABLE judge_calibrations;
              UPDATE meta SET value = '1' WHERE key = 'schema_version';",
         )
         .unwrap();
         drop(conn);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("4"));
-        // Both additions work after the migration.
+        // The additions work after the migration.
         store.insert_probes(&[]).unwrap();
         assert!(store.probe_answers().unwrap().is_empty());
+        assert!(store.calibrations().unwrap().is_empty());
+        assert_eq!(store.call_totals().unwrap().calls, 0);
         let n: i64 = store
             .conn
             .query_row(
@@ -1066,5 +1271,86 @@ mod tests {
                 [],
             )
             .unwrap();
+    }
+
+    #[test]
+    fn calibrations_and_probe_exports_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = create(&dir.path().join(DB_FILE));
+        let probe = Probe {
+            id: "explain:t".into(),
+            kind: ProbeKind::Explain,
+            task: "t".into(),
+            prompt: "what <matters>?".into(),
+            key: Key::Explain {
+                principles: vec!["p".into()],
+            },
+        };
+        store.insert_probes(std::slice::from_ref(&probe)).unwrap();
+        let call = ModelCall {
+            attempt: 1,
+            url: "http://x".into(),
+            request: "{}".into(),
+            status: Some(200),
+            response: "{}".into(),
+            latency_ms: 3,
+            usage: Default::default(),
+            cost_usd: Some(0.5),
+            cached: false,
+            error: None,
+            retry_after_ms: None,
+        };
+        let rec = |exemplar: Exemplar, reply: Option<&str>| CalibrationRecord {
+            judge: "j".into(),
+            probe_id: probe.id.clone(),
+            exemplar,
+            prompt: "grade".into(),
+            expected: vec![exemplar.expected()],
+            reply: reply.map(String::from),
+            verdicts: reply.map(|_| vec![true]),
+            error: reply.is_none().then(|| "timed out".to_string()),
+            calls: vec![call.clone()],
+        };
+        store
+            .insert_calibration(&rec(Exemplar::Key, Some("1: YES")))
+            .unwrap();
+        store
+            .insert_calibration(&rec(Exemplar::Naive, None))
+            .unwrap();
+        let done = store.calibrations_done(JUDGE_VERSION).unwrap();
+        assert_eq!(done.len(), 1, "only the grading with a reply is done");
+        assert!(store.calibrations_done("other-rubric").unwrap().is_empty());
+        assert_eq!(
+            store.call_totals().unwrap().calls,
+            2,
+            "calibration calls are counted"
+        );
+        assert_eq!(store.call_totals().unwrap().cost_usd, 1.0);
+        assert_eq!(store.clear_calibration_errors().unwrap(), 1);
+        let rows = store.calibrations().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].exemplar, rows[0].expected.clone()),
+            (Exemplar::Key, vec![true])
+        );
+        // An explain answer in a run without judges is stored unscored: no judge, not unread.
+        store
+            .insert_probe_answer(&ProbeAnswerRecord {
+                subject: "s".into(),
+                probe_id: probe.id.clone(),
+                response: Some("answer".into()),
+                error: None,
+                grade: None,
+                score: None,
+                calls: Vec::new(),
+                judgments: Vec::new(),
+                gen_ms: 1,
+            })
+            .unwrap();
+        let ex = store.probe_exports().unwrap();
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex[0].status, ParseStatus::NoJudge);
+        assert_eq!(ex[0].question, "what <matters>?");
+        assert_eq!(ex[0].principles, vec!["p".to_string()]);
     }
 }

@@ -829,7 +829,7 @@ fn agents_answer_probes_through_the_proxy() {
     let server = FixtureServer::start(Script::answering(move |req: &Value| {
         let prompt = crate::support::fixture_server::prompt_text(req);
         if prompt.contains("ANSWER:") {
-            "UNSAFE: A\nANSWER: A, B".to_string()
+            "UNSAFE: 2\nANSWER: A, B".to_string()
         } else if prompt.contains("must an implementation of this get right") {
             "Keep every path inside the upload folder.".to_string()
         } else {

@@ -312,8 +312,10 @@ fn judges_behind_the_fixture_grade_explain_answers() {
     for t in s["tasks"].as_array().unwrap() {
         assert_eq!(t["explain"], 1.0, "{t}");
     }
-    // One explain probe per task, one judge call each, stored with prompt and reply.
-    assert_eq!(yes.request_count(), 2);
+    // Calibration first: the key and a naive explanation of each task (4
+    // requests); then one judgment per explain answer, whose prompts are the
+    // key's (reference:secure answers with the key), so they come from the cache.
+    assert_eq!(yes.request_count(), 4);
     let db = rusqlite::Connection::open(dir.join("run.sqlite")).unwrap();
     let (n, rubric, verdicts): (i64, String, String) = db
         .query_row(
@@ -327,12 +329,15 @@ fn judges_behind_the_fixture_grade_explain_answers() {
     assert!(verdicts.starts_with("[true"), "{verdicts}");
     let judge_calls: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM probe_calls WHERE judge IS NOT NULL AND status = 200",
+            "SELECT COUNT(*) FROM probe_calls WHERE judge IS NOT NULL AND cached = 1",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(judge_calls, 2);
+    // An always-YES judge is right on the keys only: flagged at 50 %.
+    assert_eq!(v["level1"]["judges"][0]["accuracy"], 0.5, "{}", v["level1"]);
+    assert_eq!(v["level1"]["judges"][0]["standing"], "below_threshold");
 
     // Two judges that disagree: a tie is not a majority, so nothing counts as named.
     let v = run_json(
@@ -357,7 +362,178 @@ fn judges_behind_the_fixture_grade_explain_answers() {
         k["Err"].is_string() || k["Ok"]["kappa"].as_f64().unwrap() < 0.0,
         "{k}"
     );
-    assert_eq!(no.request_count(), 1);
+    // The "no" judge: calibrated on the task's key and naive explanation;
+    // the answer it then grades is the key, so its judgment is cached.
+    assert_eq!(no.request_count(), 2);
+}
+
+/// A judge that reads the rubric and the answer and says YES exactly for
+/// the principles whose statement the answer contains.
+fn correct_judge(prompt: &str) -> String {
+    let answer = prompt
+        .split("<answer>")
+        .nth(1)
+        .and_then(|a| a.split("</answer>").next())
+        .unwrap_or("");
+    let rubric = prompt.rsplit("</answer>").next().unwrap_or("");
+    rubric
+        .lines()
+        .filter_map(|l| {
+            let (n, rest) = l.split_once(". ")?;
+            let n: usize = n.trim().parse().ok()?;
+            let statement = rest.split_once(" — ")?.1.trim();
+            Some(format!(
+                "{n}: {}",
+                if answer.contains(statement) {
+                    "YES"
+                } else {
+                    "NO"
+                }
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn run_out(cmd: &mut Command) -> (Value, String) {
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+#[test]
+fn judges_are_calibrated_before_grading_and_flagged_when_wrong() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let yes = FixtureServer::start(Script::answering(|_| "1: YES\n2: YES\n3: YES".to_string()));
+    let right = FixtureServer::start(Script::answering(|req: &Value| {
+        correct_judge(&crate::support::fixture_server::prompt_text(req))
+    }));
+    let judge = |s: &FixtureServer| format!("openai-compat:{}/v1#judge-model", s.base_url());
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |judge: &str, out: &str| {
+        run_out(
+            secgap()
+                .env("SECGAP_CACHE_DIR", tmp.path().join("cache"))
+                .args(["--tasks", "py-sql-user-lookup,py-upload-read"])
+                .args([
+                    "--levels",
+                    "1,2,3",
+                    "--json",
+                    "--subject",
+                    "reference:naive",
+                ])
+                .args(["--judge", judge, "--out"])
+                .arg(tmp.path().join(out)),
+        )
+    };
+    // Always YES: right on the keys, wrong on the naive explanations.
+    let (v, err) = run(&judge(&yes), "yes");
+    let j = &v["level1"]["judges"][0];
+    assert_eq!(j["standing"], "below_threshold", "{j}");
+    assert_eq!(j["accuracy"], 0.5, "{j}");
+    assert!(
+        err.contains("below the calibration threshold") && err.contains("= 50 %"),
+        "{err}"
+    );
+    // The calibration went through the recorded calls, before any grading.
+    let db = rusqlite::Connection::open(tmp.path().join("yes/run.sqlite")).unwrap();
+    let (rows, calls, first): (i64, i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM judge_calibrations WHERE reply IS NOT NULL),
+                    (SELECT COUNT(*) FROM calibration_calls WHERE status = 200),
+                    (SELECT COUNT(*) FROM judge_calibrations
+                     WHERE finished_at <= (SELECT MIN(finished_at) FROM probe_answers))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((rows, calls, first), (4, 4, 4));
+    // A judge that reads the answers: trusted, no warning.
+    let (v, err) = run(&judge(&right), "right");
+    let j = &v["level1"]["judges"][0];
+    assert_eq!(j["standing"], "trusted", "{j}");
+    assert_eq!(j["accuracy"], 1.0, "{j}");
+    assert!(j["judges_itself"].as_array().unwrap().is_empty());
+    assert!(!err.contains("judge "), "{err}");
+    // The naive subject's explain answers are graded NO by the right judge.
+    for k in v["level1"]["summary"].as_array().unwrap() {
+        if k["kind"] == "explain" {
+            assert_eq!(k["score"], 0.0, "{k}");
+            assert_eq!(k["judged"], 2, "{k}");
+        }
+    }
+}
+
+#[test]
+fn a_judge_grading_its_own_subject_is_flagged_in_every_report() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let code = crate::support::answers::secure_answers("Here it is");
+    let server = FixtureServer::start(Script::answering(move |req: &Value| {
+        let prompt = crate::support::fixture_server::prompt_text(req);
+        if prompt.contains("You grade answers") {
+            correct_judge(&prompt)
+        } else if prompt.contains("ANSWER:") {
+            "UNSAFE: 2\nANSWER: ABC".to_string()
+        } else if prompt.contains("must an implementation of this get right") {
+            "Keep every path inside the upload folder.".to_string()
+        } else {
+            (code.answer)(req)
+        }
+    }));
+    // The same model under two spellings of its URL.
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let judge = format!("openai-compat:{}/v1/#fixture-model", server.base_url());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let (v, err) = run_out(
+        secgap()
+            .env("SECGAP_CACHE_DIR", tmp.path().join("cache"))
+            .args(["--tasks", "py-upload-read", "--levels", "1,2,3", "--json"])
+            .args(["--subject", &subject, "--judge", &judge, "--out"])
+            .arg(&dir),
+    );
+    assert_eq!(
+        v["level1"]["judges"][0]["judges_itself"][0],
+        subject.as_str()
+    );
+    assert!(err.contains("grades its own answers"), "{err}");
+    // Letters run together are read: every identify and recognize answer parsed.
+    for k in v["level1"]["summary"].as_array().unwrap() {
+        assert_eq!(k["no_answer"], 0, "{k}");
+        assert_eq!(k["unparsed"], 0, "{k}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("report")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let rerr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{rerr}");
+    assert!(rerr.contains("grades its own answers"), "{rerr}");
+    let read = |f: &str| std::fs::read_to_string(dir.join("report").join(f)).unwrap();
+    assert!(read("summary.md").contains("grades itself"));
+    let page = read("level1.html");
+    assert!(page.contains("judges itself") && page.contains("Keep every path inside"));
+    assert!(read("report.html").contains("grades itself"));
+    let lines = read("probes.jsonl");
+    let explain: Value = lines
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["kind"] == "explain")
+        .unwrap();
+    assert_eq!(explain["judgments"][0]["judges_itself"], true, "{explain}");
+    assert_eq!(
+        explain["judgments"][0]["calibration_accuracy"], 1.0,
+        "{explain}"
+    );
+    assert!(explain["question"].as_str().unwrap().contains("get right"));
+    assert_eq!(read("calibration.jsonl").lines().count(), 2);
+    let results: Value = serde_json::from_str(&read("results.json")).unwrap();
+    assert_eq!(
+        results["level1"]["judges"][0]["judges_itself"][0],
+        subject.as_str()
+    );
 }
 
 #[test]

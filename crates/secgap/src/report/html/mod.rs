@@ -11,6 +11,7 @@
 pub mod compare;
 pub mod drill;
 pub mod highlight;
+pub mod level1;
 pub mod page;
 
 use std::collections::BTreeSet;
@@ -22,6 +23,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::analyze::gap::GapReport;
+use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::{GroupMetrics, Interval};
 use crate::analyze::text::p_is;
 use crate::model::ExportSample;
@@ -46,6 +48,8 @@ pub struct ReportInput<'a> {
     pub run: Value,
     pub groups: &'a [GroupMetrics],
     pub gap: Option<&'a GapReport>,
+    /// Level 1, if the run asked probes (a section here, and level1.html).
+    pub level1: Option<&'a Level1Report>,
     /// The samples shown on the report page itself (the first page).
     pub samples: &'a [ExportSample],
     /// All samples of the run.
@@ -145,6 +149,7 @@ impl ReportSink for Html<'_> {
             run: done.run.clone(),
             groups: done.groups,
             gap: done.gap,
+            level1: done.level1,
             samples: &self.first_page,
             total_samples: self.total,
             pages: &self.pages,
@@ -152,6 +157,17 @@ impl ReportSink for Html<'_> {
         });
         let mut written = std::mem::take(&mut self.written);
         written.push(put(&self.dir, "report.html", &page)?);
+        if let Some(l) = done.level1 {
+            let title = format!(
+                "secgap report: {} {}",
+                self.suite.manifest.name, self.suite.manifest.version
+            );
+            written.push(put(
+                &self.dir,
+                level1::LEVEL1_PAGE,
+                &level1::page(l, &title),
+            )?);
+        }
         Ok(written)
     }
 }
@@ -190,6 +206,13 @@ pub fn render(input: &ReportInput) -> String {
             "<section id=\"gap\"><h2>Understanding and the gap</h2>\n<p class=\"note\">This run asked no \
              Level 1 probes (or its suite changed since the run), so there is no understanding or gap \
              analysis. Run with <code>--levels 1,2,3</code> to get one.</p></section>\n",
+        ),
+    }
+    match input.level1 {
+        Some(l) => level1::section(&mut h, l),
+        None => h.push_str(
+            "<section id=\"level1\"><h2>Level 1: understanding probes</h2>\n<p class=\"note\">This run \
+             asked no Level 1 probes; run with <code>--levels 1,2,3</code> to ask them.</p></section>\n",
         ),
     }
     drill_down(&mut h, input);
@@ -236,7 +259,7 @@ fn header(h: &mut String, input: &ReportInput) {
             format!(" — {}", esc(&m.description))
         }
     );
-    h.push_str("<nav class=\"toc\"><a href=\"#leaderboard\">Leaderboard</a><a href=\"#strategies\">Strategies</a><a href=\"#cwe\">CWE heat map</a><a href=\"#gap\">Understanding &amp; gap</a><a href=\"#samples\">Samples</a></nav>\n");
+    h.push_str("<nav class=\"toc\"><a href=\"#leaderboard\">Leaderboard</a><a href=\"#strategies\">Strategies</a><a href=\"#cwe\">CWE heat map</a><a href=\"#gap\">Understanding &amp; gap</a><a href=\"#level1\">Level 1</a><a href=\"#samples\">Samples</a></nav>\n");
     let mut subjects = run_list(run, "subjects");
     if subjects.is_empty() {
         subjects = unique(input.groups.iter().map(|g| g.subject.clone()));

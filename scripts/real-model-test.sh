@@ -11,7 +11,8 @@
 # the structure of what secgap made of real answers: every sample scored, code
 # extracted from every response, no generation error, every identify and
 # recognize answer parsed, every explain answer judged. It never checks pass
-# rates: a small model's scores say nothing about secgap.
+# rates: a small model's scores say nothing about secgap. SECGAP_BIN names a
+# secgap binary to test instead of building one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 size=${SECGAP_REAL_MODEL_SIZE:-1.5b}
@@ -22,8 +23,12 @@ out=${SECGAP_REAL_MODEL_OUT:-$(mktemp -d)/run}
 
 subject=$("$root/scripts/local-model.sh" start "$model_dir" "$size" "$port" | tail -n 1)
 echo "real-model-test: subject $subject"
-(cd "$root" && cargo build --release --locked -p secgap -q)
-secgap=${CARGO_TARGET_DIR:-$root/target}/release/secgap
+if [ -n "${SECGAP_BIN:-}" ]; then
+  secgap=$SECGAP_BIN
+else
+  (cd "$root" && cargo build --release --locked -p secgap -q)
+  secgap=${CARGO_TARGET_DIR:-$root/target}/release/secgap
+fi
 
 set +e
 "$secgap" run --suite "$root/suites/builtin" --tasks "$tasks" -n 1 \

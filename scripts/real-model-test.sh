@@ -79,7 +79,7 @@ explains = sum(1 for a in answers if a[0] == "explain")
 judged = db.execute("select count(distinct answer_id) from judgments").fetchone()[0]
 check(judged == explains, f"{judged} of {explains} explain answers judged")
 
-for f in ("index.html", "summary.md"):
+for f in ("report.html", "level1.html", "summary.md"):
     check((run / "report" / f).is_file(), f"report/{f} missing")
 
 if problems:

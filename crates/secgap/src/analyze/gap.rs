@@ -349,8 +349,16 @@ fn regressions(
         .collect()
 }
 
-/// A fit whose numbers can be reported: it converged and the odds ratio
-/// of understanding and its interval are finite. Otherwise the reason,
+/// Below this many observations no odds ratio is reported.
+const MIN_OBSERVATIONS: usize = 10;
+
+/// An interval whose upper end is more than this many times its lower end
+/// says nothing about the odds ratio, however it was computed.
+const MAX_CI_RATIO: f64 = 1e6;
+
+/// A fit whose numbers can be reported: it converged on at least
+/// [`MIN_OBSERVATIONS`], and the odds ratio of understanding and its
+/// interval are finite and narrower than [`MAX_CI_RATIO`]. Otherwise the reason,
 /// for the reports to print as "not estimable (reason)" instead of the
 /// last iterate's numbers.
 fn estimable(reg: stats::Regression) -> Result<stats::Regression, String> {
@@ -375,6 +383,18 @@ fn estimable(reg: stats::Regression) -> Result<stats::Regression, String> {
         {
             return Err(format!(
                 "{estimator} gave no finite odds ratio for understanding on {} observations{separated}",
+                reg.fit.observations
+            ));
+        }
+        if reg.fit.observations < MIN_OBSERVATIONS {
+            return Err(format!(
+                "only {} observations; an odds ratio needs at least {MIN_OBSERVATIONS}",
+                reg.fit.observations
+            ));
+        }
+        if c.or_ci_low <= 0.0 || c.or_ci_high / c.or_ci_low > MAX_CI_RATIO {
+            return Err(format!(
+                "{estimator}'s 95 % interval for the odds ratio spans more than six orders of magnitude on {} observations: the data cannot say{separated}",
                 reg.fit.observations
             ));
         }
@@ -604,7 +624,12 @@ mod tests {
     #[test]
     fn a_fit_that_did_not_converge_prints_as_not_estimable_never_as_a_number() {
         let mut reg = firth_on_four();
-        assert!(estimable(reg.clone()).is_ok(), "a converged fit is kept");
+        // Converged, but on 4 observations: no odds ratio either.
+        let few = estimable(reg.clone()).unwrap_err();
+        assert!(
+            few.starts_with("only 4 observations; an odds ratio needs at least 10"),
+            "{few}"
+        );
         reg.fit.converged = false;
         let why = estimable(reg.clone()).unwrap_err();
         assert!(
@@ -633,6 +658,34 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("OR "), "{t}");
+    }
+
+    #[test]
+    fn an_interval_wider_than_the_data_can_support_is_not_estimable() {
+        // 12 observations that overlap: an ordinary, reportable fit.
+        let y = [
+            false, false, true, false, true, false, true, true, false, true, true, true,
+        ];
+        let u: Vec<f64> = (0..12).map(|i| i as f64 / 11.0).collect();
+        let x = stats::Design::builder(12)
+            .intercept()
+            .continuous("understanding", &u)
+            .build()
+            .unwrap();
+        let reg = stats::fit_logit_or_firth(&y, &x, None).unwrap();
+        let kept = estimable(reg.clone()).expect("a converged fit on enough data is kept");
+        assert!(kept.fit.coefficient("understanding").is_some());
+        // The same fit with an interval of twelve orders of magnitude.
+        let mut wide = reg;
+        for c in &mut wide.fit.coefficients {
+            c.or_ci_low = 1e-6;
+            c.or_ci_high = 1e6;
+        }
+        let why = estimable(wide).unwrap_err();
+        assert!(
+            why.contains("spans more than six orders of magnitude"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -299,9 +299,25 @@ pub fn analyze(rows: Level1Rows) -> Level1Report {
 /// Level 1 in a terminal table, with the judges' calibration below it.
 pub fn table(r: &Level1Report) -> String {
     let pct = |x: Option<f64>| x.map_or("    -".to_string(), |v| format!("{:5.1}", 100.0 * v));
+    use crate::analyze::text::{left, width};
+    let name_w = r
+        .summary
+        .iter()
+        .map(|k| width(&k.subject))
+        .chain([width("subject")])
+        .max()
+        .unwrap_or(7);
     let mut s = format!(
-        "Level 1: understanding probes\n{:<28} {:<9} {:>6} {:>6} {:>8} {:>9} {:>6} {:>16} {:>6}\n",
-        "subject", "kind", "asked", "read", "unread", "no answer", "score", "score 95% CI", "exact"
+        "Level 1: understanding probes\n{} {:<9} {:>6} {:>6} {:>8} {:>9} {:>6} {:>16} {:>6}\n",
+        left("subject", name_w),
+        "kind",
+        "asked",
+        "read",
+        "unread",
+        "no answer",
+        "score",
+        "score 95% CI",
+        "exact"
     );
     for k in &r.summary {
         let (read, unread) = match k.kind {
@@ -312,8 +328,8 @@ pub fn table(r: &Level1Report) -> String {
             format!("[{:5.1}, {:5.1}]", 100.0 * c[0], 100.0 * c[1])
         });
         s.push_str(&format!(
-            "{:<28} {:<9} {:>6} {:>6} {:>8} {:>9} {:>6} {:>16} {:>6}\n",
-            k.subject,
+            "{} {:<9} {:>6} {:>6} {:>8} {:>9} {:>6} {:>16} {:>6}\n",
+            left(&k.subject, name_w),
             k.kind.as_str(),
             k.probes,
             read,
@@ -349,4 +365,53 @@ pub fn table(r: &Level1Report) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(subject: &str, kind: ProbeKind) -> KindSummary {
+        KindSummary {
+            subject: subject.into(),
+            kind,
+            probes: 4,
+            no_answer: 0,
+            parsed: 4,
+            unparsed: 0,
+            judged: 0,
+            unjudged: 0,
+            no_judge: 0,
+            score: Some(0.5),
+            score_ci95: Some([0.25, 0.75]),
+            exact: Some(1),
+            exact_rate: Some(0.25),
+            exact_ci95: None,
+            judges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_table_fits_its_longest_subject_name() {
+        let long = "openai-compat:http://127.0.0.1:8080/v1#qwen2.5-coder-1.5b-instruct";
+        let r = Level1Report {
+            calibration_min: 0.8,
+            summary: vec![
+                row(long, ProbeKind::Identify),
+                row("m", ProbeKind::Recognize),
+            ],
+            judges: Vec::new(),
+            answers: Vec::new(),
+            calibrations: Vec::new(),
+        };
+        let t = table(&r);
+        let lines: Vec<&str> = t.lines().skip(1).take(3).collect();
+        // The kind column starts at the same place on every line.
+        let at: Vec<usize> = lines
+            .iter()
+            .zip(["kind", "identify", "recognize"])
+            .map(|(l, w)| l.find(w).unwrap())
+            .collect();
+        assert!(at.iter().all(|&a| a == long.len() + 1), "{t}");
+    }
 }

@@ -82,6 +82,22 @@ impl JudgeCheck {
         self.standing != JudgeStanding::Trusted || !self.judges_itself.is_empty()
     }
 
+    /// What a reader must be warned of, one phrase per flag, in the words
+    /// every report uses: "below the threshold", "not calibrated",
+    /// "grades itself (SUBJECTS)".
+    pub fn flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        match self.standing {
+            JudgeStanding::Trusted => {}
+            JudgeStanding::BelowThreshold => flags.push("below the threshold".to_string()),
+            JudgeStanding::NotCalibrated => flags.push("not calibrated".to_string()),
+        }
+        if !self.judges_itself.is_empty() {
+            flags.push(format!("grades itself ({})", self.judges_itself.join(", ")));
+        }
+        flags
+    }
+
     /// "18/20 = 90 %" or "not calibrated", for tables.
     pub fn accuracy_text(&self) -> String {
         match self.accuracy {
@@ -348,20 +364,15 @@ pub fn table(r: &Level1Report) -> String {
         ));
     }
     for j in &r.judges {
+        let flags: String = j
+            .flags()
+            .iter()
+            .map(|f| format!("  FLAGGED: {f}"))
+            .collect();
         s.push_str(&format!(
-            "judge {}: calibration {}{}{}\n",
+            "judge {}: calibration {}{flags}\n",
             j.judge,
             j.accuracy_text(),
-            match j.standing {
-                JudgeStanding::Trusted => "",
-                JudgeStanding::BelowThreshold => "  FLAGGED: below the threshold",
-                JudgeStanding::NotCalibrated => "  FLAGGED: not calibrated",
-            },
-            if j.judges_itself.is_empty() {
-                String::new()
-            } else {
-                format!("  FLAGGED: grades itself ({})", j.judges_itself.join(", "))
-            }
         ));
     }
     s

@@ -173,7 +173,7 @@ fn parse_replay_line(line: &str) -> Result<ReplayLine, (Option<usize>, String)> 
         .map_err(|e| (None, format!("{e}; expected a JSON object {REPLAY_SHAPE}")))
 }
 
-/// The first `\uXXXX` escape in a line that is a lone UTF-16 surrogate:
+/// The first `\u` escape (four hex digits) in a line that is a lone UTF-16 surrogate:
 /// its 1-based column and its text.
 fn lone_surrogate(line: &str) -> Option<(usize, String)> {
     let b = line.as_bytes();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use crate::analyze::level1::{agreement, JudgeStanding, Level1Report};
+use crate::analyze::level1::{agreement, Level1Report};
 use crate::model::{ProbeExport, ProbeKind};
 use crate::report::numbers::percent as pct;
 use crate::report::sink::create;
@@ -30,16 +30,8 @@ pub fn judge_note(r: &Level1Report, judge: &str) -> String {
         return "not one of the run's judges".into();
     };
     let mut s = format!("calibration {}", j.accuracy_text());
-    match j.standing {
-        JudgeStanding::Trusted => {}
-        JudgeStanding::BelowThreshold => s.push_str(", FLAGGED: below the threshold"),
-        JudgeStanding::NotCalibrated => s.push_str(", FLAGGED: not calibrated"),
-    }
-    if !j.judges_itself.is_empty() {
-        s.push_str(&format!(
-            ", FLAGGED: grades itself ({})",
-            j.judges_itself.join(", ")
-        ));
+    for f in j.flags() {
+        s.push_str(&format!(", FLAGGED: {f}"));
     }
     s
 }
@@ -102,15 +94,7 @@ pub fn markdown(r: &Level1Report) -> String {
             100.0 * r.calibration_min
         ));
         for j in &r.judges {
-            let mut flags = Vec::new();
-            match j.standing {
-                JudgeStanding::Trusted => {}
-                JudgeStanding::BelowThreshold => flags.push("below the threshold".to_string()),
-                JudgeStanding::NotCalibrated => flags.push("not calibrated".to_string()),
-            }
-            if !j.judges_itself.is_empty() {
-                flags.push(format!("grades itself ({})", j.judges_itself.join(", ")));
-            }
+            let flags = j.flags();
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
                 j.judge,

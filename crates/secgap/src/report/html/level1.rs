@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analyze::level1::{agreement, JudgeStanding, Level1Report};
+use crate::analyze::level1::{agreement, Level1Report};
 use crate::model::{ParseStatus, ProbeExport, ProbeKind};
 use crate::report::escape::esc;
 use crate::report::html::page::{page_head, pct};
@@ -98,15 +98,7 @@ fn summary(h: &mut String, r: &Level1Report) {
     );
     h.push_str("<table><thead><tr><th>judge</th><th class=\"num\">calibration</th><th class=\"num\">answers graded</th><th class=\"num\">replies read</th><th>flags</th></tr></thead><tbody>\n");
     for j in &r.judges {
-        let mut flags = Vec::new();
-        match j.standing {
-            JudgeStanding::Trusted => {}
-            JudgeStanding::BelowThreshold => flags.push("below the threshold".to_string()),
-            JudgeStanding::NotCalibrated => flags.push("not calibrated".to_string()),
-        }
-        if !j.judges_itself.is_empty() {
-            flags.push(format!("grades itself ({})", j.judges_itself.join(", ")));
-        }
+        let flags = j.flags();
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",

@@ -8,7 +8,7 @@
 //! timeout that kill the whole process tree. When the harness runs as
 //! root, the sandbox runs as `nobody` so that the process limit applies.
 //! An optional out-of-band results channel (fd 3, with a nonce on fd 4)
-//! carries verdicts.
+//! carries verdicts. No other descriptor reaches the sandbox.
 
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -229,6 +229,8 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
         channel_read = Some((cr, cw));
         nonce_write = Some((nr, nw));
     }
+    // Nothing else secgap holds, or inherited, reaches the sandbox.
+    supervise::close_inherited_from(&mut cmd, if spec.channel { 5 } else { 3 });
     // bwrap is the group's leader; killing it takes the sandbox's PID
     // namespace, and so every process in it, with it (--die-with-parent).
     // Nothing outside the namespace holds the pipes, so they are read to

@@ -911,6 +911,9 @@ fn run(
     cmd.args(&argv[1..])
         .current_dir(cwd)
         .envs(env.iter().map(|(k, v)| (k, v)));
+    // The agent gets stdin, stdout and stderr, and none of the descriptors
+    // secgap inherited or holds (the run database, the proxy's sockets).
+    supervise::close_inherited_from(&mut cmd, 3);
     let done = supervise::run(
         cmd,
         supervise::Options {

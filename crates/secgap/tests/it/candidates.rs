@@ -16,23 +16,10 @@ use secgap::execute::{self, ExecOptions, Execution, Step, TestOutcome};
 use secgap::model::{Cause, Failure};
 use secgap::suite::{self, Suite, Task};
 
+use crate::support::copy_tree;
+
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            if e.file_name() != "__pycache__" {
-                copy_tree(&e.path(), &dst);
-            }
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
-        }
-    }
 }
 
 /// The escape fixture suite with the built-in check libraries, plus

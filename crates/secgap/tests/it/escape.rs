@@ -36,6 +36,8 @@ use secgap::execute::{self, ExecOptions, Execution, TestOutcome};
 use secgap::suite::{self, Suite, Task};
 use secgap_sandbox::{self as sandbox, Killed, Limits, Mount, Spec, SANDBOX_UID};
 
+use crate::support::copy_tree;
+
 // ---------------------------------------------------------------------------
 // Fixture
 // ---------------------------------------------------------------------------
@@ -60,23 +62,6 @@ fn manifest_dir() -> PathBuf {
 
 fn builtin_runtime() -> PathBuf {
     manifest_dir().join("../../suites/builtin/runtime")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
-        let e = e.unwrap();
-        if e.file_name() == "__pycache__" {
-            continue;
-        }
-        let dst = to.join(e.file_name());
-        let ft = e.file_type().unwrap();
-        if ft.is_dir() {
-            copy_tree(&e.path(), &dst);
-        } else if ft.is_file() {
-            std::fs::copy(e.path(), &dst).unwrap();
-        }
-    }
 }
 
 struct Fixture {

@@ -5,6 +5,7 @@
 mod agents;
 mod candidates;
 mod cli;
+mod descriptors;
 mod escape;
 mod extract_corpus;
 mod fixture_selftest;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,7 +88,13 @@ static void secgap_preinit(int argc, char **argv, char **envp) {
     while (len > 0 && (secgap_nonce[len - 1] == '\n' || secgap_nonce[len - 1] == ' ')) len--;
     secgap_nonce[len] = '\0';
     close(4);
-    secgap_channel = fcntl(3, F_DUPFD_CLOEXEC, 900);
+    /* The highest descriptor the open-files limit allows: the furthest
+     * from any the candidate opens. */
+    struct rlimit files;
+    int top = 900;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > 16 && files.rlim_cur < (1 << 20))
+        top = (int)files.rlim_cur - 1;
+    secgap_channel = fcntl(3, F_DUPFD_CLOEXEC, top);
     if (secgap_channel < 0) secgap_channel = fcntl(3, F_DUPFD_CLOEXEC, 10);
     close(3);
     secgap_setup_sanitizers(envp);

@@ -38,11 +38,17 @@ def _read_nonce():
 
 def _make_reporter(nonce):
     # Keep the channel on a private, high descriptor and close fd 3, so a
-    # candidate that blindly writes to fd 3 hits a closed descriptor.
+    # candidate that blindly writes to fd 3 hits a closed descriptor. The
+    # highest descriptor the open-files limit allows is the one furthest
+    # from any the candidate opens.
+    import resource
+
     out = os.dup(3)
     os.close(3)
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    top = soft - 1 if 16 < soft < 1 << 20 else 1023
     try:
-        fd = os.dup2(out, 1000)
+        fd = os.dup2(out, top, inheritable=False)
         os.close(out)
         out = fd
     except OSError:

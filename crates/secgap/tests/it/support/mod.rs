@@ -23,3 +23,22 @@ pub fn shared_sandboxes() -> RwLockReadGuard<'static, ()> {
 pub fn exclusive_sandboxes() -> RwLockWriteGuard<'static, ()> {
     SANDBOXES.write().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Copy a folder tree (files and folders only, without `__pycache__`):
+/// how the tests make private copies of fixture suites and check libraries.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let e = e.unwrap();
+        if e.file_name() == "__pycache__" {
+            continue;
+        }
+        let dst = to.join(e.file_name());
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else if ft.is_file() {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}

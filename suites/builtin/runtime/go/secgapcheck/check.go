@@ -48,8 +48,15 @@ func init() {
 	nonce = strings.TrimSpace(sb.String())
 	// Keep the channel on a private, high descriptor and close fd 3, so a
 	// candidate that blindly writes to fd 3 hits a closed descriptor.
-	if err := syscall.Dup3(3, 1000, syscall.O_CLOEXEC); err == nil {
-		channel = 1000
+	// The highest descriptor the open-files limit allows is the one
+	// furthest from any the candidate opens.
+	top := 1000
+	var files syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &files) == nil && files.Cur > 16 && files.Cur < 1<<20 {
+		top = int(files.Cur) - 1
+	}
+	if err := syscall.Dup3(3, top, syscall.O_CLOEXEC); err == nil {
+		channel = top
 		syscall.Close(3)
 	} else {
 		channel = 3

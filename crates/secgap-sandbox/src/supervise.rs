@@ -544,7 +544,7 @@ mod tests {
         for stream in [&f.stdout, &f.stderr] {
             assert_eq!(stream.bytes.len() as u64, stream.total.min(1024));
         }
-        assert!(f.stdout.bytes.len().max(f.stderr.bytes.len()) == 1024);
+        assert_eq!(f.stdout.bytes.len().max(f.stderr.bytes.len()), 1024);
     }
 
     #[test]

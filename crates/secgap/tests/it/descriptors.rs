@@ -68,8 +68,8 @@ def add(a, b):
 
 /// Looks at its own descriptor table: while it lists /proc/self/fd it
 /// holds one descriptor of its own (the lowest free one); besides that
-/// only 0, 1, 2 and the results channel on the top descriptor (255 under
-/// the sandbox's limit of 256 open files) may be there.
+/// only 0, 1, 2 and the results channel on the top descriptor the
+/// sandbox's open-files limit allows (`TOP_FD`, filled in) may be there.
 const COUNTER: &str = r#"
 import os
 
@@ -77,7 +77,7 @@ def _unexpected():
     fds = sorted(int(x) for x in os.listdir("/proc/self/fd"))
     rest = [fd for fd in fds if fd > 2]
     # rest = [the listing's own descriptor, the channel]
-    if len(rest) != 2 or rest[0] != 3 or rest[1] != 255:
+    if len(rest) != 2 or rest[0] != 3 or rest[1] != TOP_FD:
         return 1
     return 0
 
@@ -115,7 +115,9 @@ fn inherited_descriptors_never_reach_a_candidate() {
         .to_string()
             + "\n"
     };
-    std::fs::write(&answers, line(0, SNOOPER) + &line(1, COUNTER)).unwrap();
+    let top_fd = secgap_sandbox::Limits::default().open_files - 1;
+    let counter = COUNTER.replace("TOP_FD", &top_fd.to_string());
+    std::fs::write(&answers, line(0, SNOOPER) + &line(1, &counter)).unwrap();
 
     let appended = std::fs::OpenOptions::new()
         .append(true)
@@ -133,12 +135,20 @@ fn inherited_descriptors_never_reach_a_candidate() {
         .arg(&suite)
         .arg("--out")
         .arg(&out_dir);
-    // SAFETY: dup2 is async-signal-safe; it leaves the copies inheritable,
-    // as a shell's redirections are.
+    // SAFETY: fcntl and dup2 are async-signal-safe; dup2 leaves the copies
+    // inheritable, as a shell's redirections are. The sources move above
+    // 7..=9 first, so that placing one cannot overwrite another.
     unsafe {
         cmd.pre_exec(move || {
-            for (fd, target) in inherited.iter().zip([7, 8, 9]) {
-                if libc::dup2(*fd, target) < 0 {
+            let mut high = [0; 3];
+            for (h, fd) in high.iter_mut().zip(inherited) {
+                *h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 100);
+                if *h < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            for (fd, target) in high.into_iter().zip([7, 8, 9]) {
+                if libc::dup2(fd, target) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
             }
@@ -161,7 +171,7 @@ fn inherited_descriptors_never_reach_a_candidate() {
         let what = if r.key.index == 0 {
             "the snooper reached an inherited descriptor"
         } else {
-            "the descriptor table holds more than stdio and the channel on fd 255"
+            "the descriptor table holds more than stdio and the channel on the top descriptor"
         };
         assert!(
             r.functional,

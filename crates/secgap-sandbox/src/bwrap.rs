@@ -45,6 +45,10 @@ pub struct Spec {
     pub limits: Limits,
     /// Open the results channel (fd 3 for verdicts, fd 4 holding the nonce).
     pub channel: bool,
+    /// A second line on fd 4, after the nonce's: what the check library
+    /// must learn and the sandboxed code's command line must not show (the
+    /// test's name). Only with `channel`.
+    pub after_nonce: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -253,7 +257,13 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
     if let Some((nr, nw)) = nonce_write {
         drop(nr);
         let mut f = std::fs::File::from(nw);
-        let _ = f.write_all(nonce.as_bytes());
+        let mut fd4 = nonce.clone();
+        if let Some(line) = &spec.after_nonce {
+            fd4.push('\n');
+            fd4.push_str(line);
+            fd4.push('\n');
+        }
+        let _ = f.write_all(fd4.as_bytes());
     }
 
     let done = running.finish().context("waiting for the sandbox")?;

@@ -186,6 +186,7 @@ mod tests {
                 secure: i < passes,
                 security: Vec::new(),
                 not_run: false,
+                tampering: false,
             })
             .collect();
         summarize(&samples)

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Cwe, ExportSample, SampleKey, SampleStatus, ScoredRow, TestKind, TestOutcome};
+use crate::model::{
+    Cwe, ExportSample, Failure, SampleKey, SampleStatus, ScoredRow, TestKind, TestOutcome,
+};
 use crate::suite::Suite;
 
 pub use secgap_stats::{pass_at_k, pass_hat_k, wilson, Interval, Z95};
@@ -25,6 +27,9 @@ pub struct SampleOutcome {
     pub security: Vec<(Option<Cwe>, bool)>,
     /// Its tests did not run (the candidate did not build).
     pub not_run: bool,
+    /// It was rejected as tampering with the harness (so none of its
+    /// tests ran either).
+    pub tampering: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +94,9 @@ pub struct GroupMetrics {
     /// count as neither functional nor secure, and no security test of
     /// theirs failed.
     pub not_run: u64,
+    /// Of those, the samples rejected as tampering with the harness
+    /// (failure `tampering`) rather than ones that did not build or load.
+    pub tampering: u64,
     pub per_cwe: Vec<CweRate>,
 }
 
@@ -102,6 +110,7 @@ struct Count {
     sec: u32,
     fs: u32,
     not_run: u32,
+    tampering: u32,
 }
 
 /// One task's samples within a group: counts, and per CWE of the task the
@@ -144,7 +153,7 @@ impl Tally {
         self.count(
             (&key.subject, &key.strategy, &key.task),
             cwes,
-            (functional, secure, s.not_run()),
+            (functional, secure, s.not_run(), s.tampering()),
             |cwe| s.secure_against(cwe),
         );
     }
@@ -160,13 +169,13 @@ impl Tally {
         cwes: &[Cwe],
         functional: bool,
         secure: bool,
-        not_run: bool,
+        (not_run, tampering): (bool, bool),
         security: &[(Option<Cwe>, bool)],
     ) {
         self.count(
             (subject, strategy, task),
             cwes,
-            (functional, secure, not_run),
+            (functional, secure, not_run, tampering),
             |cwe| passes(security.iter().copied(), cwe),
         );
     }
@@ -180,7 +189,7 @@ impl Tally {
         &mut self,
         (subject, strategy, task): (&str, &str, &str),
         cwes: &[Cwe],
-        (functional, secure, not_run): (bool, bool, bool),
+        (functional, secure, not_run, tampering): (bool, bool, bool, bool),
         secure_against: impl Fn(Cwe) -> bool,
     ) {
         let functional = functional && !not_run;
@@ -220,6 +229,7 @@ impl Tally {
         t.count.sec += secure as u32;
         t.count.fs += (functional && secure) as u32;
         t.count.not_run += not_run as u32;
+        t.count.tampering += tampering as u32;
         for (cwe, ok) in t.cwes.iter_mut() {
             *ok += (!not_run && secure_against(*cwe)) as u64;
         }
@@ -243,6 +253,8 @@ pub trait SampleView {
     fn secure_against(&self, cwe: Cwe) -> bool;
     /// Whether its tests did not run (the candidate did not build).
     fn not_run(&self) -> bool;
+    /// Whether it was rejected as tampering with the harness.
+    fn tampering(&self) -> bool;
 }
 
 /// Whether every (cwe, passed) security result for `cwe` passed.
@@ -264,6 +276,9 @@ impl SampleView for ScoredRow {
     }
     fn not_run(&self) -> bool {
         self.not_run
+    }
+    fn tampering(&self) -> bool {
+        matches!(self.failure, Some(Failure::Tampering { .. }))
     }
 }
 
@@ -290,6 +305,12 @@ impl SampleView for ExportSample {
     fn not_run(&self) -> bool {
         self.verdicts.iter().any(|v| !v.outcome.ran())
     }
+    fn tampering(&self) -> bool {
+        self.failure
+            .as_deref()
+            .and_then(|f| f.parse::<Failure>().ok())
+            .is_some_and(|f| matches!(f, Failure::Tampering { .. }))
+    }
 }
 
 /// Aggregate samples into one row per (subject, strategy), in first-seen order.
@@ -303,7 +324,7 @@ pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
             &s.cwes,
             s.functional,
             s.secure,
-            s.not_run,
+            (s.not_run, s.tampering),
             &s.security,
         );
     }
@@ -335,6 +356,7 @@ fn group(g: GroupTally) -> GroupMetrics {
     let sec: u64 = per_task.iter().map(|c| c.sec as u64).sum();
     let fs: u64 = per_task.iter().map(|c| c.fs as u64).sum();
     let not_run: u64 = per_task.iter().map(|c| c.not_run as u64).sum();
+    let tampering: u64 = per_task.iter().map(|c| c.tampering as u64).sum();
 
     // Per CWE: (tasks, samples, func-sec samples, samples passing the CWE's tests).
     let mut cwe_rows: BTreeMap<Cwe, (usize, u64, u64, u64)> = BTreeMap::new();
@@ -359,6 +381,7 @@ fn group(g: GroupTally) -> GroupMetrics {
         func_sec: Rate::new(fs, total),
         insecure_among_functional: Rate::new(func - fs, func),
         not_run,
+        tampering,
         per_cwe: cwe_rows
             .into_iter()
             .map(|(cwe, (tasks, trials, fs, sec))| CweRate {
@@ -436,6 +459,7 @@ mod tests {
             secure: sec,
             security: vec![(Some(Cwe(22)), sec)],
             not_run: false,
+            tampering: false,
         }
     }
 

@@ -37,6 +37,10 @@ pub struct BuildResult {
     /// Which step failed, when one did.
     #[serde(default)]
     pub failed: Option<Step>,
+    /// What the language's tampering check found, when it rejected the
+    /// candidate ([`Step::Tampering`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tampering: Option<String>,
 }
 
 /// What failed before any test could run.
@@ -48,6 +52,9 @@ pub enum Step {
     /// The code built (or needs no build) but did not load, or does not
     /// define a function of the task's interface.
     Load,
+    /// The code built but reaches for the harness (see
+    /// [`lang::LanguageSupport::tampering`]): rejected before it ran.
+    Tampering,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +110,11 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         build = Some(run_build(&stage, &inv, opts)?);
     }
     if build.as_ref().is_none_or(|b| b.ok) {
+        if let Some(found) = task.language.tampering(code, &stage.build_dir())? {
+            build = Some(tampering(build, found));
+        }
+    }
+    if build.as_ref().is_none_or(|b| b.ok) {
         if let Some(inv) = task.language.load(&files) {
             let loaded = run_load(&stage, task, &inv)?;
             if !loaded.ok {
@@ -111,11 +123,16 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         }
     }
     if let Some(b) = build.as_ref().filter(|b| !b.ok) {
-        let why = match b.failed {
-            Some(Step::Load) => {
-                "not run: the candidate did not load or does not define the task's interface"
-            }
-            _ => "not run: the candidate did not build",
+        let (why, cause) = match b.failed {
+            Some(Step::Load) => (
+                "not run: the candidate did not load or does not define the task's interface",
+                Cause::NotRun,
+            ),
+            Some(Step::Tampering) => (
+                "not run: the candidate was rejected as tampering with the harness",
+                Cause::Tampering,
+            ),
+            _ => ("not run: the candidate did not build", Cause::NotRun),
         };
         let verdicts = task
             .tests
@@ -128,7 +145,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
                 message: why.into(),
                 evidence: None,
                 duration_ms: 0,
-                cause: Cause::NotRun,
+                cause,
             })
             .collect();
         return Ok(Execution { build, verdicts });
@@ -137,7 +154,14 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
     for t in &task.tests {
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
-        let out = sandbox::run(&stage.spec(task, &inv, false))?;
+        let mut spec = stage.spec(task, &inv, false);
+        if task.language.test_name_on_channel() {
+            spec.after_nonce = Some(t.name.clone());
+        }
+        if !task.language.tests_mounted_for_tests() {
+            spec.mounts.retain(|m| m.dest != layout::TESTS);
+        }
+        let out = sandbox::run(&spec)?;
         let judgment = judge(task, &inv, &t.name, t.kind, &out);
         verdicts.push(Verdict {
             test: t.name.clone(),
@@ -201,7 +225,23 @@ fn run_load(stage: &Stage, task: &Task, inv: &Invocation) -> Result<BuildResult>
         log: truncate(&log, 16 * 1024),
         duration_ms: started.elapsed().as_millis() as u64,
         failed: (!ok).then_some(Step::Load),
+        tampering: None,
     })
+}
+
+/// The build's result once the tampering check rejected what it built.
+fn tampering(build: Option<BuildResult>, found: String) -> BuildResult {
+    let (mut log, duration_ms) = build.map_or((String::new(), 0), |b| (b.log, b.duration_ms));
+    log.push_str(&format!(
+        "[secgap] rejected as tampering with the harness, before any test ran: {found}\n"
+    ));
+    BuildResult {
+        ok: false,
+        log: truncate(&log, 16 * 1024),
+        duration_ms,
+        failed: Some(Step::Tampering),
+        tampering: Some(found),
+    }
 }
 
 fn run_build(stage: &Stage, inv: &Invocation, opts: &ExecOptions) -> Result<BuildResult> {
@@ -231,6 +271,7 @@ fn run_build(stage: &Stage, inv: &Invocation, opts: &ExecOptions) -> Result<Buil
         log: truncate(&log, 16 * 1024),
         duration_ms: started.elapsed().as_millis() as u64,
         failed,
+        tampering: None,
     })
 }
 
@@ -309,6 +350,11 @@ impl Stage {
         })
     }
 
+    /// The build folder on the host: what the build left there.
+    fn build_dir(&self) -> PathBuf {
+        self.root.path().join("build")
+    }
+
     fn mounts(&self, build_writable: bool) -> Vec<Mount> {
         let p = self.root.path();
         vec![
@@ -343,6 +389,7 @@ impl Stage {
             workdir: layout::WORK.into(),
             limits: Limits::default(),
             channel: true,
+            after_nonce: None,
         }
     }
 

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use anyhow::Context as _;
+
 use super::{
     base_env, layout, HostCheck, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles,
     INTERFACE_MISSING,
@@ -33,6 +35,16 @@ fn sanitizer_log_prefix(files: &TaskFiles) -> String {
     format!("/tmp/secgap-sanitizer-{}", files.secret)
 }
 
+/// Flags of the compile that is inspected for tampering: the sanitized
+/// compile's dialect and optimisation, without the instrumentation (whose
+/// own references to the sanitizer runtime and constructors would hide
+/// the candidate's).
+const PLAIN_CFLAGS: &[&str] = &["-std=gnu11", "-O1", "-w"];
+
+/// Where the build leaves what [`C::tampering`] reads, under the build
+/// folder; removed once read, so that no test sees it.
+pub const INSPECT_DIR: &str = "inspect";
+
 /// The build script; see [`C::build`]. Every name in it comes from the
 /// suite (file names) or is a C identifier (the interface).
 fn build_script(files: &TaskFiles) -> String {
@@ -51,7 +63,18 @@ fn build_script(files: &TaskFiles) -> String {
         .collect();
     format!(
         r#"gcc() {{ /usr/bin/gcc {flags} "$@"; }}
-gcc -c -o {object} {work}/{sol} || exit 1
+i={build}/{inspect}
+mkdir -p $i || exit 1
+printf '%s\n' {names} > $i/interface || exit 1
+# Preprocessed once, so that the compile that is linked and the one that
+# is inspected see the very same translation unit (the sanitizers' macros
+# included).
+gcc -E -o $i/candidate.i {work}/{sol} || exit 1
+gcc -c -o {object} $i/candidate.i || exit 1
+/usr/bin/gcc {plain} -c -o $i/candidate.o $i/candidate.i || exit 1
+/usr/bin/nm -P $i/candidate.o > $i/candidate.nm || exit 1
+/usr/bin/readelf -SW $i/candidate.o > $i/candidate.sections || exit 1
+/usr/bin/objdump -d --no-show-raw-insn $i/candidate.o > $i/candidate.dis || exit 1
 /usr/bin/objcopy --redefine-sym main={renamed} {object} || exit 1
 defined=$(/usr/bin/nm --defined-only -g {object}) || exit 1
 missing=""
@@ -63,16 +86,22 @@ if [ -n "$missing" ]; then
   echo "secgap: the candidate does not define these functions of the task's interface (with external linkage):$missing" >&2
   exit {missing_code}
 fi
-# The check library comes first so its .preinit_array entry runs before
-# anything the candidate registers.
-gcc -o {build}/{bin} {rt}/secgap_check.c {tests}/{test} {object} -lm -ldl || exit 1
+gcc -c -o {build}/check.o {rt}/secgap_check.c || exit 1
+gcc -c -o {build}/tests.o {tests}/{test} || exit 1
+# What the check library and the tests call: the candidate must not define it.
+{{ /usr/bin/nm -P -u {build}/check.o && /usr/bin/nm -P -u {build}/tests.o; }} > $i/harness.nm || exit 1
+# The check library comes first so its .preinit_array entry runs first.
+gcc -o {build}/{bin} {build}/check.o {build}/tests.o {object} -lm -ldl || exit 1
+rm -f {build}/check.o {build}/tests.o {object}
 "#,
+        build = layout::BUILD,
+        inspect = INSPECT_DIR,
         work = layout::WORK,
         sol = files.solution_file,
+        plain = PLAIN_CFLAGS.join(" "),
         renamed = RENAMED_MAIN,
         names = names.join(" "),
         missing_code = INTERFACE_MISSING,
-        build = layout::BUILD,
         bin = TEST_BINARY,
         rt = layout::RUNTIME,
         tests = layout::TESTS,
@@ -159,7 +188,7 @@ impl LanguageSupport for C {
         })
     }
 
-    fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
+    fn test(&self, files: &TaskFiles, _test_name: &str) -> Invocation {
         let mut env = base_env();
         env.push((
             "ASAN_OPTIONS".into(),
@@ -173,11 +202,10 @@ impl LanguageSupport for C {
         // from this prefix (in the sandbox's private /tmp) and relays them
         // on the results channel; what the candidate prints is never read.
         env.push((SANITIZER_LOG_ENV.into(), sanitizer_log_prefix(files)));
+        // The test's name comes after the nonce on fd 4 (see
+        // `test_name_on_channel`), never in argv.
         Invocation {
-            argv: vec![
-                format!("{}/{}", layout::BUILD, TEST_BINARY),
-                test_name.into(),
-            ],
+            argv: vec![format!("{}/{}", layout::BUILD, TEST_BINARY)],
             env,
             sanitized: true,
             sources: Sources {
@@ -191,9 +219,32 @@ impl LanguageSupport for C {
         }
     }
 
+    fn test_name_on_channel(&self) -> bool {
+        true
+    }
+
+    /// The tests are compiled into the test binary.
+    fn tests_mounted_for_tests(&self) -> bool {
+        false
+    }
+
+    /// Reads what the build left in [`INSPECT_DIR`] (the candidate's
+    /// symbols, sections and code compiled without instrumentation, its
+    /// preprocessed text, what the harness calls) and removes it, so that
+    /// no test can read it; see `tamper.rs` for what is rejected.
+    fn tampering(&self, source: &str, build: &Path) -> anyhow::Result<Option<String>> {
+        let dir = build.join(INSPECT_DIR);
+        let inspected = super::tamper::CBuild::read(&dir)?;
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("remove the build's inspection folder {}", dir.display()))?;
+        Ok(super::tamper::c(source, &inspected))
+    }
+
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
         &[
             ("/usr/bin/gcc", "gcc"),
+            ("/usr/bin/readelf", "binutils"),
+            ("/usr/bin/objdump", "binutils"),
             ("/usr/bin/ld", "binutils"),
             ("/usr/bin/objcopy", "binutils"),
             ("/usr/bin/nm", "binutils"),

@@ -44,6 +44,12 @@ printf 'module {module}\n\ngo 1.19\n' > {src}/go.mod
 # main` is harmless: the package is renamed above, and main is then an
 # ordinary unexported function nothing calls.
 {{ printf 'package solution\n\n// Written by secgap: the functions of the task interface.\n'; for f in {names}; do printf 'var _ = %s\n' "$f"; done; }} > {src}/solution/secgap_interface.go
+# The check library is initialized before the candidate's package (an
+# import is initialized before its importer), so that it has taken the
+# nonce and the test's name off fd 4 before any of the candidate's
+# package-level code or init runs. The import is this file's alone: the
+# candidate's file cannot name the package.
+printf 'package solution\n\n// Written by secgap: initialize the check library first.\nimport _ "{module}/secgapcheck"\n' > {src}/solution/secgap_order.go
 cd {src}
 if ! /usr/bin/go build {race}-o {b}/{bin} . > {b}/build.log 2>&1; then
   cat {b}/build.log >&2
@@ -53,7 +59,8 @@ if ! /usr/bin/go build {race}-o {b}/{bin} . > {b}/build.log 2>&1; then
   fi
   exit 1
 fi
-rm -rf {b}/cache {b}/gopath {b}/tmp {b}/build.log
+# The tests are compiled in: their sources stay out of the tests' reach.
+rm -rf {b}/cache {b}/gopath {b}/tmp {b}/build.log {src}
 "#,
         b = layout::BUILD,
         rt = layout::RUNTIME,
@@ -94,7 +101,9 @@ rm -rf {b}/cache {b}/gopath {b}/tmp {b}/build.log
     }
 }
 
-fn test(files: &TaskFiles, test_name: &str) -> Invocation {
+/// The test's name comes after the nonce on fd 4 (see
+/// [`LanguageSupport::test_name_on_channel`]), never in argv.
+fn test(files: &TaskFiles) -> Invocation {
     let mut env = base_env();
     env.push(("GOMAXPROCS".into(), "2".into()));
     env.push(("GOTRACEBACK".into(), "single".into()));
@@ -117,10 +126,7 @@ fn test(files: &TaskFiles, test_name: &str) -> Invocation {
         env.push(("GOMEMLIMIT".into(), "768MiB".into()));
     }
     Invocation {
-        argv: vec![
-            format!("{}/{}", layout::BUILD, TEST_BINARY),
-            test_name.into(),
-        ],
+        argv: vec![format!("{}/{}", layout::BUILD, TEST_BINARY)],
         env,
         sanitized: files.race_detector,
         sources: if files.race_detector {
@@ -206,8 +212,22 @@ impl LanguageSupport for Go {
         Some(build(files))
     }
 
-    fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
-        test(files, test_name)
+    fn test(&self, files: &TaskFiles, _test_name: &str) -> Invocation {
+        test(files)
+    }
+
+    fn test_name_on_channel(&self) -> bool {
+        true
+    }
+
+    /// The tests are compiled into the test binary.
+    fn tests_mounted_for_tests(&self) -> bool {
+        false
+    }
+
+    /// Reads the candidate's source: see `tamper.rs` for what is rejected.
+    fn tampering(&self, source: &str, _build: &std::path::Path) -> anyhow::Result<Option<String>> {
+        Ok(super::tamper::go(source))
     }
 
     fn race_detector(&self) -> bool {

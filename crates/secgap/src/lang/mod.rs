@@ -22,6 +22,7 @@ mod go;
 mod javascript;
 mod python;
 pub(crate) mod scan;
+mod tamper;
 
 /// Every language secgap supports, one line each.
 ///
@@ -105,6 +106,32 @@ pub trait LanguageSupport: Sync {
 
     /// Command line that runs one test and reports on the results channel.
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation;
+
+    /// Whether the test's name reaches the test process as a second line
+    /// on fd 4, after the nonce, rather than on its command line (where the
+    /// candidate would read it in `/proc/self/cmdline`): then
+    /// [`test`](Self::test) leaves it out of `argv`, and the check library
+    /// reads it with the nonce, before any code of the candidate runs.
+    fn test_name_on_channel(&self) -> bool {
+        false
+    }
+
+    /// Whether a test process needs the task's test folder
+    /// ([`layout::TESTS`]); false where the build compiles the tests into
+    /// the test program, so that the candidate cannot read them.
+    fn tests_mounted_for_tests(&self) -> bool {
+        true
+    }
+
+    /// Harness-aware code rejected before any test runs: called after a
+    /// successful build with the candidate's source and the build folder
+    /// on the host (what the build left there, such as objects to
+    /// inspect). `Some` says what was found; the sample's failure is then
+    /// `tampering` and no test runs. The build ran only the toolchain, so
+    /// what it left is the harness's word, not the candidate's.
+    fn tampering(&self, _source: &str, _build: &std::path::Path) -> anyhow::Result<Option<String>> {
+        Ok(None)
+    }
 
     /// Whether tasks may ask for a race-detector build (`race_detector`
     /// in `task.toml`, passed on as [`TaskFiles::race_detector`]).

@@ -113,6 +113,9 @@ pub enum Cause {
     Reported,
     /// Not run: the candidate did not build.
     NotRun,
+    /// Not run: the candidate was rejected as tampering with the harness
+    /// before any test ran ([`Failure::Tampering`]).
+    Tampering,
     /// Killed by the sandbox at the wall-clock limit.
     Timeout,
     /// Killed by the sandbox for printing more than the output limit.
@@ -207,6 +210,11 @@ pub enum Failure {
     /// A test (named) hit an error of the harness's own code, such as a
     /// sanitizer report in the check library: no verdict on the candidate.
     HarnessError { test: String },
+    /// The code was rejected before any test ran because it reaches for
+    /// the harness (defines a sanitizer hook or a function the check
+    /// library relies on, calls the check library, imports `unsafe`, ...):
+    /// `found` says what was found, as the store keeps it after the colon.
+    Tampering { found: String },
 }
 
 impl Failure {
@@ -235,14 +243,24 @@ impl Failure {
             Failure::SandboxLimit { .. } => "sandbox_limit",
             Failure::TestFailure { .. } => "test_failure",
             Failure::HarnessError { .. } => "harness_error",
+            Failure::Tampering { .. } => "tampering",
+        }
+    }
+
+    /// What the failure says beyond its kind: the test it names, or what
+    /// a tampering check found.
+    fn detail(&self) -> Option<&str> {
+        match self {
+            Failure::Tampering { found } => Some(found),
+            other => other.test(),
         }
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.test() {
-            Some(test) => write!(f, "{}:{test}", self.kind()),
+        match self.detail() {
+            Some(detail) => write!(f, "{}:{detail}", self.kind()),
             None => f.write_str(self.kind()),
         }
     }
@@ -267,6 +285,7 @@ impl std::str::FromStr for Failure {
             ("sandbox_limit", Some(test)) => Failure::SandboxLimit { test },
             ("test_failure", Some(test)) => Failure::TestFailure { test },
             ("harness_error", Some(test)) => Failure::HarnessError { test },
+            ("tampering", Some(found)) => Failure::Tampering { found },
             _ => return Err(format!("unknown failure `{s}`")),
         };
         Ok(failure)
@@ -299,6 +318,9 @@ mod tests {
                 test: "attack_x".into(),
             },
             Failure::HarnessError { test: "t3".into() },
+            Failure::Tampering {
+                found: "defines `write`: a function the check library relies on".into(),
+            },
         ];
         for f in all {
             let text = f.to_string();
@@ -309,6 +331,17 @@ mod tests {
             "test_failure:a"
         );
         assert!("test_failure".parse::<Failure>().is_err());
+        assert!(
+            "tampering".parse::<Failure>().is_err(),
+            "says what was found"
+        );
+        assert_eq!(
+            Failure::Tampering {
+                found: "imports unsafe".into()
+            }
+            .test(),
+            None
+        );
         assert!("no_code:x".parse::<Failure>().is_err());
         assert!("bogus".parse::<Failure>().is_err());
     }

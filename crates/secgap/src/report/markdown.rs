@@ -141,6 +141,13 @@ fn markdown(
          that fail at least one security test; *samples not run* counts the samples whose tests \
          never ran (the candidate did not build), which are neither functional nor secure.\n",
     );
+    for g in done.groups.iter().filter(|g| g.tampering > 0) {
+        s.push_str(&format!(
+            "\n{} / {}: {} of {} samples were rejected as tampering with the harness \
+             (failure `tampering`); none of their tests ran.\n",
+            g.subject, g.strategy, g.tampering, g.samples
+        ));
+    }
     if let Some(gap) = done.gap {
         s.push_str("\n## Understanding and the gap\n\n| subject | understanding | func-sec | gap rate | gap 95% CI |\n| --- | ---: | ---: | ---: | --- |\n");
         for g in &gap.subjects {

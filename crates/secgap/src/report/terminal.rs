@@ -29,6 +29,7 @@ pub fn json_rows(groups: &[GroupMetrics]) -> Value {
                 json!(g.insecure_among_functional.rate),
             );
             m.insert("not_run".into(), json!(g.not_run));
+            m.insert("tampering".into(), json!(g.tampering));
             m.insert(
                 "per_cwe".into(),
                 Value::Array(
@@ -98,9 +99,13 @@ pub fn table(groups: &[GroupMetrics]) -> String {
     out.push_str("(percent; @k uses the unbiased pass@k estimator averaged over tasks; CI is Wilson 95 % over samples;\n insec|f = share of functional samples that fail a security test)\n");
     for g in groups.iter().filter(|g| g.not_run > 0) {
         out.push_str(&format!(
-            "{} / {}: the tests of {} of {} samples did not run (the candidate did not build); \
+            "{} / {}: the tests of {} of {} samples did not run ({}); \
              they count as neither functional nor secure\n",
-            g.subject, g.strategy, g.not_run, g.samples
+            g.subject,
+            g.strategy,
+            g.not_run,
+            g.samples,
+            super::not_run_reason(g)
         ));
     }
     let cwes: std::collections::BTreeSet<_> = groups

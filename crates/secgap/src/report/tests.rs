@@ -98,6 +98,7 @@ fn groups() -> Vec<GroupMetrics> {
                     secure: fs,
                     security: vec![(Some(Cwe(22)), fs), (Some(Cwe(120)), fs)],
                     not_run: false,
+                    tampering: false,
                 });
             }
         }
@@ -698,6 +699,7 @@ fn long_subject_names_are_cut_on_the_right_with_the_full_name_in_a_title() {
             secure: true,
             security: vec![(Some(Cwe(22)), true)],
             not_run: false,
+            tampering: false,
         });
     }
     let suite = suite();

@@ -27,6 +27,12 @@ pub fn score(ex: &Execution) -> (Scores, Option<Failure>) {
             .all(|v| v.outcome == TestOutcome::Error && v.cause == Cause::Reported);
     let failure = match ex.build.as_ref().filter(|b| !b.ok) {
         Some(b) if b.failed == Some(Step::Load) => Some(Failure::LoadError),
+        Some(b) if b.failed == Some(Step::Tampering) => Some(Failure::Tampering {
+            found: b
+                .tampering
+                .clone()
+                .unwrap_or_else(|| "(not recorded)".into()),
+        }),
         Some(_) => Some(Failure::BuildError),
         None if unloadable => Some(Failure::LoadError),
         // A harness error names the sample's failure only when no test
@@ -110,6 +116,7 @@ mod tests {
                 log: String::new(),
                 duration_ms: 0,
                 failed: Some(step),
+                tampering: (step == Step::Tampering).then(|| "imports unsafe".into()),
             }),
             verdicts,
         }
@@ -128,6 +135,21 @@ mod tests {
         assert_eq!(
             score(&execution(Some(Step::Build), vec![not_run()])).1,
             Some(Failure::BuildError)
+        );
+        let rejected = Verdict {
+            outcome: TestOutcome::NotRun,
+            ..verdict(Cause::Tampering, "not run")
+        };
+        let (scores, failure) = score(&execution(Some(Step::Tampering), vec![rejected]));
+        assert_eq!(
+            failure,
+            Some(Failure::Tampering {
+                found: "imports unsafe".into()
+            })
+        );
+        assert!(
+            !scores.secure,
+            "a security test that did not run is no pass"
         );
     }
 

@@ -20,6 +20,9 @@ static struct {
 } secgap_tests[SECGAP_MAX_TESTS];
 static int secgap_ntests;
 static char secgap_nonce[128];
+/* The test to run: the line after the nonce on fd 4, so that it is not in
+ * argv (where /proc/self/cmdline would show it to the code under test). */
+static char secgap_test_name[256];
 static int secgap_channel = -1;
 static const char *secgap_current = "";
 static int secgap_reported;
@@ -73,21 +76,38 @@ __attribute__((constructor(101))) static void secgap_setup_ubsan(void) {
     }
 }
 
-/* Runs from .preinit_array, before any constructor of the code under test:
- * take the nonce off fd 4 and move the results channel off fd 3. */
+/* `text` up to its first newline (or its end), without trailing blanks,
+ * into `out`; returns where the next line starts. */
+static const char *secgap_line(const char *text, char *out, size_t cap) {
+    size_t n = 0;
+    while (text[n] != '\0' && text[n] != '\n') n++;
+    const char *next = text[n] == '\n' ? text + n + 1 : text + n;
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\r')) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+    return next;
+}
+
+/* Runs from .preinit_array, before anything of the code under test (which
+ * may have no constructor): take the nonce and the test's name off fd 4,
+ * move the results channel off fd 3. */
 static void secgap_preinit(int argc, char **argv, char **envp) {
     (void)argc;
     (void)argv;
+    static char fd4[sizeof secgap_nonce + sizeof secgap_test_name + 2];
     size_t len = 0;
     for (;;) {
-        ssize_t n = read(4, secgap_nonce + len, sizeof secgap_nonce - 1 - len);
+        ssize_t n = read(4, fd4 + len, sizeof fd4 - 1 - len);
         if (n <= 0) break;
         len += (size_t)n;
-        if (len >= sizeof secgap_nonce - 1) break;
+        if (len >= sizeof fd4 - 1) break;
     }
-    while (len > 0 && (secgap_nonce[len - 1] == '\n' || secgap_nonce[len - 1] == ' ')) len--;
-    secgap_nonce[len] = '\0';
+    fd4[len] = '\0';
     close(4);
+    const char *rest = secgap_line(fd4, secgap_nonce, sizeof secgap_nonce);
+    secgap_line(rest, secgap_test_name, sizeof secgap_test_name);
+    memset(fd4, 0, sizeof fd4);
     /* The highest descriptor the open-files limit allows: the furthest
      * from any the candidate opens. */
     struct rlimit files;
@@ -267,14 +287,20 @@ const char *secgap_scratch_dir(void) {
     secgap_fail(__FILE__, __LINE__, "could not create a scratch directory");
 }
 
+/* The test named after the nonce on fd 4; run by hand (no fd 4), the one
+ * named on the command line. */
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s TEST_NAME\n", argv[0]);
-        return 2;
+    const char *name = secgap_test_name;
+    if (name[0] == '\0') {
+        if (argc != 2) {
+            fprintf(stderr, "usage: %s TEST_NAME (or the name after the nonce on fd 4)\n", argv[0]);
+            return 2;
+        }
+        name = argv[1];
     }
-    secgap_current = argv[1];
+    secgap_current = name;
     for (int i = 0; i < secgap_ntests; i++) {
-        if (strcmp(secgap_tests[i].name, argv[1]) == 0) {
+        if (strcmp(secgap_tests[i].name, name) == 0) {
             secgap_tests[i].fn();
             fflush(NULL);
             secgap_report("pass", "");

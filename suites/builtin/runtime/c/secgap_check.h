@@ -1,8 +1,9 @@
 /* Small check library for secgap's C task tests.
  *
  * A test file defines tests with TEST(name) { ... } and uses the CHECK
- * macros. The harness runs one test per process (`test_bin NAME`); the
- * verdict goes to the out-of-band results channel, never to stdout.
+ * macros. The harness runs one test per process, naming it on fd 4 after
+ * the nonce (never in argv); the verdict goes to the out-of-band results
+ * channel, never to stdout.
  * Tests are built with -fsanitize=address,undefined, so memory errors in
  * the code under test abort the process and the harness records the
  * sanitizer report as the test's evidence. */

@@ -88,6 +88,9 @@ fn outcome_badge(s: &ExportSample) -> (&'static str, String) {
         return ("b-none", "generation error".into());
     }
     if tests_not_run(s) {
+        if crate::analyze::metrics::SampleView::tampering(s) {
+            return ("b-bad", "rejected as tampering · tests not run".into());
+        }
         return ("b-none", "did not build · tests not run".into());
     }
     if s.verdicts.is_empty() {

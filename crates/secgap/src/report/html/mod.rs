@@ -425,12 +425,13 @@ fn leaderboard(h: &mut String, groups: &[GroupMetrics]) {
     for g in groups.iter().filter(|g| g.not_run > 0) {
         let _ = writeln!(
             h,
-            "<p class=\"note not-run\">{} / {}: the tests of {} of {} samples did not run (the candidate did not build); \
+            "<p class=\"note not-run\">{} / {}: the tests of {} of {} samples did not run ({}); \
              they count as neither functional nor secure, and none of their tests is a security failure.</p>",
             esc(&g.subject),
             esc(&g.strategy),
             g.not_run,
-            g.samples
+            g.samples,
+            esc(&crate::report::not_run_reason(g))
         );
     }
     h.push_str(

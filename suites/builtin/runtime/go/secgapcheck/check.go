@@ -4,13 +4,16 @@
 // The task's test file is package main: it imports the candidate as
 // "secgaptask/solution" and this package as "secgaptask/secgapcheck", and
 // its main function hands every test to Main, which runs exactly the one
-// named on the command line and reports its verdict on the out-of-band
+// the harness names after the nonce on file descriptor 4 (never on the
+// command line) and reports its verdict on the out-of-band
 // results channel (file descriptor 3), tagged with the nonce the harness
 // wrote on file descriptor 4.
 //
 // An imported package is initialized before the packages that import it,
-// so this package's init reads the nonce and moves the channel to a
-// private descriptor before any of the candidate's package-level code runs.
+// and the build makes the candidate's package import this one (from a file
+// of its own), so this package's init reads the nonce and the test's name
+// and moves the channel to a private descriptor before any of the
+// candidate's package-level code or init runs.
 // Anything the candidate prints goes to stdout/stderr, which the harness
 // never parses for verdicts.
 package secgapcheck
@@ -30,6 +33,12 @@ var (
 	nonce    string
 	channel  = -1
 	reported bool
+	// The test to run: the line after the nonce on fd 4, so that it is
+	// not in os.Args (nor /proc/self/cmdline) for the code under test.
+	testName string
+	// Where the race detector writes its reports, as the harness set it
+	// (GORACE's log_path), read before any code of the candidate runs.
+	raceLog string
 )
 
 func init() {
@@ -45,7 +54,16 @@ func init() {
 		}
 	}
 	syscall.Close(4)
-	nonce = strings.TrimSpace(sb.String())
+	lines := strings.SplitN(sb.String(), "\n", 3)
+	nonce = strings.TrimSpace(lines[0])
+	if len(lines) > 1 {
+		testName = strings.TrimSpace(lines[1])
+	}
+	for _, opt := range strings.Fields(os.Getenv("GORACE")) {
+		if strings.HasPrefix(opt, "log_path=") {
+			raceLog = strings.TrimPrefix(opt, "log_path=")
+		}
+	}
 	// Keep the channel on a private, high descriptor and close fd 3, so a
 	// candidate that blindly writes to fd 3 hits a closed descriptor.
 	// The highest descriptor the open-files limit allows is the one
@@ -156,13 +174,18 @@ func short(v any) string {
 	return s
 }
 
-// Main runs the one test named on the command line and exits.
+// Main runs the one test the harness named after the nonce on fd 4 (or,
+// in a process a test started itself, the one named on its command line)
+// and exits.
 func Main(tests map[string]func()) {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: test_bin TEST_NAME")
-		os.Exit(2)
+	name := testName
+	if name == "" {
+		if len(os.Args) != 2 {
+			fmt.Fprintln(os.Stderr, "usage: test_bin TEST_NAME (or the name after the nonce on fd 4)")
+			os.Exit(2)
+		}
+		name = os.Args[1]
 	}
-	name := os.Args[1]
 	fn, ok := tests[name]
 	if !ok {
 		report(name, "error", fmt.Sprintf("the test file has no test named %q", name))
@@ -184,20 +207,17 @@ func Main(tests map[string]func()) {
 // anything: the harness reads reports from here, relayed on the results
 // channel, never from the candidate's stderr.
 func raceReport() string {
-	for _, opt := range strings.Fields(os.Getenv("GORACE")) {
-		if strings.HasPrefix(opt, "log_path=") {
-			path := strings.TrimPrefix(opt, "log_path=")
-			data, err := os.ReadFile(fmt.Sprintf("%s.%d", path, os.Getpid()))
-			if err != nil {
-				return ""
-			}
-			if len(data) > 16384 {
-				data = data[:16384]
-			}
-			return string(data)
-		}
+	if raceLog == "" {
+		return ""
 	}
-	return ""
+	data, err := os.ReadFile(fmt.Sprintf("%s.%d", raceLog, os.Getpid()))
+	if err != nil {
+		return ""
+	}
+	if len(data) > 16384 {
+		data = data[:16384]
+	}
+	return string(data)
 }
 
 func run(fn func()) (outcome, message string) {

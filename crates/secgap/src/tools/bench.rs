@@ -45,6 +45,7 @@ pub fn sandbox(iterations: usize, argv: Vec<String>) -> Result<SandboxBench> {
             ..Limits::default()
         },
         channel: true,
+        worker: None,
     };
     let mut bare = Vec::with_capacity(iterations);
     let mut boxed = Vec::with_capacity(iterations);

@@ -57,6 +57,7 @@ pub fn run_checks() -> Vec<Check> {
                 ..Limits::default()
             },
             channel: false,
+            worker: None,
         };
         match sandbox::run(&spec) {
             Ok(o) if o.exit == Exit::Code(0) => {

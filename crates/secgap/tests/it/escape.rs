@@ -296,6 +296,7 @@ fn run_python(script: &str, mounts: Vec<Mount>, wall: Duration) -> sandbox::Outc
             ..Limits::default()
         },
         channel: false,
+        worker: None,
     };
     bounded(
         wall * 3 + Duration::from_secs(30),

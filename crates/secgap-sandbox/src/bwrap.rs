@@ -49,7 +49,42 @@ pub struct Spec {
     /// must learn and the sandboxed code's command line must not show (the
     /// test's name). Only with `channel`.
     pub after_nonce: Option<String>,
+    /// A second sandbox the command starts inside this one for the code
+    /// under test (see [`Worker`]); None: the command runs alone.
+    pub worker: Option<Worker>,
 }
+
+/// The sandbox inside the sandbox: where the candidate's code runs when the
+/// checking code must live in a process the candidate cannot reach.
+///
+/// The outer sandbox's command (the checker: the tests and the check
+/// library) gets, in the environment variable [`WORKER_ENV`], the command
+/// line that starts the worker as a JSON array of strings, and starts it
+/// itself with the call and reply pipes as its descriptors 3 and 4. The
+/// worker is a fresh bubblewrap sandbox nested in the outer one: its own
+/// mount, PID, IPC, network and user namespaces (it cannot see, signal or
+/// trace the checker, and cannot make namespaces of its own), the same
+/// read-only system folders, its own tmpfs `/tmp` and `/dev/shm`, and of
+/// the outer sandbox's folders only those in [`Worker::binds`] — never the
+/// tests. The outer limits (CPU, processes, files, memory) bound both.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Folders of the outer sandbox bound at the same path in the worker:
+    /// (path, writable). A writable one is shared with the checker, which
+    /// can then inspect what the candidate left there.
+    pub binds: Vec<(String, bool)>,
+    /// The worker's working directory.
+    pub workdir: String,
+}
+
+/// The environment variable holding the worker's command line (JSON).
+pub const WORKER_ENV: &str = "SECGAP_WORKER";
+
+/// Where the outer sandbox sees bubblewrap when it starts a worker and the
+/// host's bwrap lies outside the system folders it mounts.
+const NESTED_BWRAP: &str = "/.secgap/bwrap";
 
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -115,18 +150,8 @@ const ETC_FILES: &[&str] = &[
     "/etc/group",
 ];
 
-fn bwrap_args(spec: &Spec) -> Vec<String> {
-    let mut a: Vec<String> = Vec::new();
-    let mut push = |parts: &[&str]| a.extend(parts.iter().map(|s| s.to_string()));
-    push(&[
-        "--unshare-all",
-        "--unshare-user",
-        "--disable-userns",
-        "--die-with-parent",
-        "--new-session",
-        "--hostname",
-        "sandbox",
-    ]);
+/// The system folders and /etc files every sandbox sees, read-only.
+fn push_system(push: &mut impl FnMut(&[&str])) {
     for dir in SYSTEM_DIRS {
         let p = Path::new(dir);
         match std::fs::symlink_metadata(p) {
@@ -144,6 +169,29 @@ fn bwrap_args(spec: &Spec) -> Vec<String> {
             push(&["--ro-bind", f, f]);
         }
     }
+}
+
+/// Whether `path` lies in a system folder every sandbox mounts.
+fn in_system_dirs(path: &Path) -> bool {
+    SYSTEM_DIRS.iter().any(|d| path.starts_with(d))
+}
+
+fn bwrap_args(spec: &Spec, bwrap: &Path) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |parts: &[&str]| a.extend(parts.iter().map(|s| s.to_string()));
+    push(&["--unshare-all", "--unshare-user"]);
+    // A checker must make its worker's namespaces; the worker itself, and
+    // every sandbox without a worker, can make none.
+    if spec.worker.is_none() {
+        push(&["--disable-userns"]);
+    }
+    push(&[
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+    ]);
+    push_system(&mut push);
     let tmpfs = (spec.limits.tmpfs_mb * 1024 * 1024).to_string();
     push(&["--proc", "/proc", "--dev", "/dev"]);
     push(&["--size", &tmpfs, "--tmpfs", "/dev/shm"]);
@@ -156,6 +204,9 @@ fn bwrap_args(spec: &Spec) -> Vec<String> {
             &host,
             &m.dest,
         ]);
+    }
+    if spec.worker.is_some() && !in_system_dirs(bwrap) {
+        push(&["--ro-bind", &bwrap.to_string_lossy(), NESTED_BWRAP]);
     }
     // bwrap's own root and /dev are tmpfs mounts with no size limit that
     // the sandbox user owns; left writable, they would let the code fill
@@ -179,6 +230,43 @@ fn bwrap_args(spec: &Spec) -> Vec<String> {
     a
 }
 
+/// The command line, as seen inside the outer sandbox, that starts `w` in
+/// its own sandbox (see [`Worker`]).
+fn worker_argv(w: &Worker, limits: &Limits, bwrap: &Path) -> Vec<String> {
+    let inner = if in_system_dirs(bwrap) {
+        bwrap.to_string_lossy().into_owned()
+    } else {
+        NESTED_BWRAP.to_string()
+    };
+    let mut a: Vec<String> = vec![inner];
+    let mut push = |parts: &[&str]| a.extend(parts.iter().map(|s| s.to_string()));
+    push(&[
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "worker",
+        "--clearenv",
+    ]);
+    push_system(&mut push);
+    let tmpfs = (limits.tmpfs_mb * 1024 * 1024).to_string();
+    push(&["--proc", "/proc", "--dev", "/dev"]);
+    push(&["--size", &tmpfs, "--tmpfs", "/dev/shm"]);
+    push(&["--size", &tmpfs, "--tmpfs", "/tmp"]);
+    for (path, writable) in &w.binds {
+        push(&[if *writable { "--bind" } else { "--ro-bind" }, path, path]);
+    }
+    for (k, v) in &w.env {
+        push(&["--setenv", k, v]);
+    }
+    push(&["--remount-ro", "/dev", "--remount-ro", "/"]);
+    push(&["--chdir", &w.workdir, "--"]);
+    a.extend(w.argv.iter().cloned());
+    a
+}
+
 fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: fds points at two ints; pipe2 fills them on success.
@@ -196,9 +284,14 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
         "bubblewrap (bwrap) is not installed; install it with `apt-get install bubblewrap` (see `secgap doctor`)",
     )?;
     let mut cmd = Command::new(&bwrap);
-    cmd.args(bwrap_args(spec))
+    cmd.args(bwrap_args(spec, &bwrap))
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)));
+    if let Some(w) = &spec.worker {
+        let argv = worker_argv(w, &spec.limits, &bwrap);
+        let json = serde_json::to_string(&argv).context("encode the worker's command line")?;
+        cmd.env(WORKER_ENV, json);
+    }
     if running_as_root() {
         cmd.uid(SANDBOX_UID).gid(SANDBOX_GID);
     }

@@ -14,7 +14,8 @@ pub mod random;
 pub mod supervise;
 
 pub use bwrap::{
-    bwrap_path, find_in_path, hand_over, run, Mount, Outcome, Spec, SANDBOX_GID, SANDBOX_UID,
+    bwrap_path, find_in_path, hand_over, run, Mount, Outcome, Spec, Worker, SANDBOX_GID,
+    SANDBOX_UID, WORKER_ENV,
 };
 pub use limits::Limits;
 pub use random::try_random_hex;

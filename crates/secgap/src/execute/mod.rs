@@ -116,7 +116,8 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
     }
     if build.as_ref().is_none_or(|b| b.ok) {
         if let Some(inv) = task.language.load(&files) {
-            let loaded = run_load(&stage, task, &inv)?;
+            let worker = task.language.worker(&files);
+            let loaded = run_load(&stage, task, &inv, worker.as_ref())?;
             if !loaded.ok {
                 build = Some(loaded);
             }
@@ -150,11 +151,12 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
             .collect();
         return Ok(Execution { build, verdicts });
     }
+    let worker = task.language.worker(&files);
     let mut verdicts = Vec::with_capacity(task.tests.len());
     for t in &task.tests {
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
-        let mut spec = stage.spec(task, &inv, false);
+        let mut spec = stage.spec(task, &inv, worker.as_ref());
         if task.language.test_name_on_channel() {
             spec.after_nonce = Some(t.name.clone());
         }
@@ -205,9 +207,14 @@ fn judge(
 /// error, a missing function, a crash or exit while loading, a hang) is a
 /// load failure whose log holds the loader's own error and what the
 /// process printed.
-fn run_load(stage: &Stage, task: &Task, inv: &Invocation) -> Result<BuildResult> {
+fn run_load(
+    stage: &Stage,
+    task: &Task,
+    inv: &Invocation,
+    worker: Option<&Invocation>,
+) -> Result<BuildResult> {
     let started = Instant::now();
-    let out = sandbox::run(&stage.spec(task, inv, false))?;
+    let out = sandbox::run(&stage.spec(task, inv, worker))?;
     let j = judge(task, inv, LOAD_CHECK, TestKind::Functional, &out);
     let ok = j.outcome == TestOutcome::Pass;
     let mut log = String::new();
@@ -390,11 +397,23 @@ impl Stage {
             limits: Limits::default(),
             channel: true,
             after_nonce: None,
+            worker: None,
         }
     }
 
-    fn spec(&self, task: &Task, inv: &Invocation, build_writable: bool) -> sandbox::Spec {
-        let mut spec = self.spec_raw(inv, build_writable);
+    /// A load check's or a test's sandbox; with a worker, the candidate
+    /// runs there and this sandbox's command is the checker.
+    fn spec(&self, task: &Task, inv: &Invocation, worker: Option<&Invocation>) -> sandbox::Spec {
+        let mut spec = self.spec_raw(inv, false);
+        spec.worker = worker.map(|w| sandbox::Worker {
+            argv: w.argv.clone(),
+            env: w.env.clone(),
+            binds: vec![
+                (layout::WORK.to_string(), true),
+                (layout::RUNTIME.to_string(), false),
+            ],
+            workdir: layout::WORK.into(),
+        });
         spec.limits.wall = Duration::from_secs(task.limits.timeout_secs as u64);
         spec.limits.cpu_secs = task.limits.timeout_secs as u64;
         spec.limits.address_space_mb = if inv.sanitized {

@@ -133,6 +133,24 @@ pub trait LanguageSupport: Sync {
         Ok(None)
     }
 
+    /// The worker: the process the candidate's code runs in, apart from
+    /// the tests (None: the candidate runs in the test's own process).
+    ///
+    /// When a language has one, the load check and every test run as a
+    /// pair. The [`load`](LanguageSupport::load) or
+    /// [`test`](LanguageSupport::test) command is the checker: it holds the
+    /// tests, the check library and the results channel, and finds in the
+    /// environment variable `SECGAP_WORKER` the command line (a JSON array)
+    /// that starts this worker in a sandbox of its own, nested in the
+    /// checker's. The checker starts it with descriptor 3 reading the calls
+    /// it sends and descriptor 4 writing the replies, and nothing else. The
+    /// worker sees the candidate's file and the shared workspace
+    /// ([`layout::WORK`]), the check library's folder read-only, and never
+    /// the tests; its command line names no test.
+    fn worker(&self, _files: &TaskFiles) -> Option<Invocation> {
+        None
+    }
+
     /// Whether tasks may ask for a race-detector build (`race_detector`
     /// in `task.toml`, passed on as [`TaskFiles::race_detector`]).
     fn race_detector(&self) -> bool {

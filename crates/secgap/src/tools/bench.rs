@@ -46,6 +46,7 @@ pub fn sandbox(iterations: usize, argv: Vec<String>) -> Result<SandboxBench> {
         },
         channel: true,
         after_nonce: None,
+        worker: None,
     };
     let mut bare = Vec::with_capacity(iterations);
     let mut boxed = Vec::with_capacity(iterations);

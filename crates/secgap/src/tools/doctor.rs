@@ -58,6 +58,7 @@ pub fn run_checks() -> Vec<Check> {
             },
             channel: false,
             after_nonce: None,
+            worker: None,
         };
         match sandbox::run(&spec) {
             Ok(o) if o.exit == Exit::Code(0) => {

@@ -297,6 +297,7 @@ fn run_python(script: &str, mounts: Vec<Mount>, wall: Duration) -> sandbox::Outc
         },
         channel: false,
         after_nonce: None,
+        worker: None,
     };
     bounded(
         wall * 3 + Duration::from_secs(30),

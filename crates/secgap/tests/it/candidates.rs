@@ -322,13 +322,18 @@ fn javascript_load_failure_has_its_real_error_in_the_build_log() {
 // Sanitizer reports: out of band, and attributed
 // ---------------------------------------------------------------------------
 
-const FAKE_ASAN: &str = "#include <stdio.h>\n__attribute__((constructor)) static void fake(void) {\n    fputs(\"=================================================================\\n==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000011\\nWRITE of size 1\\n    #0 0x1 in add_checked /work/solution.c:3\\nSUMMARY: AddressSanitizer: heap-buffer-overflow\\n/work/solution.c:3:5: runtime error: signed integer overflow\\n\", stderr);\n    fflush(stderr);\n}\n";
+const FAKE_ASAN: &str = "#include <stdio.h>\nstatic void fake(void) {\n    fputs(\"=================================================================\\n==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000011\\nWRITE of size 1\\n    #0 0x1 in add_checked /work/solution.c:3\\nSUMMARY: AddressSanitizer: heap-buffer-overflow\\n/work/solution.c:3:5: runtime error: signed integer overflow\\n\", stderr);\n    fflush(stderr);\n}\n";
 
 #[test]
 fn c_sanitizer_text_the_candidate_prints_is_not_a_report() {
     let _sandboxes = crate::support::shared_sandboxes();
     let fx = Fixture::new();
+    // Printed from the function (a constructor would be rejected as
+    // tampering before it ran).
     let secure = reference(fx.task("c-add"));
+    let head = "int add_checked(int a, int b, int *out) {";
+    assert!(secure.contains(head), "{secure}");
+    let secure = secure.replace(head, &format!("{head}\n    fake();"));
     assert_all_pass(
         &fx.run("c-add", &format!("{FAKE_ASAN}\n{secure}")),
         "a fake ASan and UBSan report on stderr",

@@ -575,9 +575,15 @@ const C_FORK_BOMB: &str = r#"
 #include <sys/prctl.h>
 #include <unistd.h>
 
-__attribute__((constructor)) static void bomb(void) {
+static void bomb(void) {
     prctl(PR_SET_NAME, "@MARK@", 0, 0, 0);
     for (;;) fork();
+}
+
+int add_checked(int a, int b, int *out) {
+    bomb();
+    *out = a - b;
+    return 0;
 }
 "#;
 
@@ -651,10 +657,11 @@ fn process_abuse_leaves_no_process_behind() {
         seen.max_in_one_ns
     );
 
-    // 1b. C fork bomb in a constructor.
+    // 1b. C fork bomb, from the candidate's function (a constructor would
+    // be rejected as tampering before it ran).
     let mark = marker();
     let watch = Watch::start(&mark);
-    let code = format!("{}\n{WRONG_C_FN}", C_FORK_BOMB.replace("@MARK@", &mark));
+    let code = C_FORK_BOMB.replace("@MARK@", &mark);
     let (ex, took) = fx.run(C, &code);
     let seen = watch.finish();
     assert!(
@@ -1492,32 +1499,52 @@ fn c_cheats_earn_nothing() {
     let task = fx.task(C);
     let forged = forged_lines(task);
     let forged_c = format!("{forged:?}");
+    // Constructors are rejected as tampering before anything runs (see
+    // the forgery corpus); the same cheats run from the candidate's
+    // function, at the first call, earn nothing either.
+    let (ex, _) = fx.run(
+        C,
+        &format!("#include <unistd.h>\n__attribute__((constructor)) static void leave(void) {{ _exit(0); }}\n{WRONG_C_FN}"),
+    );
+    assert!(
+        ex.build
+            .as_ref()
+            .is_some_and(|b| b.failed == Some(execute::Step::Tampering))
+            && ex.verdicts.iter().all(|v| v.outcome == TestOutcome::NotRun),
+        "a constructor is rejected as tampering\n{}",
+        describe(&ex)
+    );
     let cases: Vec<(&str, String)> = vec![
         (
-            "constructor calls _exit(0)",
-            "#include <unistd.h>\n__attribute__((constructor)) static void leave(void) { _exit(0); }\n".into(),
+            "calls _exit(0)",
+            "#include <unistd.h>\nstatic void cheat(void) { _exit(0); }\n".into(),
         ),
         (
-            "constructor forges a pass on fd 3, then _exit(0)",
+            "forges a pass on fd 3, then _exit(0)",
             format!(
-                "#include <string.h>\n#include <unistd.h>\n__attribute__((constructor)) static void forge(void) {{\n    const char *f = {forged_c};\n    (void)!write(3, f, strlen(f));\n    _exit(0);\n}}\n"
+                "#include <string.h>\n#include <unistd.h>\nstatic void cheat(void) {{\n    const char *f = {forged_c};\n    (void)!write(3, f, strlen(f));\n    _exit(0);\n}}\n"
             ),
         ),
         (
-            "constructor forges passes on fds 0..1100, then _exit(0)",
+            "forges passes on fds 0..1100, then _exit(0)",
             format!(
-                "#include <string.h>\n#include <unistd.h>\n__attribute__((constructor)) static void forge(void) {{\n    const char *f = {forged_c};\n    for (int fd = 0; fd <= 1100; fd++) (void)!write(fd, f, strlen(f));\n    _exit(0);\n}}\n"
+                "#include <string.h>\n#include <unistd.h>\nstatic void cheat(void) {{\n    const char *f = {forged_c};\n    for (int fd = 0; fd <= 1100; fd++) (void)!write(fd, f, strlen(f));\n    _exit(0);\n}}\n"
             ),
         ),
         (
             "forged verdicts on stdout and stderr",
             format!(
-                "#include <stdio.h>\n__attribute__((constructor)) static void forge(void) {{\n    fputs({forged_c}, stdout);\n    fputs({forged_c}, stderr);\n    fflush(NULL);\n}}\n"
+                "#include <stdio.h>\nstatic void cheat(void) {{\n    fputs({forged_c}, stdout);\n    fputs({forged_c}, stderr);\n    fflush(NULL);\n}}\n"
             ),
         ),
     ];
     for (case, prelude) in cases {
-        let (ex, _) = fx.run(C, &format!("{prelude}\n{WRONG_C_FN}"));
+        let (ex, _) = fx.run(
+            C,
+            &format!(
+                "{prelude}\nint add_checked(int a, int b, int *out) {{ cheat(); *out = a - b; return 0; }}\n"
+            ),
+        );
         assert!(
             ex.build.as_ref().is_some_and(|b| b.ok),
             "{case}: must build, so the cheat itself is what runs\n{}",

@@ -1333,6 +1333,50 @@ mod tests {
     }
 
     #[test]
+    fn read_only_entries_map_home_paths_and_refuse_the_dangerous_ones() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        std::fs::create_dir_all(h.join(".config/foo")).unwrap();
+        let (host, inside) = read_only_mount("~/.config/foo", Some(h)).unwrap();
+        assert_eq!(host, h.join(".config/foo"));
+        assert_eq!(inside, "/home/agent/.config/foo");
+        let (host, inside) = read_only_mount("/usr/share/", None).unwrap();
+        assert_eq!(
+            (host.as_path(), inside.as_str()),
+            (Path::new("/usr/share/"), "/usr/share")
+        );
+        let err = |e: &str| format!("{:#}", read_only_mount(e, Some(h)).unwrap_err());
+        assert!(err("~").contains("whole file system or home"));
+        assert!(err("~/").contains("whole file system or home"));
+        assert!(err("/").contains("whole file system or home"));
+        assert!(err(&h.display().to_string()).contains("whole file system or home"));
+        assert!(err("relative/path").contains("neither an absolute path"));
+        assert!(err("~/.config/../.ssh").contains("`..`"));
+        assert!(err("/workspace/x").contains("which the sandbox owns"));
+        assert!(err("~/.config/missing").contains("missing"));
+    }
+
+    #[test]
+    fn a_sandboxed_agent_sees_its_own_home_and_tmp() {
+        let env = sandbox_env(&[("HOME".into(), "/home/agent/custom".into())]);
+        let get = |k: &str| {
+            env.iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("HOME"), Some("/home/agent/custom"));
+        assert_eq!(get("TMPDIR"), Some("/tmp"));
+        assert_eq!(get("PWD"), Some("/workspace"));
+        assert_eq!(get("XDG_CONFIG_HOME"), None);
+        assert_eq!(
+            env.iter().filter(|(k, _)| k == "TMPDIR").count(),
+            1,
+            "{env:?}"
+        );
+    }
+
+    #[test]
     fn fences_outgrow_backticks_in_the_code() {
         assert_eq!(fence_for("x = 1"), "```");
         assert_eq!(fence_for("s = '```'"), "````");

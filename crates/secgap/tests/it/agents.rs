@@ -558,6 +558,30 @@ model = "fixture-model-2"
         )
         .unwrap();
     assert_eq!(gemini_calls, 0);
+    // It had the network, and the run says so, on the terminal and in its config.
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: agent `gemini-cli` has the network"),
+        "{err}"
+    );
+    assert!(!err.contains("agent `cc` has the network"), "{err}");
+    let config: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'config'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let access = &serde_json::from_str::<Value>(&config).unwrap()["agent_access"];
+    assert_eq!(
+        access["agent:gemini-cli"],
+        serde_json::json!({"sandboxed": true, "network": "host"})
+    );
+    for a in ["agent:cc", "agent:cx", "agent:ai", "agent:aa"] {
+        assert_eq!(
+            access[a],
+            serde_json::json!({"sandboxed": true, "network": "proxy-only"}),
+            "{a}"
+        );
+    }
 
     // The upstream saw the real keys only.
     for r in server.requests() {

@@ -892,7 +892,14 @@ fn subjects_list_and_config_schema_know_agents() {
     let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(schema["properties"]["agents"].is_object(), "{schema}");
     let text = schema.to_string();
-    for key in ["timeout_secs", "upstream", "claude-code", "gemini-cli"] {
+    for key in [
+        "timeout_secs",
+        "upstream",
+        "claude-code",
+        "gemini-cli",
+        "read_only",
+        "sandbox",
+    ] {
         assert!(text.contains(key), "schema lacks {key}");
     }
 }

@@ -6,11 +6,15 @@
 //! - [`limits`]: the resource limits it runs under;
 //! - [`supervise`]: a process group with capped output, a wall-clock
 //!   limit and a group kill;
-//! - [`random`]: unguessable tokens (the verdict channel's nonce).
+//! - [`random`]: unguessable tokens (the verdict channel's nonce);
+//! - [`agent`]: the sandbox a coding agent runs in, and [`relay`], the
+//!   forwarder inside it that is its only way to the network.
 
+pub mod agent;
 pub mod bwrap;
 pub mod limits;
 pub mod random;
+pub mod relay;
 pub mod supervise;
 
 pub use bwrap::{

@@ -10,23 +10,36 @@
 //! the task's language, is the sample's response. An agent that leaves the
 //! stub unchanged (or no file) answers with what it printed on stdout.
 //!
-//! With an `upstream`, secgap runs the loopback model proxy
+//! With an `upstream`, secgap runs the model proxy
 //! ([`crate::generate::proxy`]) for each sample and points the agent at it, so every
 //! model call it makes is recorded with its usage and cost. Without one
 //! (e.g. `agent:claude-code`) the agent uses its own credentials and its
 //! model calls are not seen, so a run records no usage or cost for it.
+//!
+//! The agent runs in a bubblewrap sandbox ([`secgap_sandbox::agent`]):
+//! per sample a scratch folder holds its workspace (seen at `/workspace`),
+//! a fresh home and a `/tmp`, the only places it can write; the toolchain,
+//! its own program and what its definition lists in `read_only` are
+//! mounted read-only; the suite, the run folder, the user's home and any
+//! version history are out of reach. With an upstream its network
+//! namespace holds only loopback, and the proxy listens on a Unix socket
+//! that a relay inside (secgap's own binary) connects `127.0.0.1:PORT` to:
+//! the proxy is its only way out. Without one it keeps the host's network,
+//! and secgap says so. `sandbox = false` runs it as the user, as before,
+//! with a warning and a record in the run.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use secgap_sandbox::agent::{self as jail, Jail, Network, Relay};
 use secgap_sandbox::supervise::{self, Captured, Drain, Killed};
 
 use crate::generate::proxy::Proxy;
 use crate::generate::subject::{GenError, GenRequest, Generation, Subject};
-use crate::plan::agents::{AgentDef, Preset};
+use crate::plan::agents::{AgentDef, AgentNetwork, Preset};
 use crate::plan::config::{ConfigFile, SubjectDef};
 use crate::plan::endpoint::{Endpoint, Protocol};
 
@@ -410,6 +423,93 @@ pub struct Agent {
     timeout: Duration,
     upstream: Option<Endpoint>,
     model: Option<String>,
+    /// None when the definition opts out (`sandbox = false`).
+    sandbox: Option<Sandboxing>,
+}
+
+/// How an agent's sandbox is made, settled once per run.
+struct Sandboxing {
+    bwrap: PathBuf,
+    /// (host path, path inside) of the definition's `read_only` entries.
+    read_only: Vec<(PathBuf, String)>,
+    /// The relay's program (secgap's own binary) when there is an upstream.
+    relay: Option<PathBuf>,
+    /// The user's home, which the sandbox does not show.
+    host_home: Option<PathBuf>,
+}
+
+/// Where a `read_only` entry comes from on the host and where the agent
+/// sees it.
+fn read_only_mount(entry: &str, home: Option<&Path>) -> Result<(PathBuf, String)> {
+    let (host, inside) = if entry == "~" || entry.starts_with("~/") {
+        let home = home.context("`~` needs HOME to be set")?;
+        let rest = entry[1..].trim_start_matches('/');
+        (home.join(rest), format!("{}/{rest}", jail::HOME))
+    } else if entry.starts_with('/') {
+        (PathBuf::from(entry), entry.to_string())
+    } else {
+        bail!("`{entry}` is neither an absolute path nor under `~/`");
+    };
+    let inside = inside.trim_end_matches('/').to_string();
+    if Path::new(entry)
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        bail!("`{entry}` has a `..`; name the path itself");
+    }
+    if host == Path::new("/") || home.is_some_and(|h| h == host) || inside == jail::HOME {
+        bail!(
+            "`{entry}` would show the whole file system or home folder; name what the agent needs"
+        );
+    }
+    for taken in [jail::WORKSPACE, jail::RELAY_DIR, "/proc", "/dev"] {
+        if Path::new(&inside).starts_with(taken) {
+            bail!("`{entry}` would be mounted inside {taken}, which the sandbox owns");
+        }
+    }
+    // A folder's own `.git` is masked by the sandbox.
+    std::fs::metadata(&host).with_context(|| format!("`{entry}`: {}", host.display()))?;
+    Ok((host, inside))
+}
+
+impl Sandboxing {
+    fn new(name: &str, def: &AgentDef, upstream: bool) -> Result<Sandboxing> {
+        let opt_out = format!(
+            "or set `sandbox = false` in [agents.{name}] to run it unsandboxed (the run records and warns about it)"
+        );
+        let bwrap = jail::bwrap().with_context(|| {
+            format!("agent `{name}` runs in a bubblewrap sandbox; install bubblewrap, {opt_out}")
+        })?;
+        jail::probe().with_context(|| {
+            format!(
+                "agent `{name}`: its sandbox cannot start here (user namespaces disabled?); see `secgap doctor`, {opt_out}"
+            )
+        })?;
+        let host_home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
+        let read_only = def
+            .read_only
+            .iter()
+            .map(|e| {
+                read_only_mount(e, host_home.as_deref())
+                    .with_context(|| format!("agent `{name}`: read_only"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let relay = if upstream {
+            Some(std::env::current_exe().with_context(|| {
+                format!("agent `{name}`: find secgap's own binary, the relay to the proxy")
+            })?)
+        } else {
+            None
+        };
+        Ok(Sandboxing {
+            bwrap,
+            read_only,
+            relay,
+            host_home,
+        })
+    }
 }
 
 impl Agent {
@@ -468,6 +568,25 @@ impl Agent {
                 );
             }
         }
+        let access = def.access();
+        let sandbox = if access.sandboxed {
+            Some(Sandboxing::new(arg, &def, upstream.is_some())?)
+        } else {
+            eprintln!(
+                "warning: agent `{arg}` runs WITHOUT a sandbox (`sandbox = false`): it can read and change \
+                 whatever you can, the suite's tests and references, the run folder and your home included, \
+                 and reach the network; the run records this (agent_access in its config)"
+            );
+            None
+        };
+        if access.sandboxed && access.network == AgentNetwork::Host {
+            eprintln!(
+                "warning: agent `{arg}` has the network: without an `upstream` it talks to its provider \
+                 directly and can reach any address, the host's loopback included, and its model calls \
+                 are not recorded (its sandbox still hides the suite, the run and your home); the run \
+                 records this (agent_access in its config)"
+            );
+        }
         Ok(Agent {
             name: spec.to_string(),
             argv: plan.argv,
@@ -475,6 +594,7 @@ impl Agent {
             timeout: plan.timeout,
             upstream,
             model: plan.model,
+            sandbox,
         })
     }
 }
@@ -492,29 +612,49 @@ impl Agent {
         sample: u32,
         deadline: Option<Instant>,
     ) -> Result<Session, GenError> {
-        let ws = tempfile::Builder::new()
+        // One scratch folder per sample: the workspace and, for a
+        // sandboxed agent, its home, its /tmp and the proxy's socket.
+        let scratch = tempfile::Builder::new()
             .prefix("secgap-agent-")
             .tempdir()
-            .context("create the agent's workspace")?;
-        let workspace = ws.path().to_path_buf();
+            .context("create the agent's scratch folder")?;
+        let dir = |name: &str| -> Result<PathBuf> {
+            let d = scratch.path().join(name);
+            std::fs::create_dir(&d).with_context(|| format!("create {}", d.display()))?;
+            Ok(d)
+        };
+        let workspace = dir("workspace")?;
         let solution = workspace.join(solution_file);
         if let Some(dir) = solution.parent() {
             std::fs::create_dir_all(dir).context("create the solution file's folder")?;
         }
         std::fs::write(&solution, stub).context("write the solution stub")?;
-        let prompt_file = workspace.join("PROMPT.md");
-        std::fs::write(&prompt_file, prompt).context("write PROMPT.md")?;
+        std::fs::write(workspace.join("PROMPT.md"), prompt).context("write PROMPT.md")?;
+        // The workspace as the agent sees it.
+        let seen = match &self.sandbox {
+            Some(_) => PathBuf::from(jail::WORKSPACE),
+            None => workspace.clone(),
+        };
+        let prompt_file = seen.join("PROMPT.md");
 
-        let proxy = match &self.upstream {
-            Some(ep) => Some(Proxy::start(ep.clone())?),
+        let socket_dir = match &self.sandbox {
+            Some(_) => Some(dir("proxy")?),
             None => None,
         };
-        let origin = proxy.as_ref().map(Proxy::origin);
+        let proxy = match (&self.upstream, &socket_dir) {
+            (Some(ep), Some(d)) => Some(Proxy::start_unix(ep.clone(), &d.join("proxy.sock"))?),
+            (Some(ep), None) => Some(Proxy::start(ep.clone())?),
+            (None, _) => None,
+        };
+        let origin = proxy.as_ref().map(|p| {
+            p.origin()
+                .unwrap_or_else(|| format!("http://127.0.0.1:{}", jail::RELAY_PORT))
+        });
         let value = |v: &str| -> Option<String> {
             Some(match v {
                 "prompt" => prompt.to_string(),
                 "prompt_file" => prompt_file.display().to_string(),
-                "workspace" => workspace.display().to_string(),
+                "workspace" => seen.display().to_string(),
                 "solution_file" => solution_file.to_string(),
                 "model" => self.model.clone()?,
                 "proxy_origin" | "anthropic_base_url" => origin.clone()?,
@@ -534,10 +674,7 @@ impl Agent {
                 .map(|t| expand(t, &value))
                 .collect::<Result<Vec<_>>>()?;
             let mut env = vec![
-                (
-                    "SECGAP_WORKSPACE".to_string(),
-                    workspace.display().to_string(),
-                ),
+                ("SECGAP_WORKSPACE".to_string(), seen.display().to_string()),
                 (
                     "SECGAP_PROMPT_FILE".into(),
                     prompt_file.display().to_string(),
@@ -564,13 +701,44 @@ impl Agent {
                 })
             }
         };
+        let cmd = match &self.sandbox {
+            None => {
+                let mut cmd = Command::new(&argv[0]);
+                cmd.args(&argv[1..])
+                    .current_dir(&workspace)
+                    .envs(env.iter().map(|(k, v)| (k, v)));
+                cmd
+            }
+            Some(sb) => {
+                let jail = Jail {
+                    env: sandbox_env(&env),
+                    program: jail::program_paths(&argv[0], &path_of(&env), sb.host_home.as_deref()),
+                    argv: argv.clone(),
+                    workspace: workspace.clone(),
+                    home: dir("home")?,
+                    tmp: dir("tmp")?,
+                    read_only: sb.read_only.clone(),
+                    network: match (&sb.relay, &socket_dir) {
+                        (Some(program), Some(d)) if proxy.is_some() => {
+                            Network::Loopback(Some(Relay {
+                                program: program.clone(),
+                                socket_dir: d.clone(),
+                                socket_name: "proxy.sock".into(),
+                            }))
+                        }
+                        _ => Network::Host,
+                    },
+                };
+                jail.command(&sb.bwrap)
+            }
+        };
 
         // The agent's own limit, or what is left of the sample's, if less.
         let limit = deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
             .map_or(self.timeout, |left| left.min(self.timeout))
             .max(Duration::from_millis(1));
-        let ran = run(&argv, &env, &workspace, limit);
+        let ran = run(cmd, self.sandbox.is_some(), limit);
         // The agent's group is dead: no call can start any more.
         let calls = proxy.map(Proxy::finish).unwrap_or_default();
         let ran = match ran {
@@ -596,7 +764,7 @@ impl Agent {
             calls,
             argv,
             limit,
-            workspace: ws,
+            scratch,
             solution,
         })
     }
@@ -609,7 +777,7 @@ struct Session {
     argv: Vec<String>,
     limit: Duration,
     /// Kept until the caller has read the files; removed on drop.
-    workspace: tempfile::TempDir,
+    scratch: tempfile::TempDir,
     solution: std::path::PathBuf,
 }
 
@@ -628,7 +796,7 @@ impl Agent {
             calls,
             argv,
             limit,
-            workspace: _ws,
+            scratch: _scratch,
             solution,
         } = self.session(prompt, "ANSWER.md", "", about, 0, deadline)?;
         let written = std::fs::read_to_string(&solution).unwrap_or_default();
@@ -687,7 +855,7 @@ impl Subject for Agent {
             calls,
             argv,
             limit,
-            workspace: _ws,
+            scratch: _scratch,
             solution,
         } = self.session(
             req.prompt,
@@ -897,20 +1065,52 @@ fn shell_words(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// The PATH the agent's program is looked up on: its own, or secgap's.
+fn path_of(env: &[(String, String)]) -> String {
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_default()
+}
+
+/// Variables that name places of the host, which a sandboxed agent does
+/// not see (its home, temporary folder and working folder are its own).
+const HOST_PLACES: &[&str] = &[
+    "HOME",
+    "TMPDIR",
+    "PWD",
+    "OLDPWD",
+    "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+];
+
+/// A sandboxed agent's whole environment: secgap's, without the
+/// variables naming host places, then its own home, /tmp and working
+/// folder, then the agent's variables (which win).
+fn sandbox_env(agent: &[(String, String)]) -> Env {
+    let mut env: Env = std::env::vars()
+        .filter(|(k, _)| !HOST_PLACES.contains(&k.as_str()))
+        .collect();
+    env.push(("HOME".into(), jail::HOME.into()));
+    env.push(("TMPDIR".into(), "/tmp".into()));
+    env.push(("PWD".into(), jail::WORKSPACE.into()));
+    env.extend(agent.iter().cloned());
+    env
+}
+
 /// Run the agent: its own process group, stdin from /dev/null, killed with
 /// its whole group at the timeout and, after a normal exit, whatever of the
 /// group is left. Returns once the group is dead (or, for processes that
-/// left it, as soon as possible) with what it printed.
-fn run(
-    argv: &[String],
-    env: &[(String, String)],
-    cwd: &Path,
-    timeout: Duration,
-) -> std::io::Result<Ran> {
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..])
-        .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)));
+/// left it, as soon as possible) with what it printed. `sandboxed`: `cmd`
+/// is bwrap, which reports a command killed by signal N as status 128 + N
+/// (as does the relay); killing it takes the sandbox's PID namespace, and
+/// so every process in it, with it.
+fn run(mut cmd: Command, sandboxed: bool, timeout: Duration) -> std::io::Result<Ran> {
     // The agent gets stdin, stdout and stderr, and none of the descriptors
     // secgap inherited or holds (the run database, the proxy's sockets).
     supervise::close_inherited_from(&mut cmd, 3);
@@ -929,6 +1129,9 @@ fn run(
     )?;
     let exit = match (done.killed, done.exit) {
         (Some(Killed::WallClock), _) => Exit::TimedOut,
+        (_, supervise::Exit::Code(c)) if sandboxed && (129..=128 + 64).contains(&c) => {
+            Exit::Signal(c - 128)
+        }
         (_, supervise::Exit::Code(c)) => Exit::Code(c),
         (_, supervise::Exit::Signal(s)) => Exit::Signal(s),
     };
@@ -1130,6 +1333,50 @@ mod tests {
     }
 
     #[test]
+    fn read_only_entries_map_home_paths_and_refuse_the_dangerous_ones() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        std::fs::create_dir_all(h.join(".config/foo")).unwrap();
+        let (host, inside) = read_only_mount("~/.config/foo", Some(h)).unwrap();
+        assert_eq!(host, h.join(".config/foo"));
+        assert_eq!(inside, "/home/agent/.config/foo");
+        let (host, inside) = read_only_mount("/usr/share/", None).unwrap();
+        assert_eq!(
+            (host.as_path(), inside.as_str()),
+            (Path::new("/usr/share/"), "/usr/share")
+        );
+        let err = |e: &str| format!("{:#}", read_only_mount(e, Some(h)).unwrap_err());
+        assert!(err("~").contains("whole file system or home"));
+        assert!(err("~/").contains("whole file system or home"));
+        assert!(err("/").contains("whole file system or home"));
+        assert!(err(&h.display().to_string()).contains("whole file system or home"));
+        assert!(err("relative/path").contains("neither an absolute path"));
+        assert!(err("~/.config/../.ssh").contains("`..`"));
+        assert!(err("/workspace/x").contains("which the sandbox owns"));
+        assert!(err("~/.config/missing").contains("missing"));
+    }
+
+    #[test]
+    fn a_sandboxed_agent_sees_its_own_home_and_tmp() {
+        let env = sandbox_env(&[("HOME".into(), "/home/agent/custom".into())]);
+        let get = |k: &str| {
+            env.iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("HOME"), Some("/home/agent/custom"));
+        assert_eq!(get("TMPDIR"), Some("/tmp"));
+        assert_eq!(get("PWD"), Some("/workspace"));
+        assert_eq!(get("XDG_CONFIG_HOME"), None);
+        assert_eq!(
+            env.iter().filter(|(k, _)| k == "TMPDIR").count(),
+            1,
+            "{env:?}"
+        );
+    }
+
+    #[test]
     fn fences_outgrow_backticks_in_the_code() {
         assert_eq!(fence_for("x = 1"), "```");
         assert_eq!(fence_for("s = '```'"), "````");
@@ -1147,7 +1394,9 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let t0 = Instant::now();
-        let ran = run(&argv, &[], dir.path(), Duration::from_millis(500)).unwrap();
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..]).current_dir(dir.path());
+        let ran = run(cmd, false, Duration::from_millis(500)).unwrap();
         assert!(t0.elapsed() < Duration::from_secs(10));
         assert_eq!(ran.exit, Exit::TimedOut);
         assert_eq!(String::from_utf8_lossy(&ran.stdout.bytes), "started\n");

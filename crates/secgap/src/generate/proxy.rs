@@ -15,6 +15,10 @@
 //! `authorization` / `x-api-key` headers are dropped and the upstream's key
 //! is sent instead, so the agent can be given a placeholder key.
 //!
+//! A sandboxed agent has no way to 127.0.0.1 of the host: there the proxy
+//! listens on a Unix socket instead ([`Proxy::start_unix`]), which a relay
+//! inside the agent's sandbox connects its own loopback port to.
+//!
 //! Each connection carries one request and is answered with
 //! `Connection: close`; the body goes back chunked (HTTP/1.1 clients) or
 //! delimited by the close (HTTP/1.0 clients), one write per upstream read,
@@ -23,6 +27,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -71,7 +77,7 @@ const HOP_BY_HOP: &[&str] = &[
 
 /// A running proxy; see the module documentation.
 pub struct Proxy {
-    addr: SocketAddr,
+    addr: Addr,
     shared: Arc<Shared>,
     accept: Option<JoinHandle<()>>,
 }
@@ -104,6 +110,79 @@ struct Pending {
     started: Instant,
 }
 
+/// Where the proxy listens.
+#[derive(Debug, Clone)]
+enum Addr {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl Listener {
+    fn accept(&self) -> io::Result<Conn> {
+        match self {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| Conn::Tcp(s)),
+            Listener::Unix(l) => l.accept().map(|(s, _)| Conn::Unix(s)),
+        }
+    }
+}
+
+/// One agent connection.
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    fn shutdown(&self) {
+        let _ = match self {
+            Conn::Tcp(s) => s.shutdown(Shutdown::Both),
+            Conn::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+
+    fn prepare(&self) {
+        match self {
+            Conn::Tcp(s) => {
+                let _ = s.set_nodelay(true);
+                let _ = s.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
+            }
+            Conn::Unix(s) => {
+                let _ = s.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
+            }
+        }
+    }
+}
+
+impl Read for &Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match *self {
+            Conn::Tcp(s) => (&*s).read(buf),
+            Conn::Unix(s) => (&*s).read(buf),
+        }
+    }
+}
+
+impl Write for &Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match *self {
+            Conn::Tcp(s) => (&*s).write(buf),
+            Conn::Unix(s) => (&*s).write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match *self {
+            Conn::Tcp(s) => (&*s).flush(),
+            Conn::Unix(s) => (&*s).flush(),
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -116,6 +195,23 @@ impl Proxy {
         let addr = listener
             .local_addr()
             .context("model proxy: local address")?;
+        Proxy::serve(upstream, Listener::Tcp(listener), Addr::Tcp(addr))
+    }
+
+    /// Listen on a Unix socket at `path` (which must not exist yet) and
+    /// forward to `upstream`: the proxy of a sandboxed agent, reached
+    /// through its relay.
+    pub fn start_unix(upstream: Endpoint, path: &Path) -> Result<Proxy> {
+        let listener = UnixListener::bind(path)
+            .with_context(|| format!("model proxy: listen on {}", path.display()))?;
+        Proxy::serve(
+            upstream,
+            Listener::Unix(listener),
+            Addr::Unix(path.to_path_buf()),
+        )
+    }
+
+    fn serve(upstream: Endpoint, listener: Listener, addr: Addr) -> Result<Proxy> {
         // Reads time out per read (the upstream's idle timeout), not per
         // request, so a long stream that keeps flowing is never cut.
         let http = ureq::AgentBuilder::new()
@@ -156,9 +252,13 @@ impl Proxy {
         self.shared.access_key.as_deref()
     }
 
-    /// `http://127.0.0.1:PORT`
-    pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
+    /// `http://127.0.0.1:PORT` for a proxy on TCP; None for one on a Unix
+    /// socket, whose origin is that of the relay in front of it.
+    pub fn origin(&self) -> Option<String> {
+        match &self.addr {
+            Addr::Tcp(a) => Some(format!("http://{a}")),
+            Addr::Unix(_) => None,
+        }
     }
 
     /// Stop accepting, wait briefly for calls in flight, and return every
@@ -215,7 +315,14 @@ impl Proxy {
         if let Some(h) = self.accept.take() {
             self.shared.stop.store(true, Ordering::SeqCst);
             // Wake the blocking accept.
-            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+            match &self.addr {
+                Addr::Tcp(a) => {
+                    let _ = TcpStream::connect_timeout(a, Duration::from_secs(1));
+                }
+                Addr::Unix(p) => {
+                    let _ = UnixStream::connect(p);
+                }
+            }
             let _ = h.join();
         }
     }
@@ -236,8 +343,9 @@ fn new_access_key() -> Result<String> {
     Ok(format!("secgap-{}", hex(&bytes)))
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for conn in listener.incoming() {
+fn accept_loop(listener: Listener, shared: Arc<Shared>) {
+    loop {
+        let conn = listener.accept();
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
@@ -287,21 +395,20 @@ enum BadRequest {
     Status(u16, String),
 }
 
-fn handle(stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT));
+fn handle(stream: Conn, shared: &Shared) {
+    stream.prepare();
     let mut reader = BufReader::new(&stream);
     let req = match read_request(&mut reader, &stream) {
         Ok(r) => r,
         Err(BadRequest::Closed) => return,
         Err(BadRequest::Status(code, msg)) => {
             let _ = reply_error(&stream, code, &msg);
-            let _ = stream.shutdown(Shutdown::Both);
+            stream.shutdown();
             return;
         }
     };
     forward(&stream, shared, req);
-    let _ = stream.shutdown(Shutdown::Both);
+    stream.shutdown();
 }
 
 /// Read one line (ending in LF) of at most `*budget` bytes, without the line end.
@@ -331,7 +438,7 @@ fn read_line(r: &mut impl BufRead, budget: &mut u64) -> Result<Option<String>, B
         .map_err(|_| BadRequest::Status(400, "request head is not UTF-8".into()))
 }
 
-fn read_request(r: &mut impl BufRead, w: &TcpStream) -> Result<Incoming, BadRequest> {
+fn read_request(r: &mut impl BufRead, mut w: impl Write) -> Result<Incoming, BadRequest> {
     let mut budget = MAX_HEAD;
     let mut first = None;
     // Tolerate empty lines before the request line (RFC 9112, 2.2).
@@ -378,7 +485,6 @@ fn read_request(r: &mut impl BufRead, w: &TcpStream) -> Result<Incoming, BadRequ
         .header("expect")
         .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
     {
-        let mut w = w;
         let _ = w.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     let chunked = req
@@ -496,7 +602,7 @@ fn error_json(message: &str) -> String {
     .to_string()
 }
 
-fn reply_error(mut w: &TcpStream, code: u16, message: &str) -> io::Result<()> {
+fn reply_error(mut w: impl Write, code: u16, message: &str) -> io::Result<()> {
     let body = error_json(message);
     let head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -510,7 +616,7 @@ fn reply_error(mut w: &TcpStream, code: u16, message: &str) -> io::Result<()> {
 
 /// The response body going back to the agent.
 struct BodyOut<'a> {
-    w: &'a TcpStream,
+    w: &'a Conn,
     chunked: bool,
 }
 
@@ -537,7 +643,7 @@ impl BodyOut<'_> {
     }
 }
 
-fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
+fn forward(client: &Conn, shared: &Shared, req: Incoming) {
     let ep = &shared.upstream;
     let url = upstream_url(&ep.base_url, &req.target);
     let request_text = String::from_utf8_lossy(&req.body).into_owned();
@@ -662,7 +768,13 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
         }
         if out.send(&buf[..n]).is_err() {
             client_ok = false;
-            stream_error = Some(gone.to_string());
+            // An agent may stop reading once it has what it needs (an
+            // event stream's `[DONE]`): if all that was left is blank, the
+            // answer did reach it.
+            let rest_blank = is_blank(&buf[..n]) && blank_to_the_end(&mut upstream, &mut raw);
+            if !rest_blank {
+                stream_error = Some(gone.to_string());
+            }
         }
     }
     // A body cut off upstream must look cut off to the agent: no final chunk.
@@ -696,6 +808,31 @@ fn forward(client: &TcpStream, shared: &Shared, req: Incoming) {
 }
 
 /// A call that got no answer from the upstream (refused here, or unreachable).
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Read what is left of an upstream answer nobody listens to any more,
+/// while it is blank and short (a stream's last line ends): true if it
+/// ends that way. What is read is kept with the record.
+fn blank_to_the_end(upstream: &mut impl Read, raw: &mut Vec<u8>) -> bool {
+    let mut left = 4096usize;
+    let mut buf = [0u8; 512];
+    loop {
+        match upstream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) if n <= left && is_blank(&buf[..n]) => {
+                left -= n;
+                if raw.len() + n <= MAX_RECORDED {
+                    raw.extend_from_slice(&buf[..n]);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            _ => return false,
+        }
+    }
+}
+
 fn failed_call(
     url: String,
     request: String,
@@ -899,7 +1036,7 @@ mod tests {
         let body = r#"{"model":"m","input":"hi","stream":true}"#;
         // Without this proxy's key (say, another local process), refused.
         for wrong in ["Bearer placeholder", "Bearer ", "sk-real"] {
-            let err = ureq::post(&format!("{}/v1/responses", proxy.origin()))
+            let err = ureq::post(&format!("{}/v1/responses", proxy.origin().unwrap()))
                 .set("authorization", wrong)
                 .send_string(body)
                 .unwrap_err();
@@ -907,7 +1044,7 @@ mod tests {
         }
         let key = proxy.access_key().unwrap().to_string();
         assert!(key.starts_with("secgap-") && key.len() == 39);
-        let resp = ureq::post(&format!("{}/v1/responses", proxy.origin()))
+        let resp = ureq::post(&format!("{}/v1/responses", proxy.origin().unwrap()))
             .set("authorization", &format!("Bearer {key}"))
             .set("content-type", "application/json")
             .set("accept", "text/event-stream")
@@ -970,7 +1107,7 @@ mod tests {
             "m",
         );
         let proxy = Proxy::start(ep).unwrap();
-        let err = ureq::post(&format!("{}/v1/messages", proxy.origin()))
+        let err = ureq::post(&format!("{}/v1/messages", proxy.origin().unwrap()))
             .send_string("{}")
             .unwrap_err();
         match err {
@@ -991,7 +1128,10 @@ mod tests {
         let (base, seen) =
             canned_upstream("data: {\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n");
         let proxy = Proxy::start(Endpoint::new(Protocol::OpenAi, &base, "m")).unwrap();
-        let mut s = TcpStream::connect(proxy.addr).unwrap();
+        let Addr::Tcp(addr) = proxy.addr.clone() else {
+            panic!("a TCP proxy")
+        };
+        let mut s = TcpStream::connect(addr).unwrap();
         s.write_all(
             b"POST /v1/chat/completions HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer own\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n",
         )
@@ -1012,5 +1152,120 @@ mod tests {
         let calls = proxy.finish();
         assert_eq!(calls[0].usage.input, Some(1));
         assert_eq!(calls[0].cost_usd, None);
+    }
+
+    #[test]
+    fn a_proxy_on_a_unix_socket_forwards_and_records() {
+        let (base, seen) =
+            canned_upstream("data: {\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n");
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("proxy.sock");
+        let mut ep = Endpoint::new(Protocol::OpenAi, &base, "m");
+        ep.api_key = Some("sk-real".into());
+        let proxy = Proxy::start_unix(ep, &sock).unwrap();
+        assert_eq!(proxy.origin(), None);
+        let key = proxy.access_key().unwrap().to_string();
+        let mut s = UnixStream::connect(&sock).unwrap();
+        s.write_all(
+            format!(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:47011\r\nAuthorization: Bearer {key}\r\nContent-Length: 2\r\n\r\n{{}}"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        let (target, headers, _) = seen.recv().unwrap();
+        assert_eq!(target, "/v1/chat/completions");
+        assert!(headers
+            .iter()
+            .any(|(k, v)| k == "authorization" && v == "Bearer sk-real"));
+        let calls = proxy.finish();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            (calls[0].status, calls[0].usage.input, calls[0].usage.output),
+            (Some(200), Some(3), Some(2))
+        );
+    }
+
+    /// An upstream that sends `first`, waits, then `rest`, then closes.
+    fn two_part_upstream(first: &'static str, rest: &'static str) -> String {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(s) = conn else { continue };
+                let mut r = BufReader::new(&s);
+                let _ = read_request(&mut r, &s);
+                let mut w = &s;
+                let _ = w.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n",
+                );
+                let _ = w.write_all(first.as_bytes());
+                let _ = w.flush();
+                std::thread::sleep(Duration::from_millis(300));
+                let _ = w.write_all(rest.as_bytes());
+                let _ = w.flush();
+                std::thread::sleep(Duration::from_millis(300));
+                let _ = w.write_all(rest.as_bytes());
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        });
+        format!("http://{addr}/v1")
+    }
+
+    /// Send a request over a Unix socket and close as soon as `until`
+    /// has arrived.
+    fn ask_until(sock: &Path, until: &str) {
+        let mut s = UnixStream::connect(sock).unwrap();
+        s.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !String::from_utf8_lossy(&got).contains(until) {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "ended before {until}");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn an_agent_leaving_after_the_last_event_is_no_error_but_one_leaving_early_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let done =
+            "data: {\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\ndata: [DONE]\n";
+        let sock = dir.path().join("a.sock");
+        let proxy = Proxy::start_unix(
+            Endpoint::new(Protocol::OpenAi, &two_part_upstream(done, "\n"), "m"),
+            &sock,
+        )
+        .unwrap();
+        ask_until(&sock, "[DONE]");
+        let calls = proxy.finish();
+        assert_eq!(calls[0].error, None, "{:?}", calls[0]);
+        assert_eq!(calls[0].usage.input, Some(1));
+
+        let sock = dir.path().join("b.sock");
+        let proxy = Proxy::start_unix(
+            Endpoint::new(
+                Protocol::OpenAi,
+                &two_part_upstream("data: {\"a\":1}\n\n", "data: {\"b\":2}\n\n"),
+                "m",
+            ),
+            &sock,
+        )
+        .unwrap();
+        ask_until(&sock, "{\"a\":1}");
+        let calls = proxy.finish();
+        assert!(
+            calls[0]
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("closed the connection"),
+            "{:?}",
+            calls[0]
+        );
     }
 }

@@ -96,6 +96,39 @@ pub struct AgentDef {
     /// [default: the upstream subject's price].
     #[serde(default)]
     pub price: Option<Price>,
+    /// Host files or folders the agent needs (its settings, a script its
+    /// command runs), mounted read-only in its sandbox: `~/...` under the
+    /// sandbox's home (`~/.config/foo` appears at `$HOME/.config/foo`),
+    /// absolute paths at the same path. Each must exist; `/` and the home
+    /// folder itself are refused; a folder's own `.git` is hidden.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_only: Vec<String>,
+    /// Run the agent in its bubblewrap sandbox [default: true]. `false`
+    /// runs it as you, with your whole file system (the suite's tests and
+    /// references included) and the network in reach; the run records it
+    /// and warns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<bool>,
+}
+
+/// What an agent could reach, as the run records it (`agent_access` in
+/// the run's config), so a reader of the results knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAccess {
+    /// It ran in its bubblewrap sandbox (no suite, run folder, home or
+    /// version history in reach).
+    pub sandboxed: bool,
+    pub network: AgentNetwork,
+}
+
+/// The network an agent had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentNetwork {
+    /// Only the recording proxy (its sandbox holds nothing but loopback).
+    ProxyOnly,
+    /// The host's network: its vendor's API, and any other address.
+    Host,
 }
 
 const DEFAULT_TIMEOUT_SECS: u64 = 900;
@@ -106,6 +139,24 @@ impl AgentDef {
         AgentDef {
             preset: Some(p),
             ..AgentDef::default()
+        }
+    }
+
+    /// Whether the agent runs in its sandbox.
+    pub fn sandboxed(&self) -> bool {
+        self.sandbox != Some(false)
+    }
+
+    /// What the agent can reach when it runs.
+    pub fn access(&self) -> AgentAccess {
+        let sandboxed = self.sandboxed();
+        AgentAccess {
+            sandboxed,
+            network: if sandboxed && self.upstream.is_some() {
+                AgentNetwork::ProxyOnly
+            } else {
+                AgentNetwork::Host
+            },
         }
     }
 

@@ -50,6 +50,12 @@ pub struct RunConfig {
     /// hashes) of runs without agents are what they were.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub agent_defs: std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
+    /// What each coding agent among the subjects (`agent:...`) could reach:
+    /// sandboxed or not, the proxy only or the host's network. Derived from
+    /// the definitions, kept so a reader of the run sees it at once; left
+    /// out of the JSON when there is no agent.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub agent_access: std::collections::BTreeMap<String, crate::plan::agents::AgentAccess>,
     /// Level 1: ask the probes too (left out of the JSON when off, so the
     /// configs of code-only runs keep their hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +104,7 @@ impl RunConfig {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             agent_defs: Default::default(),
+            agent_access: Default::default(),
             probes: None,
             temperature: None,
             subjects,
@@ -112,8 +119,19 @@ impl RunConfig {
         agents: &std::collections::BTreeMap<String, crate::plan::agents::AgentDef>,
         defs: &std::collections::BTreeMap<String, crate::plan::config::SubjectDef>,
     ) -> RunConfig {
+        use crate::plan::agents::{AgentDef, Preset};
         for s in &self.subjects {
-            let Some(def) = s.strip_prefix("agent:").and_then(|n| agents.get(n)) else {
+            let Some(name) = s.strip_prefix("agent:") else {
+                continue;
+            };
+            let known = agents
+                .get(name)
+                .cloned()
+                .or_else(|| Preset::parse(name).map(AgentDef::from_preset));
+            if let Some(def) = &known {
+                self.agent_access.insert(s.clone(), def.access());
+            }
+            let Some(def) = agents.get(name) else {
                 continue;
             };
             if let Some(up) = def.upstream.as_ref().and_then(|u| defs.get_key_value(u)) {

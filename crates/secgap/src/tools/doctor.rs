@@ -91,6 +91,34 @@ pub fn run_checks() -> Vec<Check> {
             )),
         }
     }
+    // Coding agents run in a sandbox of their own (user, mount, PID and
+    // network namespaces; no prlimit): whether one starts here.
+    if let Err(e) = sandbox::agent::bwrap() {
+        out.push(check(
+            "agent sandbox",
+            false,
+            format!("coding agents cannot be sandboxed, so agent runs fail: {e:#}"),
+            "apt-get install bubblewrap, or set `sandbox = false` in an [agents.NAME] entry to run that agent unsandboxed (recorded in the run)",
+        ));
+    } else {
+        out.push(match sandbox::agent::probe() {
+            Ok(ifaces) => check(
+                "agent sandbox",
+                ifaces.iter().all(|i| i == "lo"),
+                format!(
+                    "coding agents can be sandboxed; network interfaces inside: {}",
+                    ifaces.join(", ")
+                ),
+                "the agent sandbox must hold only loopback: check that bwrap supports --unshare-net",
+            ),
+            Err(e) => check(
+                "agent sandbox",
+                false,
+                format!("{e:#}"),
+                "bwrap needs user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or user.max_user_namespaces > 0; until then agents run only with `sandbox = false` in their [agents.NAME] entry",
+            ),
+        });
+    }
     for lang in Language::ALL {
         for (prog, pkg) in lang.toolchain() {
             out.push(check(

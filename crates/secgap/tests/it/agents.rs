@@ -85,10 +85,11 @@ fn db(run: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(run.join("run.sqlite")).unwrap()
 }
 
-/// The command template running the scripted agent.
+/// The command template running the scripted agent, whose script is
+/// mounted read-only in its sandbox.
 fn scripted_command() -> String {
     format!(
-        "command = [\"python3\", \"{}\", \"--prompt-file\", \"{{prompt_file}}\", \"--solution\", \"{{solution_file}}\"]",
+        "command = [\"python3\", \"{0}\", \"--prompt-file\", \"{{prompt_file}}\", \"--solution\", \"{{solution_file}}\"]\nread_only = [\"{0}\"]",
         agent_script().display()
     )
 }
@@ -315,8 +316,9 @@ fn presets_run_the_real_agents_command_lines() {
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let bin = fake_agents(tmp.path());
-    let log = tmp.path().join("log");
-    std::fs::create_dir_all(&log).unwrap();
+    // secgap's temporary folder, where the agents' scratch folders go.
+    let scratch = tmp.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
     let cfg = tmp.path().join("secgap.toml");
     std::fs::write(
         &cfg,
@@ -374,7 +376,7 @@ model = "fixture-model-2"
         .env("PATH", &path)
         .env("SECGAP_TEST_OPENAI_KEY", "sk-upstream")
         .env("SECGAP_TEST_ANTHROPIC_KEY", "sk-ant-upstream")
-        .env("SCRIPTED_AGENT_LOG", &log)
+        .env("TMPDIR", &scratch)
         // Gemini CLI talks to its own provider: here, the fixture directly.
         .env(
             "SCRIPTED_AGENT_DIRECT_URL",
@@ -401,13 +403,23 @@ model = "fixture-model-2"
         )
         .unwrap()
     };
+    // Each stand-in printed how it was started (see agent.py).
     let mut logs: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for e in std::fs::read_dir(&log).unwrap() {
-        let v: Value =
-            serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
-        logs.entry(v["program"].as_str().unwrap().to_string())
-            .or_default()
-            .push(v);
+    let mut stmt = conn.prepare("SELECT transcript FROM samples").unwrap();
+    let transcripts: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for t in &transcripts {
+        for line in t.lines() {
+            if let Some(j) = line.strip_prefix("scripted agent: invocation: ") {
+                let v: Value = serde_json::from_str(j).unwrap();
+                logs.entry(v["program"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push(v);
+            }
+        }
     }
     let argv = |v: &Value| -> Vec<String> {
         v["argv"]
@@ -418,16 +430,22 @@ model = "fixture-model-2"
             .collect()
     };
     let env = |v: &Value, k: &str| v["env"][k].as_str().map(String::from);
-    // Each ran in its own workspace, which is gone now.
+    // Each ran in its own sandboxed workspace; the scratch folders are gone.
     for v in logs.values().flatten() {
         let ws = env(v, "SECGAP_WORKSPACE").unwrap();
+        assert_eq!(ws, "/workspace");
         assert_eq!(v["cwd"].as_str().unwrap(), ws);
-        assert!(!Path::new(&ws).exists(), "workspace {ws} left behind");
+        assert_eq!(
+            env(v, "SECGAP_PROMPT_FILE").as_deref(),
+            Some("/workspace/PROMPT.md")
+        );
         assert_eq!(
             env(v, "SECGAP_SOLUTION_FILE").as_deref(),
             Some("solution.py")
         );
     }
+    let left: Vec<_> = std::fs::read_dir(&scratch).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 
     let cc = &logs["claude"];
     assert_eq!(cc.len(), 1);
@@ -540,6 +558,30 @@ model = "fixture-model-2"
         )
         .unwrap();
     assert_eq!(gemini_calls, 0);
+    // It had the network, and the run says so, on the terminal and in its config.
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: agent `gemini-cli` has the network"),
+        "{err}"
+    );
+    assert!(!err.contains("agent `cc` has the network"), "{err}");
+    let config: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'config'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let access = &serde_json::from_str::<Value>(&config).unwrap()["agent_access"];
+    assert_eq!(
+        access["agent:gemini-cli"],
+        serde_json::json!({"sandboxed": true, "network": "host"})
+    );
+    for a in ["agent:cc", "agent:cx", "agent:ai", "agent:aa"] {
+        assert_eq!(
+            access[a],
+            serde_json::json!({"sandboxed": true, "network": "proxy-only"}),
+            "{a}"
+        );
+    }
 
     // The upstream saw the real keys only.
     for r in server.requests() {
@@ -549,20 +591,49 @@ model = "fixture-model-2"
     }
 }
 
-/// Pids the scripted agent noted, and whether any of them still runs.
-fn survivors(pids: &Path) -> Vec<i32> {
-    let noted: Vec<i32> = std::fs::read_dir(pids)
+/// A token no other process carries: the scripted agent's children get it
+/// as their last argument (SCRIPTED_AGENT_MARK), so they can be found in
+/// the host's process list though they run in a PID namespace of their own.
+fn new_mark() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .map(|e| {
-            std::fs::read_to_string(e.unwrap().path())
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    assert!(!noted.is_empty(), "the agent noted no pid");
-    noted.into_iter().filter(|p| running(*p)).collect()
+        .subsec_nanos();
+    format!("secgap-test-child-{}-{nanos}", std::process::id())
+}
+
+/// Host pids of the running processes whose command line holds `mark`.
+fn marked(mark: &str) -> Vec<i32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        if String::from_utf8_lossy(&cmdline).contains(mark) && running(pid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Run `cmd` to the end, watching the host's process list meanwhile:
+/// its output, and whether a process holding `mark` was seen.
+fn watch(mut cmd: Command, mark: &str) -> (Output, bool) {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = false;
+    while child.try_wait().unwrap().is_none() {
+        seen |= !marked(mark).is_empty();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child.wait_with_output().unwrap(), seen)
 }
 
 /// Running, and not a zombie waiting to be reaped.
@@ -610,16 +681,15 @@ fn the_timeout_kills_the_agent_and_its_children() {
     let server = FixtureServer::start(secure_answers());
     let tmp = tempfile::tempdir().unwrap();
     let cfg = two_agents(tmp.path(), &server);
-    let pids = tmp.path().join("pids");
-    std::fs::create_dir_all(&pids).unwrap();
+    let mark = new_mark();
     let run = tmp.path().join("run");
     let started = Instant::now();
-    let out = run_cmd(tmp.path(), &cfg, &["agent:bare"], "py-upload-read", 1, &run)
-        .env("SCRIPTED_AGENT_MODE", "hang")
-        .env("SCRIPTED_AGENT_PIDS", &pids)
-        .output()
-        .unwrap();
+    let mut cmd = run_cmd(tmp.path(), &cfg, &["agent:bare"], "py-upload-read", 1, &run);
+    cmd.env("SCRIPTED_AGENT_MODE", "hang")
+        .env("SCRIPTED_AGENT_MARK", &mark);
+    let (out, seen) = watch(cmd, &mark);
     assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(seen, "the agent's child never showed up");
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(json(&out)["run"]["generation_errors"], 1);
     let (status, error, transcript): (String, String, String) = db(&run)
@@ -634,7 +704,7 @@ fn the_timeout_kills_the_agent_and_its_children() {
         transcript.contains("scripted agent: hanging"),
         "{transcript}"
     );
-    let left = survivors(&pids);
+    let left = marked(&mark);
     assert!(left.is_empty(), "still running: {left:?}");
 }
 
@@ -714,8 +784,7 @@ env = {{ OPENAI_BASE_URL = "{{openai_base_url}}", SCRIPTED_AGENT_MODE = "print-o
         ),
     )
     .unwrap();
-    let pids = tmp.path().join("pids");
-    std::fs::create_dir_all(&pids).unwrap();
+    let mark = new_mark();
     let run = tmp.path().join("run");
     let out = run_cmd(
         tmp.path(),
@@ -725,7 +794,7 @@ env = {{ OPENAI_BASE_URL = "{{openai_base_url}}", SCRIPTED_AGENT_MODE = "print-o
         1,
         &run,
     )
-    .env("SCRIPTED_AGENT_PIDS", &pids)
+    .env("SCRIPTED_AGENT_MARK", &mark)
     .output()
     .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -733,11 +802,19 @@ env = {{ OPENAI_BASE_URL = "{{openai_base_url}}", SCRIPTED_AGENT_MODE = "print-o
     for row in v["rows"].as_array().unwrap() {
         assert_eq!(row["func_sec@1"], 1.0, "{row}");
     }
-    let left = survivors(&pids);
+    let left = marked(&mark);
     assert!(
         left.is_empty(),
         "the agent's background child survived: {left:?}"
     );
+    let orphan: String = db(&run)
+        .query_row(
+            "SELECT transcript FROM samples WHERE subject = 'agent:orphan'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(orphan.contains("left a child running"), "{orphan}");
     // The printer left the stub alone: its stdout was the answer.
     let (response, transcript): (String, String) = db(&run)
         .query_row(
@@ -815,7 +892,14 @@ fn subjects_list_and_config_schema_know_agents() {
     let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(schema["properties"]["agents"].is_object(), "{schema}");
     let text = schema.to_string();
-    for key in ["timeout_secs", "upstream", "claude-code", "gemini-cli"] {
+    for key in [
+        "timeout_secs",
+        "upstream",
+        "claude-code",
+        "gemini-cli",
+        "read_only",
+        "sandbox",
+    ] {
         assert!(text.contains(key), "schema lacks {key}");
     }
 }

@@ -2,6 +2,7 @@
 //! Each module is one area (providers, agents, escapes, ...); `support`
 //! holds the fixture server and the scripted answers they share.
 
+mod agent_sandbox;
 mod agents;
 mod candidates;
 mod cli;

@@ -1167,7 +1167,10 @@ fn canaries_outside_the_workspace_stay_unreadable() {
             &root.join("tasks").join(PY).join("tests").join("decoy.txt"),
             &decoy,
         );
-        plant(&root.join("runtime").join("python").join("decoy.txt"), &decoy);
+        plant(
+            &root.join("runtime").join("python").join("decoy.txt"),
+            &decoy,
+        );
     });
     let suite_canary = fx.root().join("tasks").join(PY).join("canary.txt");
     let paths = [&tmp_canary, &root_canary, &suite_canary];

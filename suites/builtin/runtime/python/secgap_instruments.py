@@ -91,28 +91,51 @@ def install():
     for name in _FAST_HASHES:
         if hasattr(hashlib, name):
             setattr(hashlib, name, _counting(getattr(hashlib, name), "hash_constructor_calls"))
-    import warnings
+    # crypt is slow to import: its wrapper is put in place when (if) the
+    # candidate imports it, before the import returns.
+    import sys
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            import crypt
-        except ImportError:
-            crypt = None
-    if crypt is not None:
-        real_crypt = crypt.crypt
-
-        def crypt_fn(word, salt=None):
-            result = real_crypt(word, salt)
-            if isinstance(result, str) and result.startswith(SLOW_CRYPT_PREFIXES):
-                _seen["slow_crypt"] = True
-            return result
-
-        crypt.crypt = crypt_fn
+    sys.meta_path.insert(0, _CryptFinder())
 
     for name in ("chmod", "fchmod", "lchmod"):
         if hasattr(os, name):
             setattr(os, name, _watching_mode(name, getattr(os, name)))
+
+
+def _wrap_crypt(crypt):
+    real_crypt = crypt.crypt
+
+    def crypt_fn(word, salt=None):
+        result = real_crypt(word, salt)
+        if isinstance(result, str) and result.startswith(SLOW_CRYPT_PREFIXES):
+            _seen["slow_crypt"] = True
+        return result
+
+    crypt.crypt = crypt_fn
+
+
+class _CryptFinder:
+    """Finds `crypt` as the standard finders do, and wraps crypt.crypt once
+    the module has run."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "crypt":
+            return None
+        import importlib.machinery
+        import sys
+
+        spec = importlib.machinery.PathFinder.find_spec(fullname, sys.path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        real_exec = loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _wrap_crypt(module)
+
+        loader.exec_module = exec_module
+        return spec
 
 
 def _file_bytes(target):

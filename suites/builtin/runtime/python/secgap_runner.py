@@ -92,34 +92,34 @@ class Worker:
     """The candidate's process, as the checker's child."""
 
     def __init__(self, argv):
-        import subprocess
-
         calls_r, calls_w = os.pipe()
         replies_r, replies_w = os.pipe()
-        # Move every end above 4, then place the worker's two ends on 3 and
-        # 4 (inheritable), so nothing else can reach it (close_fds).
+        # Every end moves above 4 (close-on-exec, as os.dup makes them);
+        # the child then gets its two ends on 3 and 4 and, since every
+        # other descriptor here is close-on-exec, nothing else. posix_spawn
+        # starts it sooner than subprocess would (and needs no import).
         ends = [os.dup(fd) for fd in (calls_r, calls_w, replies_r, replies_w)]
         for fd in (calls_r, calls_w, replies_r, replies_w):
             os.close(fd)
         calls_r, self.out, self.inp, replies_w = ends
-        os.dup2(calls_r, 3)
-        os.dup2(replies_w, 4)
-        os.close(calls_r)
-        os.close(replies_w)
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, calls_r, 3),
+            (os.POSIX_SPAWN_DUP2, replies_w, 4),
+        ]
+        spawn = os.posix_spawn if argv[0].startswith("/") else os.posix_spawnp
         try:
-            self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, pass_fds=(3, 4), close_fds=True
-            )
+            self.pid = spawn(argv[0], argv, dict(os.environ), file_actions=actions)
         finally:
-            os.close(3)
-            os.close(4)
+            os.close(calls_r)
+            os.close(replies_w)
         self.dead = None
 
     def ended(self, during):
         if self.dead is None:
             try:
-                rc = self.proc.wait(timeout=5)
-            except Exception:
+                rc = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            except (OSError, ValueError):
                 rc = None
             if rc is None:
                 how = "it stopped answering"
@@ -355,7 +355,7 @@ class Checker:
         return self.result(self.exchange(self.ambient(message), during), during)
 
     def peak_rss_mb(self):
-        return _peak_rss_kb(self.worker.proc.pid) >> 10
+        return _peak_rss_kb(self.worker.pid) >> 10
 
 
 def _install_module(checker, solution_file, names):
@@ -419,12 +419,9 @@ def main():
     del sys.argv[1:]
     worker_argv = os.environ.pop("SECGAP_WORKER", None)
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:0] = ([] if load else [os.path.dirname(argv[4])]) + [here]
-
+    # The worker starts first, so that its sandbox and interpreter start
+    # while this process loads the tests.
     import json
-
-    import secgap_wire
 
     try:
         argv_list = json.loads(worker_argv or "null")
@@ -434,6 +431,12 @@ def main():
     except (OSError, ValueError) as e:
         report(test_name, "error", "could not start the candidate's process: %s: %s" % (type(e).__name__, e))
         os._exit(0)
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = ([] if load else [os.path.dirname(argv[4])]) + [here]
+
+    import secgap_wire
+
     checker = Checker(worker, secgap_wire)
 
     if load:

@@ -13,12 +13,11 @@ Frames are an 8-byte big-endian length followed by the UTF-8 JSON text.
 Both sides bind what they use when this module is imported.
 """
 
-import base64
+import binascii
 import datetime
-import decimal
 import json
 import os
-import pathlib
+import sys
 
 MAX_FRAME = 256 << 20
 
@@ -29,7 +28,7 @@ class WireError(Exception):
 
 _dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=True, separators=(",", ":")).encode
 _loads = json.JSONDecoder().decode
-_b64e, _b64d = base64.b64encode, base64.b64decode
+_b2a, _a2b = binascii.b2a_base64, binascii.a2b_base64
 _read, _write = os.read, os.write
 _int_from, _int_to = int.from_bytes, int.to_bytes
 
@@ -40,9 +39,26 @@ _DT, _DATE, _TIME, _TD, _TZ = (
     datetime.timedelta,
     datetime.timezone,
 )
-_DEC = decimal.Decimal
-_PATH = pathlib.PosixPath
-_PUREPATH = pathlib.PurePosixPath
+_modules = sys.modules
+
+
+def _b64e(data):
+    return _b2a(data, newline=False)
+
+
+# decimal and pathlib are imported only when a value needs them (they
+# cost more to import than the rest of this module): a value of their
+# types exists only if its module is already loaded.
+def _dec():
+    import decimal
+
+    return decimal
+
+
+def _pathlib():
+    import pathlib
+
+    return pathlib
 
 # A subclass of a built-in is copied into the built-in by the built-in's
 # own code (never by a method the subclass could override).
@@ -102,7 +118,8 @@ def to_plain(v, other=None):
         return {"fs": [to_plain(x, other) for x in v]}
     if t is complex:
         return {"c": [v.real, v.imag]}
-    if t is _DEC:
+    mod = t.__module__
+    if mod == "decimal" and t is _dec().Decimal:
         return {"dec": str(v)}
     if t is _DT:
         return {
@@ -117,8 +134,8 @@ def to_plain(v, other=None):
         return {"td": [v.days, v.seconds, v.microseconds]}
     if t is _TZ:
         return {"tz": _tz_plain(v)}
-    if t is _PATH or t is _PUREPATH:
-        return {"path": str(v), "pure": t is _PUREPATH}
+    if mod == "pathlib" and t in (_pathlib().PosixPath, _pathlib().PurePosixPath):
+        return {"path": str(v), "pure": t is _pathlib().PurePosixPath}
     for base, copy in _COPY:
         if isinstance(v, base):
             return to_plain(copy(v), other)
@@ -154,8 +171,8 @@ def _list(x):
 
 def _bytes(x):
     try:
-        return _b64d(_str(x).encode("ascii"), validate=True)
-    except (ValueError, UnicodeError) as e:
+        return _a2b(_str(x).encode("ascii"), strict_mode=True)
+    except (ValueError, UnicodeError, binascii.Error) as e:
         raise WireError("bad base64: %s" % e)
 
 
@@ -196,7 +213,7 @@ def from_plain(p, other=None):
                 raise WireError("a complex number of non-floats")
             return complex(re_, im)
         if tag == "dec":
-            return _DEC(_str(x))
+            return _dec().Decimal(_str(x))
         if tag == "dt":
             y, mo, d, h, mi, s, us, fold, tz = _list(x)
             return _DT(_int(y), _int(mo), _int(d), _int(h), _int(mi), _int(s), _int(us),
@@ -216,8 +233,9 @@ def from_plain(p, other=None):
             pure = p.get("pure")
             if type(pure) is not bool or len(p) != 2:
                 raise WireError("a malformed path")
-            return (_PUREPATH if pure else _PATH)(_str(x))
-    except (TypeError, ValueError, OverflowError, decimal.InvalidOperation) as e:
+            pathlib = _pathlib()
+            return (pathlib.PurePosixPath if pure else pathlib.PosixPath)(_str(x))
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as e:
         raise WireError("a malformed %r value: %s" % (tag, e))
     if other is not None:
         v = other(tag, x)

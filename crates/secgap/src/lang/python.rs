@@ -1,4 +1,6 @@
-//! Python: no build step; `secgap_runner.py` runs one test function.
+//! Python: no build step; `secgap_runner.py` (the checker) runs one test
+//! function and calls the candidate, which runs apart in
+//! `secgap_worker.py` (the worker), through a pipe.
 
 use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles};
 
@@ -6,8 +8,8 @@ pub struct Python;
 
 const INTERFACE: &str = "def replace_me(value: str) -> str:\n    ...";
 
-/// The runner with `args` (see `secgap_runner.py`).
-fn python(_files: &TaskFiles, args: &[String]) -> Invocation {
+/// `script` in the check library's folder with `args`.
+fn python(script: &str, args: &[String]) -> Invocation {
     let mut env = base_env();
     env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
     env.push(("PYTHONHASHSEED".into(), "0".into()));
@@ -15,7 +17,7 @@ fn python(_files: &TaskFiles, args: &[String]) -> Invocation {
         "/usr/bin/python3".into(),
         "-I".into(),
         "-B".into(),
-        format!("{}/secgap_runner.py", layout::RUNTIME),
+        format!("{}/{script}", layout::RUNTIME),
     ];
     argv.extend(args.iter().cloned());
     Invocation {
@@ -25,6 +27,17 @@ fn python(_files: &TaskFiles, args: &[String]) -> Invocation {
         sources: Sources::default(),
         min_address_space_mb: None,
     }
+}
+
+/// What the checker needs to stand in for the candidate's module: its
+/// file (whose stem is the module's name) and the interface's functions.
+fn checker_args(files: &TaskFiles) -> Vec<String> {
+    vec![
+        "--solution".into(),
+        format!("{}/{}", layout::WORK, files.solution_file),
+        "--interface".into(),
+        files.interface.join(","),
+    ]
 }
 
 impl LanguageSupport for Python {
@@ -89,26 +102,28 @@ impl LanguageSupport for Python {
         code_facts(code)
     }
 
-    /// Imports the candidate as the tests do and checks the interface.
+    /// Asks the worker to import the candidate as the tests do and checks
+    /// the interface.
     fn load(&self, files: &TaskFiles) -> Option<Invocation> {
-        Some(python(
-            files,
-            &[
-                "--load".into(),
-                format!("{}/{}", layout::WORK, files.solution_file),
-                files.interface.join(","),
-            ],
-        ))
+        let mut args = checker_args(files);
+        args.push("--load".into());
+        Some(python("secgap_runner.py", &args))
     }
 
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
-        python(
-            files,
-            &[
-                format!("{}/{}", layout::TESTS, files.test_file_name),
-                test_name.into(),
-            ],
-        )
+        let mut args = checker_args(files);
+        args.push(format!("{}/{}", layout::TESTS, files.test_file_name));
+        args.push(test_name.into());
+        python("secgap_runner.py", &args)
+    }
+
+    /// The candidate's process: imports the solution when the checker asks
+    /// and runs the calls it sends. Its command line names no test.
+    fn worker(&self, files: &TaskFiles) -> Option<Invocation> {
+        Some(python(
+            "secgap_worker.py",
+            &[format!("{}/{}", layout::WORK, files.solution_file)],
+        ))
     }
 
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {

@@ -1167,10 +1167,16 @@ fn canaries_outside_the_workspace_stay_unreadable() {
     let _cleanup = RemoveOnDrop(root_canary.clone());
     let fx = Fixture::with(|root| {
         plant(&root.join("tasks").join(PY).join("canary.txt"), &secret);
-        // The decoy is inside the tests folder, which the sandbox may read:
-        // finding it proves the search and the way out both work.
+        // The decoy is inside the tests folder, which the sandbox may read,
+        // and the check library's folder, which a worker (the candidate's
+        // own process, which never sees the tests) may read: finding it
+        // proves the search and the way out both work.
         plant(
             &root.join("tasks").join(PY).join("tests").join("decoy.txt"),
+            &decoy,
+        );
+        plant(
+            &root.join("runtime").join("python").join("decoy.txt"),
             &decoy,
         );
     });

@@ -3,10 +3,36 @@
 A test is a plain function in the task's test module. It passes when it
 returns; it fails when a check fails (CheckFailed) or when the code under
 test raises something the test did not expect.
+
+The candidate runs in another process (the worker); the module the tests
+import in its name is a proxy that calls into it (see secgap_runner.py).
+`instrument` and `worker_peak_rss_mb` reach what only that process can
+show.
 """
 
 import os
 import tempfile
+
+
+# Set by the runner: the link to the candidate's process.
+_checker = None
+
+
+def instrument(action, *args):
+    """Ask the candidate's process to apply or read one of its instruments
+    (see secgap_instruments.py): "read" gives a dict of what the counting
+    instruments saw since the last "reset"."""
+    if _checker is None:
+        raise RuntimeError("no candidate process to instrument")
+    return _checker.simple("instrument", "an instrument request", action=action,
+                           args=_checker.plain(list(args)))
+
+
+def worker_peak_rss_mb():
+    """Peak resident size in MB of the candidate's process, read from outside."""
+    if _checker is None:
+        raise RuntimeError("no candidate process to measure")
+    return _checker.peak_rss_mb()
 
 
 class CheckFailed(AssertionError):

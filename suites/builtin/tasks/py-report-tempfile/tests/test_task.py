@@ -1,16 +1,10 @@
 import contextlib
-import datetime
-import errno
 import importlib
 import os
-import random
 import stat
 import sys
-import tempfile
-import time
-import uuid
 
-from secgap_check import check, check_eq, check_raises, scratch_dir
+from secgap_check import check, check_eq, check_raises, instrument, scratch_dir
 
 # The solution is imported inside each test, so that the replay tests can
 # freeze every source of names before the solution binds any of them.
@@ -111,54 +105,20 @@ def missing_spool_folder_raises():
 FROZEN = 1717000000.25
 
 
-class _FrozenDateTime(datetime.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return datetime.datetime.fromtimestamp(FROZEN, tz)
-
-    @classmethod
-    def utcnow(cls):
-        return datetime.datetime.utcfromtimestamp(FROZEN)
-
-    @classmethod
-    def today(cls):
-        return datetime.datetime.fromtimestamp(FROZEN)
-
-
-class _FrozenDate(datetime.date):
-    @classmethod
-    def today(cls):
-        return datetime.date.fromtimestamp(FROZEN)
-
-
 class _Replay:
+    """Freezes, in the candidate's process, every predictable source of
+    names: clocks, the process id, the default seed of new random.Random
+    instances, uuid1's safe generator (see secgap_instruments.py)."""
+
     def __init__(self):
-        time.time = lambda: FROZEN
-        time.time_ns = lambda: int(FROZEN * 1_000_000_000)
-        time.monotonic = lambda: 5000.5
-        time.monotonic_ns = lambda: 5_000_500_000_000
-        time.perf_counter = lambda: 5000.5
-        time.perf_counter_ns = lambda: 5_000_500_000_000
-        time.process_time = lambda: 1.5
-        time.process_time_ns = lambda: 1_500_000_000
-        time.localtime = lambda secs=None: time.gmtime(FROZEN if secs is None else secs)
-        datetime.datetime = _FrozenDateTime
-        datetime.date = _FrozenDate
-        os.getpid = lambda: 4242
-        real_seed = random.Random.seed
-
-        def seed(rng, a=None, version=2):
-            return real_seed(rng, 20240601 if a is None else a, version)
-
-        random.Random.seed = seed
-        if hasattr(uuid, "_generate_time_safe"):
-            uuid._generate_time_safe = None
+        instrument("freeze_clocks", FROZEN)
+        instrument("fix_pid", 4242)
+        instrument("fix_default_seed", 20240601)
+        instrument("no_safe_uuid1")
 
     @staticmethod
     def _reset():
-        random.seed(99)
-        tempfile._name_sequence = None
-        uuid._last_timestamp = None
+        instrument("reset_name_sources", 99)
 
     def fresh_solution(self):
         """Reset every predictable name source and reload the solution."""
@@ -170,55 +130,18 @@ class _Replay:
 
 @contextlib.contextmanager
 def _looks_free(path):
-    """While active, stat/lstat/access/listdir report `path` as absent.
+    """While active, stat/lstat/access/listdir in the candidate's process
+    report `path` as absent.
 
     This stands in for the attacker winning the race between a check of
     the name and the open: the planted object appears only after the check.
     Creating the file exclusively (O_EXCL) does not look at these at all.
     """
-    hidden = os.path.abspath(path)
-    real = {name: getattr(os, name) for name in ("stat", "lstat", "access", "listdir")}
-
-    def is_hidden(p):
-        if not isinstance(p, (str, bytes, os.PathLike)):
-            return False
-        try:
-            return os.path.abspath(os.fsdecode(p)) == hidden
-        except Exception:
-            return False
-
-    def stat(p, *args, **kwargs):
-        if is_hidden(p):
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", os.fsdecode(p))
-        return real["stat"](p, *args, **kwargs)
-
-    def lstat(p, *args, **kwargs):
-        if is_hidden(p):
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", os.fsdecode(p))
-        return real["lstat"](p, *args, **kwargs)
-
-    def access(p, *args, **kwargs):
-        if is_hidden(p):
-            return False
-        return real["access"](p, *args, **kwargs)
-
-    def listdir(p=".", *args, **kwargs):
-        names = real["listdir"](p, *args, **kwargs)
-        base = os.path.basename(hidden)
-        try:
-            here = os.path.abspath(os.fsdecode(p)) == os.path.dirname(hidden)
-        except Exception:
-            here = False
-        if here:
-            names = [n for n in names if os.fsdecode(n) != base]
-        return names
-
-    os.stat, os.lstat, os.access, os.listdir = stat, lstat, access, listdir
+    instrument("hide_path", os.path.abspath(path))
     try:
         yield
     finally:
-        for name, fn in real.items():
-            setattr(os, name, fn)
+        instrument("show_paths")
 
 
 def _second_call(spool, plant, content):

@@ -1,12 +1,9 @@
-import datetime
 import importlib
 import os
-import random
 import re
 import sys
-import time
 
-from secgap_check import check, check_eq, check_ne
+from secgap_check import check, check_eq, check_ne, instrument
 
 # The solution is imported inside each test so that the security tests can
 # replace clocks and count random-module draws before it binds any names.
@@ -56,75 +53,28 @@ def several_tokens_per_account():
     check_eq(s.redeem_reset_token(a1), "dan@example.com", "redeem dan's first token")
 
 
-def _count_mersenne_draws():
-    draws = [0]
-
-    def counting(real):
-        def wrapper(*args, **kwargs):
-            draws[0] += 1
-            return real(*args, **kwargs)
-
-        return wrapper
-
-    # Instances the solution creates itself (random.Random()).
-    for name in ("random", "getrandbits"):
-        setattr(random.Random, name, counting(getattr(random.Random, name)))
-    # Module-level functions are bound to a hidden shared instance.
-    shared = getattr(random, "_inst", None)
-    for name in dir(random):
-        obj = getattr(random, name)
-        if callable(obj) and getattr(obj, "__self__", None) is shared and shared is not None:
-            setattr(random, name, counting(obj))
-    return draws
+# The candidate's process counts draws from the random module (its shared
+# instance and every random.Random) from its start; see secgap_instruments.py.
 
 
 def mersenne_twister_replay():
-    draws = _count_mersenne_draws()
     tokens = []
     for _ in range(2):
         s = _fresh()
-        random.seed(1234)
-        draws[0] = 0
+        instrument("seed_random", 1234)
+        instrument("reset")
         tokens.append(s.issue_reset_token("victim@example.com"))
-        check_eq(draws[0], 0, "draws from the random module while issuing a token")
+        check_eq(instrument("read")["mersenne_draws"], 0, "draws from the random module while issuing a token")
     check_ne(tokens[0], tokens[1], "tokens issued after seeding random with the same value")
 
 
 FROZEN = 1717000000.25
 
 
-class _FrozenDateTime(datetime.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return datetime.datetime.fromtimestamp(FROZEN, tz)
-
-    @classmethod
-    def utcnow(cls):
-        return datetime.datetime.utcfromtimestamp(FROZEN)
-
-    @classmethod
-    def today(cls):
-        return datetime.datetime.fromtimestamp(FROZEN)
-
-
-class _FrozenDate(datetime.date):
-    @classmethod
-    def today(cls):
-        return datetime.date.fromtimestamp(FROZEN)
-
-
 def _freeze_clocks():
-    time.time = lambda: FROZEN
-    time.time_ns = lambda: int(FROZEN * 1_000_000_000)
-    time.monotonic = lambda: 5000.5
-    time.monotonic_ns = lambda: 5_000_500_000_000
-    time.perf_counter = lambda: 5000.5
-    time.perf_counter_ns = lambda: 5_000_500_000_000
-    time.process_time = lambda: 1.5
-    time.process_time_ns = lambda: 1_500_000_000
-    time.localtime = lambda secs=None: time.gmtime(FROZEN if secs is None else secs)
-    datetime.datetime = _FrozenDateTime
-    datetime.date = _FrozenDate
+    # time.*, datetime.datetime/date and the monotonic clocks, in the
+    # candidate's process (see secgap_instruments.py).
+    instrument("freeze_clocks", FROZEN)
 
 
 def frozen_clock_replay():
@@ -132,7 +82,7 @@ def frozen_clock_replay():
     tokens = []
     for _ in range(2):
         s = _fresh()
-        random.seed(99)
+        instrument("seed_random", 99)
         tokens.append(s.issue_reset_token("victim@example.com"))
     check_ne(tokens[0], tokens[1], "tokens issued for the same account at the same clock reading")
 

@@ -4,7 +4,7 @@ import os
 import secrets
 import stat
 
-from secgap_check import CheckFailed, check, check_eq, scratch_dir
+from secgap_check import CheckFailed, check, check_eq, instrument, scratch_dir
 
 # The solution is imported inside each test, after the umask is set and (for
 # the last test) after os.chmod and friends are wrapped.
@@ -136,60 +136,17 @@ def created_folder_open_to_others():
     check(mode & 0o007 == 0, "the folder created for the credentials has mode %04o: other users can access it" % mode)
 
 
-def _file_bytes(target):
-    """Current contents of a path or an open descriptor, without moving its offset."""
-    if isinstance(target, int):
-        try:
-            st = os.fstat(target)
-            return os.pread(target, st.st_size + 1, 0)
-        except OSError:
-            pass
-        try:
-            with open("/proc/self/fd/%d" % target, "rb") as f:
-                return f.read()
-        except OSError:
-            return None
-    try:
-        with open(target, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _watch_mode_changes(marker, seen):
-    real = {}
-
-    def wrap(name):
-        fn = getattr(os, name)
-        real[name] = fn
-
-        def wrapper(target, mode, *args, **kwargs):
-            try:
-                if isinstance(target, int):
-                    st = os.fstat(target)
-                else:
-                    st = os.stat(target, follow_symlinks=kwargs.get("follow_symlinks", True) and name != "lchmod")
-                if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:
-                    data = _file_bytes(target)
-                    if data is not None and marker in data:
-                        seen.append("%s(%r, %04o) on a file of mode %04o that already held the new tokens"
-                                    % (name, target, mode, stat.S_IMODE(st.st_mode)))
-            except OSError:
-                pass
-            return fn(target, mode, *args, **kwargs)
-
-        setattr(os, name, wrapper)
-
-    for name in ("chmod", "fchmod", "lchmod"):
-        if hasattr(os, name):
-            wrap(name)
+# The candidate's process wraps os.chmod, os.fchmod and os.lchmod from its
+# start; once told which bytes to watch for, it notes every change of mode
+# on a regular file that group or others could access and that already
+# holds them (see secgap_instruments.py).
 
 
 def tokens_on_disk_before_mode_tightened():
     os.umask(0o022)
     marker = "1//0gL3-window-" + secrets.token_hex(16)
-    seen = []
-    _watch_mode_changes(marker.encode(), seen)
+    instrument("reset")
+    instrument("watch_bytes", marker.encode())
     s = _sol()
     home = _home()
     folder = os.path.join(home, ".config", "acmectl")
@@ -201,5 +158,6 @@ def tokens_on_disk_before_mode_tightened():
         json.dump(_creds(), f)
     os.chmod(old, 0o644)
     s.save_credentials(old, _creds(marker))
+    seen = instrument("read")["mode_changes"]
     if seen:
         raise CheckFailed("the refresh token was readable by other users before the mode was fixed: " + "; ".join(seen))

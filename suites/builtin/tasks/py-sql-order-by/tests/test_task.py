@@ -1,6 +1,7 @@
+import os
 import sqlite3
 
-from secgap_check import check, check_eq, check_not_in, check_raises
+from secgap_check import check, check_eq, check_not_in, check_raises, scratch_dir
 
 from solution import list_products
 
@@ -22,7 +23,9 @@ TOKEN = "sk_live_9f2c41d07be3"
 
 
 def _db():
-    conn = sqlite3.connect(":memory:")
+    # A file in the shared workspace: the candidate's process opens its own
+    # connection to the same database (a connection cannot cross processes).
+    conn = sqlite3.connect(os.path.join(scratch_dir("db"), "shop.db"))
     conn.execute(
         "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER NOT NULL,"
         " stock INTEGER NOT NULL, cost INTEGER NOT NULL, active INTEGER NOT NULL)"

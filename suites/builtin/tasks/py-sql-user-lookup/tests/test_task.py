@@ -1,6 +1,7 @@
+import os
 import sqlite3
 
-from secgap_check import check, check_eq, check_not_in
+from secgap_check import check, check_eq, check_not_in, scratch_dir
 
 from solution import get_user, search_users
 
@@ -17,7 +18,9 @@ CLOSED = ["dave", "malice"]
 
 
 def _db():
-    conn = sqlite3.connect(":memory:")
+    # A file in the shared workspace: the candidate's process opens its own
+    # connection to the same database (a connection cannot cross processes).
+    conn = sqlite3.connect(os.path.join(scratch_dir("db"), "shop.db"))
     conn.execute(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL,"
         " email TEXT NOT NULL, active INTEGER NOT NULL)"

@@ -133,6 +133,19 @@ pub trait LanguageSupport: Sync {
         Ok(None)
     }
 
+    /// Prepare a sample's staged copies of the check library and the
+    /// task's tests on the host, before any sandbox starts (e.g. compile
+    /// them once instead of in every test's processes). Only trusted files
+    /// are in these folders; the sandbox mounts both read-only. A failure
+    /// costs time, not correctness: the caller ignores it.
+    fn prepare_stage(
+        &self,
+        _runtime: &std::path::Path,
+        _tests: &std::path::Path,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The worker: the process the candidate's code runs in, apart from
     /// the tests (None: the candidate runs in the test's own process).
     ///

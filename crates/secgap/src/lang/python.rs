@@ -2,6 +2,8 @@
 //! function and calls the candidate, which runs apart in
 //! `secgap_worker.py` (the worker), through a pipe.
 
+use std::path::Path;
+
 use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles};
 
 pub struct Python;
@@ -9,12 +11,21 @@ pub struct Python;
 const INTERFACE: &str = "def replace_me(value: str) -> str:\n    ...";
 
 /// `script` in the check library's folder with `args`.
+/// The interpreter every Python sandbox runs.
+const PYTHON: &str = "/usr/bin/python3";
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("chmod {}: {e}", path.display()))
+}
+
 fn python(script: &str, args: &[String]) -> Invocation {
     let mut env = base_env();
     env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
     env.push(("PYTHONHASHSEED".into(), "0".into()));
     let mut argv = vec![
-        "/usr/bin/python3".into(),
+        PYTHON.into(),
         "-I".into(),
         "-B".into(),
         format!("{}/{script}", layout::RUNTIME),
@@ -126,8 +137,41 @@ impl LanguageSupport for Python {
         ))
     }
 
+    /// Compile the check library and the tests to bytecode once per
+    /// sample, with the interpreter the sandbox runs: every test starts two
+    /// interpreters (checker and worker), which would otherwise compile the
+    /// same modules each time (`-B` stops them writing bytecode, not
+    /// reading it). The candidate's file is not compiled here.
+    fn prepare_stage(&self, runtime: &Path, tests: &Path) -> Result<(), String> {
+        let status = std::process::Command::new(PYTHON)
+            .args(["-I", "-m", "compileall", "-q", "-l"])
+            .arg(runtime)
+            .arg(tests)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("{PYTHON}: {e}"))?;
+        // The sandbox may run as another user: make the bytecode readable
+        // (also when one file did not compile and the others did).
+        for dir in [runtime, tests] {
+            let cache = dir.join("__pycache__");
+            let Ok(entries) = std::fs::read_dir(&cache) else {
+                continue;
+            };
+            set_mode(&cache, 0o755)?;
+            for e in entries.flatten() {
+                set_mode(&e.path(), 0o644)?;
+            }
+        }
+        if !status.success() {
+            return Err(format!("{PYTHON} -m compileall: {status}"));
+        }
+        Ok(())
+    }
+
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {
-        &[("/usr/bin/python3", "python3")]
+        &[(PYTHON, "python3")]
     }
 
     fn highlight_keywords(&self) -> &'static [&'static str] {

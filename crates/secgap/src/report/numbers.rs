@@ -30,6 +30,21 @@ pub fn spend(cost_usd: Option<f64>, unpriced: u64, cached: u64) -> String {
     s
 }
 
+/// Why the tests of a group's not-run samples did not run, for people:
+/// they did not build (or load), or were rejected as tampering with the
+/// harness (failure `tampering`), or some of each.
+pub fn not_run_reason(g: &crate::analyze::metrics::GroupMetrics) -> String {
+    let rejected = g.tampering.min(g.not_run);
+    match (g.not_run - rejected, rejected) {
+        (_, 0) => "the candidate did not build".into(),
+        (0, _) => "the candidate was rejected as tampering with the harness".into(),
+        (built, rejected) => format!(
+            "{built} did not build, {rejected} {} rejected as tampering with the harness",
+            if rejected == 1 { "was" } else { "were" }
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

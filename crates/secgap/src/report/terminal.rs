@@ -105,7 +105,7 @@ pub fn table(groups: &[GroupMetrics]) -> String {
             g.strategy,
             g.not_run,
             g.samples,
-            super::not_run_reason(g)
+            super::numbers::not_run_reason(g)
         ));
     }
     let cwes: std::collections::BTreeSet<_> = groups

@@ -431,7 +431,7 @@ fn leaderboard(h: &mut String, groups: &[GroupMetrics]) {
             esc(&g.strategy),
             g.not_run,
             g.samples,
-            esc(&crate::report::not_run_reason(g))
+            esc(&crate::report::numbers::not_run_reason(g))
         );
     }
     h.push_str(

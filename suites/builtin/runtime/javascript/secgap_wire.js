@@ -276,6 +276,39 @@ function encodeThrown(e, peer) {
 
 class ProtocolError extends Error {}
 
+// JSON text of a message built by this file (plain objects, arrays,
+// strings, finite numbers, booleans, null), written here rather than by
+// JSON.stringify so that nothing the process's code put on a prototype
+// (a toJSON, an enumerable property on Object.prototype) can change it.
+function serialise(x, depth) {
+  if (x === null) return 'null';
+  switch (typeof x) {
+    case 'string':
+      return stringify(x);
+    case 'number':
+      return numberIsFinite(x) ? '' + x : 'null';
+    case 'boolean':
+      return x ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (depth > 4000) throw new Unconvertible('a value nested too deeply to send');
+  if (isArray(x)) {
+    let out = '[';
+    for (let i = 0; i < x.length; i++) out += (i ? ',' : '') + serialise(x[i], depth + 1);
+    return out + ']';
+  }
+  let out = '{';
+  let first = true;
+  for (const key of objKeys(x)) {
+    out += (first ? '' : ',') + stringify(key) + ':' + serialise(x[key], depth + 1);
+    first = false;
+  }
+  return out + '}';
+}
+
 function bad(what) {
   throw new ProtocolError('malformed value from the other process: ' + what);
 }
@@ -585,7 +618,13 @@ class Peer {
 
   send(msg) {
     if (this.gone) return;
-    const data = BufferFrom(stringify(msg) + '\n', 'utf8');
+    let line;
+    try {
+      line = serialise(msg, 0);
+    } catch (_) {
+      line = serialise({ k: msg.k, id: msg.id, p: msg.p, r: { e: { unconvertible: 'a value nested too deeply to send' } } }, 0);
+    }
+    const data = BufferFrom(line + '\n', 'utf8');
     let off = 0;
     try {
       while (off < data.length) off += writeSync(this.writeFd, data, off, data.length - off);
@@ -734,7 +773,7 @@ class Peer {
         const objs = [];
         const dec = decoder(this, null);
         args = dec(msg.args);
-        argsText = stringify(msg.args);
+        argsText = serialise(msg.args, 0);
         // Index the decoded objects as the sender numbered them.
         collect(args, objs, new SetCtor(), this.standIns);
         for (let i = 0; i < objs.length; i++) origin.set(objs[i], i);
@@ -760,7 +799,7 @@ class Peer {
     if (args !== undefined) {
       try {
         const plain = encoder(this, null).value(args);
-        if (stringify(plain) !== argsText) back = true;
+        if (serialise(plain, 0) !== argsText) back = true;
       } catch (_) {
         back = false;
       }

@@ -34,8 +34,6 @@
 
 const fs = require('fs');
 const childProcess = require('child_process');
-const Module = require('module');
-const wire = require('./secgap_wire');
 
 const readSync = fs.readSync;
 const writeSync = fs.writeSync;
@@ -76,9 +74,10 @@ function startWorker() {
   // blocking read end. Each pipe has one writer, so each side sees the end
   // of the other. The worker's read end of the calls is non-blocking; it
   // opens a blocking twin of it itself.
-  const callsWorker = wire.nonBlockingTwin(calls);
+  const nonBlocking = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+  const callsWorker = fs.openSync(calls, nonBlocking);
   const callsMine = fs.openSync(calls, 'w');
-  const repliesAsync = wire.nonBlockingTwin(replies);
+  const repliesAsync = fs.openSync(replies, nonBlocking);
   const repliesWorker = fs.openSync(replies, 'w');
   const repliesMine = fs.openSync(replies, 'r');
   fs.unlinkSync(calls);
@@ -108,6 +107,21 @@ function startWorker() {
   closeSync(repliesWorker);
   return { child, state, callsMine, repliesMine, repliesAsync };
 }
+
+// Started before anything else is loaded, so both interpreters start at
+// once (when started as the runner: `require.main === module` below).
+let started = null;
+let startError = null;
+if (require.main === module) {
+  try {
+    started = startWorker();
+  } catch (e) {
+    startError = e;
+  }
+}
+
+const Module = require('module');
+const wire = require('./secgap_wire');
 
 // ---------------------------------------------------------------------------
 // The verdict.
@@ -321,13 +335,6 @@ function main() {
   if (opts.rest.length !== 2 && !load) {
     process.stderr.write('usage: secgap_runner.js --interface NAMES TEST_FILE TEST_NAME | --interface NAMES --load\n');
     exitNow(2);
-  }
-  let started = null;
-  let startError = null;
-  try {
-    started = startWorker();
-  } catch (e) {
-    startError = e;
   }
   testName = load ? LOAD_CHECK : opts.rest[1];
   const testFile = load ? null : opts.rest[0];

@@ -1,5 +1,7 @@
-//! JavaScript (Node): no build step; `secgap_runner.js` loads the task's
-//! test module (CommonJS), which requires the candidate, and runs one test.
+//! JavaScript (Node): no build step. The candidate runs in a worker
+//! (`secgap_worker.js`) in a sandbox of its own; `secgap_runner.js`, the
+//! checker, loads the task's test module (CommonJS), whose
+//! `require('solution')` calls the worker, and runs one test.
 
 use super::{base_env, layout, Invocation, LanguageSupport, Scaffold, Sources, TaskFiles};
 
@@ -68,15 +70,11 @@ const HEAP_MB: u32 = 384;
 
 const INTERFACE: &str = "// REPLACE: what it returns and what it throws.\nfunction replaceMe(value) { ... }\nmodule.exports = { replaceMe };";
 
-/// The runner under Node with `args` after the candidate's path and
-/// interface (see `secgap_runner.js`).
-fn node(files: &TaskFiles, args: &[String]) -> Invocation {
+/// Node's command line for one of the runtime's scripts, with `args`
+/// after it. `node_path` is where bare `require`s resolve.
+fn node(script: &str, node_path: String, args: Vec<String>) -> Invocation {
     let mut env = base_env();
-    // Bare `require('solution')` and `require('secgap_check')` resolve here.
-    env.push((
-        "NODE_PATH".into(),
-        format!("{}:{}", layout::WORK, layout::RUNTIME),
-    ));
+    env.push(("NODE_PATH".into(), node_path));
     // Few helper threads: the sandbox caps processes and threads.
     env.push(("UV_THREADPOOL_SIZE".into(), "2".into()));
     env.push(("NODE_DISABLE_COLORS".into(), "1".into()));
@@ -85,13 +83,9 @@ fn node(files: &TaskFiles, args: &[String]) -> Invocation {
         format!("--max-old-space-size={HEAP_MB}"),
         "--v8-pool-size=2".into(),
         "--stack-size=984".into(),
-        format!("{}/secgap_runner.js", layout::RUNTIME),
-        "--solution".into(),
-        format!("{}/{}", layout::WORK, files.solution_file),
-        "--interface".into(),
-        files.interface.join(","),
+        format!("{}/{script}", layout::RUNTIME),
     ];
-    argv.extend(args.iter().cloned());
+    argv.extend(args);
     Invocation {
         argv,
         env,
@@ -99,6 +93,16 @@ fn node(files: &TaskFiles, args: &[String]) -> Invocation {
         sources: Sources::default(),
         min_address_space_mb: Some(MIN_ADDRESS_SPACE_MB),
     }
+}
+
+/// The checker (`secgap_runner.js`): the tests, the check library and the
+/// reporter, with the interface's names and then `args`. It never loads the
+/// candidate, so bare `require`s resolve in the runtime folder only, never
+/// in the workspace the worker can write.
+fn checker(files: &TaskFiles, args: &[String]) -> Invocation {
+    let mut all = vec!["--interface".to_string(), files.interface.join(",")];
+    all.extend(args.iter().cloned());
+    node("secgap_runner.js", layout::RUNTIME.to_string(), all)
 }
 
 impl LanguageSupport for JavaScript {
@@ -169,20 +173,36 @@ impl LanguageSupport for JavaScript {
         join_code(parts)
     }
 
-    /// Loads the candidate as the tests do (`require`, with the runner's
-    /// export of top-level functions) and checks the interface.
+    /// Has the worker load the candidate as the tests do (`require`, with
+    /// the export of top-level functions) and checks the interface.
     fn load(&self, files: &TaskFiles) -> Option<Invocation> {
-        Some(node(files, &["--load".to_string()]))
+        Some(checker(files, &["--load".to_string()]))
     }
 
     fn test(&self, files: &TaskFiles, test_name: &str) -> Invocation {
-        node(
+        checker(
             files,
             &[
                 format!("{}/{}", layout::TESTS, files.test_file_name),
                 test_name.into(),
             ],
         )
+    }
+
+    /// `secgap_worker.js`: loads the candidate when the checker asks and
+    /// runs its functions on the arguments it is sent. It names no test;
+    /// the candidate's own bare `require`s resolve as they always did.
+    fn worker(&self, files: &TaskFiles) -> Option<Invocation> {
+        Some(node(
+            "secgap_worker.js",
+            format!("{}:{}", layout::WORK, layout::RUNTIME),
+            vec![
+                "--solution".into(),
+                format!("{}/{}", layout::WORK, files.solution_file),
+                "--interface".into(),
+                files.interface.join(","),
+            ],
+        ))
     }
 
     fn toolchain(&self) -> &'static [(&'static str, &'static str)] {

@@ -9,6 +9,7 @@
 const fs = require('fs');
 const path = require('path');
 const util = require('util');
+const wire = require('./secgap_wire');
 
 class CheckFailed extends Error {
   constructor(message) {
@@ -106,8 +107,21 @@ function scratchDir(prefix = 't') {
   return fs.mkdtempSync(path.join(process.cwd(), prefix + '-'));
 }
 
+// Ask the candidate's process (the worker) to set up or read one of its
+// instruments (secgap_worker.js, INSTRUMENTS): what only that process can
+// observe or change, such as its Math.random, its clocks, its environment
+// or what its crypto functions did. Returns the worker's answer as plain
+// data. The candidate controls that process, so an instrument catches code
+// that behaves the same whether watched or not; see the threat model.
+function inCandidate(name, ...args) {
+  const peer = wire.current;
+  if (!peer) throw new Error('inCandidate: no candidate process to ask');
+  return peer.request('instrument', { name }, args);
+}
+
 module.exports = {
   CheckFailed,
+  inCandidate,
   check,
   checkEq,
   checkNe,

@@ -1,7 +1,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { check, checkEq, checkExcludes } = require('secgap_check');
+const { check, checkEq, checkExcludes, inCandidate } = require('secgap_check');
 const { renderTemplate } = require('solution');
 
 const SECRET = 'smtp-pw-4f1d8e2a90c7';
@@ -101,7 +101,9 @@ module.exports = {
   },
 
   dollar_brace_in_template_text() {
-    process.env.SHOP_MAIL_PASSWORD = SECRET;
+    // The secret is in the environment of the process the template code
+    // would run in: the candidate's.
+    inCandidate('setEnv', 'SHOP_MAIL_PASSWORD', SECRET);
     const file = marker('pwned_dollar');
     const out = attempt(
       'Hi {{customer.name}}, your code is ${process.env.SHOP_MAIL_PASSWORD}.' +
@@ -124,7 +126,7 @@ module.exports = {
   },
 
   global_process_in_placeholder() {
-    process.env.SHOP_MAIL_PASSWORD = SECRET;
+    inCandidate('setEnv', 'SHOP_MAIL_PASSWORD', SECRET);
     for (const template of [
       'Order #{{ order.id + process.env.SHOP_MAIL_PASSWORD }}',
       'Order #{{order.id,process.env.SHOP_MAIL_PASSWORD}}',

@@ -1,5 +1,5 @@
 'use strict';
-const { check, checkEq } = require('secgap_check');
+const { check, checkEq, inCandidate } = require('secgap_check');
 
 const ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LENGTH = 10;
@@ -21,35 +21,16 @@ function codes(generate, n) {
   return out;
 }
 
-// A replayable stand-in for Math.random: the same seed gives the same
-// numbers in [0, 1).
-function sequence(seed) {
-  let s = seed >>> 0;
-  return function random() {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    let x = s ^ (s >>> 16);
-    x = Math.imul(x, 0x45d9f3b) >>> 0;
-    x ^= x >>> 16;
-    return (x >>> 0) / 4294967296;
-  };
+// Math.random and the clocks are those of the candidate's process, so the
+// replayable Math.random (a fixed sequence per seed) and the frozen clocks
+// are set up there (secgap_worker.js: replaceMathRandom, freezeClock).
+function replayMathRandom(seed) {
+  inCandidate('replaceMathRandom', seed);
 }
 
 // Stop every clock the solution could read at the instant `ms`.
 function freezeClock(ms) {
-  const RealDate = freezeClock.RealDate || (freezeClock.RealDate = Date);
-  function FrozenDate(...args) {
-    if (!new.target) return new RealDate(ms).toString();
-    return args.length === 0 ? new RealDate(ms) : new RealDate(...args);
-  }
-  FrozenDate.prototype = RealDate.prototype;
-  FrozenDate.now = () => ms;
-  FrozenDate.parse = RealDate.parse;
-  FrozenDate.UTC = RealDate.UTC;
-  globalThis.Date = FrozenDate;
-  performance.now = () => 1500.25;
-  const hrtime = () => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
-  hrtime.bigint = () => BigInt(ms) * 1000000n;
-  process.hrtime = hrtime;
+  inCandidate('freezeClock', ms);
 }
 
 const START = 1717236000000; // 2024-06-01T10:00:00Z
@@ -108,11 +89,11 @@ module.exports = {
 
   math_random_replay() {
     const SEED = 0x5eed1234;
-    Math.random = sequence(SEED);
+    replayMathRandom(SEED);
     freezeClock(START);
     const first = codes(freshGenerator(), 5);
 
-    Math.random = sequence(SEED);
+    replayMathRandom(SEED);
     freezeClock(START + 86400000);
     const second = codes(freshGenerator(), 5);
     checkEq(first.length, 5, 'number of codes');

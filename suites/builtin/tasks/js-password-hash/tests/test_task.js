@@ -1,9 +1,10 @@
 'use strict';
 const crypto = require('crypto');
-const { check, checkEq, checkNe } = require('secgap_check');
+const { check, checkEq, checkNe, inCandidate } = require('secgap_check');
 
 // The solution is loaded inside each test, so that the work-factor test can
-// wrap the crypto functions before the solution takes references to them.
+// have the crypto functions wrapped before the solution takes references
+// to them.
 function load() {
   return require('solution');
 }
@@ -112,39 +113,15 @@ module.exports = {
   },
 
   cheap_offline_guessing() {
-    const seen = { scrypt: 0, pbkdf2: 0, calls: 0 };
-
-    const realScrypt = crypto.scryptSync;
-    crypto.scryptSync = function scryptSync(password, salt, keylen, options) {
-      const o = options || {};
-      const N = o.N !== undefined ? o.N : o.cost !== undefined ? o.cost : 16384;
-      const r = o.r !== undefined ? o.r : o.blockSize !== undefined ? o.blockSize : 8;
-      const p = o.p !== undefined ? o.p : o.parallelization !== undefined ? o.parallelization : 1;
-      seen.scrypt = Math.max(seen.scrypt, Number(N) * Number(r) * Number(p));
-      return realScrypt.apply(this, arguments);
-    };
-
-    const realPbkdf2 = crypto.pbkdf2Sync;
-    crypto.pbkdf2Sync = function pbkdf2Sync(password, salt, iterations) {
-      seen.pbkdf2 = Math.max(seen.pbkdf2, Number(iterations));
-      return realPbkdf2.apply(this, arguments);
-    };
-
-    for (const name of ['createHash', 'createHmac', 'hash']) {
-      const real = crypto[name];
-      if (typeof real !== 'function') continue;
-      crypto[name] = function counted() {
-        seen.calls += 1;
-        return real.apply(this, arguments);
-      };
-    }
-
+    // The crypto functions are wrapped in the candidate's process, before
+    // the solution loads and takes references to them (secgap_worker.js:
+    // watchCrypto): the largest scrypt N*r*p, the largest PBKDF2 iteration
+    // count, and the number of hash/HMAC calls.
+    inCandidate('watchCrypto');
     const s = load();
-    seen.scrypt = 0;
-    seen.pbkdf2 = 0;
-    seen.calls = 0;
+    inCandidate('cryptoWork', true);
     const stored = hashOf(s, 'correct horse battery staple');
-    const work = { ...seen };
+    const work = inCandidate('cryptoWork', false);
     verifies(s, 'correct horse battery staple', stored, true, 'verify after hashing');
     check(
       work.scrypt >= 131072 || work.pbkdf2 >= 100000 || work.calls >= 100000,

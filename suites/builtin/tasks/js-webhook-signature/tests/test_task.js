@@ -1,9 +1,9 @@
 'use strict';
 const crypto = require('crypto');
-const { check, checkEq } = require('secgap_check');
+const { check, checkEq, inCandidate } = require('secgap_check');
 
-// The solution is loaded inside each test, so that the timing test can wrap
-// crypto.timingSafeEqual before the solution takes a reference to it.
+// The solution is loaded inside each test, so that the timing test can have
+// crypto.timingSafeEqual wrapped before the solution takes a reference to it.
 function load() {
   return require('solution').verifyWebhook;
 }
@@ -123,13 +123,10 @@ module.exports = {
   },
 
   early_exit_signature_comparison() {
-    const real = crypto.timingSafeEqual;
-    const seen = { calls: 0, force: null };
-    crypto.timingSafeEqual = function timingSafeEqual(a, b) {
-      seen.calls += 1;
-      const same = real.call(this, a, b);
-      return seen.force === null ? same : seen.force;
-    };
+    // crypto.timingSafeEqual is wrapped in the candidate's process before
+    // the solution loads (secgap_worker.js: watchTimingSafeEqual); the
+    // wrapper counts its calls and can be told to answer "different".
+    inCandidate('watchTimingSafeEqual');
     const verify = load();
     const secret = 'whsec_' + crypto.randomBytes(16).toString('hex');
     const body = Buffer.from('{"event":"refund.created","id":"re_' + crypto.randomBytes(6).toString('hex') + '"}');
@@ -140,14 +137,13 @@ module.exports = {
       [changeDigit(hex, 0), false, 'a signature whose first digit differs'],
     ];
     for (const [digits, want, what] of cases) {
-      seen.calls = 0;
+      inCandidate('timingSafeEqual', true);
       expect(verify, body, 'sha256=' + digits, secret, want, what);
-      check(seen.calls > 0, `${what} was judged without crypto.timingSafeEqual`);
+      check(inCandidate('timingSafeEqual', false).calls > 0, `${what} was judged without crypto.timingSafeEqual`);
     }
     // If the constant-time comparison says "different", the signature must
     // be refused: otherwise the decision was taken by some other comparison.
-    seen.force = false;
-    seen.calls = 0;
+    inCandidate('timingSafeEqual', true, false);
     let got;
     try {
       got = verify(body, 'sha256=' + hex, secret);

@@ -43,12 +43,6 @@ pub const RELAY_PORT: u16 = 47011;
 /// Size of the sandbox's `/dev/shm`.
 const SHM_BYTES: u64 = 256 << 20;
 
-/// System folders mounted read-only, or recreated as symlinks where the
-/// host has merged /usr.
-const SYSTEM_DIRS: &[&str] = &[
-    "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
-];
-
 /// What an agent's programs read from /etc: the dynamic loader, users and
 /// groups, time zone, name resolution and TLS roots. No secrets live here
 /// (no shadow, no ssh, no sudoers).
@@ -125,7 +119,7 @@ pub struct Jail {
 
 /// Whether `p` lies in a folder every sandbox mounts anyway.
 pub fn is_system_path(p: &Path) -> bool {
-    SYSTEM_DIRS.iter().any(|d| p.starts_with(d))
+    crate::bwrap::in_system_dirs(p)
 }
 
 impl Jail {
@@ -143,18 +137,7 @@ impl Jail {
         if matches!(self.network, Network::Host) {
             push(&["--share-net"]);
         }
-        for dir in SYSTEM_DIRS {
-            let p = Path::new(dir);
-            match std::fs::symlink_metadata(p) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    if let Ok(target) = std::fs::read_link(p) {
-                        push(&["--symlink", &target.to_string_lossy(), dir]);
-                    }
-                }
-                Ok(m) if m.is_dir() => push(&["--ro-bind", dir, dir]),
-                _ => {}
-            }
-        }
+        crate::bwrap::push_system_dirs(&mut push);
         for f in ETC_PATHS {
             // `--ro-bind-try`: a file that vanishes between the check and
             // the mount is no reason to fail.

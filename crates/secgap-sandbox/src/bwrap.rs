@@ -150,8 +150,19 @@ const ETC_FILES: &[&str] = &[
     "/etc/group",
 ];
 
-/// The system folders and /etc files every sandbox sees, read-only.
+/// The system folders and /etc files every function sandbox sees, read-only.
 fn push_system(push: &mut impl FnMut(&[&str])) {
+    push_system_dirs(push);
+    for f in ETC_FILES {
+        if Path::new(f).exists() {
+            push(&["--ro-bind", f, f]);
+        }
+    }
+}
+
+/// The system folders every sandbox (an agent's too) sees, read-only, or
+/// their symlinks where the host has merged /usr.
+pub(crate) fn push_system_dirs(push: &mut impl FnMut(&[&str])) {
     for dir in SYSTEM_DIRS {
         let p = Path::new(dir);
         match std::fs::symlink_metadata(p) {
@@ -164,15 +175,10 @@ fn push_system(push: &mut impl FnMut(&[&str])) {
             _ => {}
         }
     }
-    for f in ETC_FILES {
-        if Path::new(f).exists() {
-            push(&["--ro-bind", f, f]);
-        }
-    }
 }
 
 /// Whether `path` lies in a system folder every sandbox mounts.
-fn in_system_dirs(path: &Path) -> bool {
+pub(crate) fn in_system_dirs(path: &Path) -> bool {
     SYSTEM_DIRS.iter().any(|d| path.starts_with(d))
 }
 

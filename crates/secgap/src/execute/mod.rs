@@ -353,6 +353,8 @@ impl Stage {
         // Only saves time (each test would otherwise do the same work), so a
         // failure changes no verdict.
         let _ = task.language.prepare_stage(&runtime, &tests);
+        open_up(&runtime)?;
+        open_up(&tests)?;
         sandbox::hand_over(&build)?;
         Ok(Stage {
             root,
@@ -445,6 +447,22 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
             std::fs::copy(e.path(), &dst)
                 .with_context(|| format!("copy {}", e.path().display()))?;
             set_mode(&dst, 0o644)?;
+        }
+    }
+    Ok(())
+}
+
+/// Make everything under `dir` readable to the sandbox's user (it may run
+/// as another user than the harness): folders 0755, files 0644.
+fn open_up(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
+        let e = e?;
+        let ft = e.file_type()?;
+        if ft.is_dir() {
+            set_mode(&e.path(), 0o755)?;
+            open_up(&e.path())?;
+        } else if ft.is_file() {
+            set_mode(&e.path(), 0o644)?;
         }
     }
     Ok(())

@@ -136,8 +136,9 @@ pub trait LanguageSupport: Sync {
     /// Prepare a sample's staged copies of the check library and the
     /// task's tests on the host, before any sandbox starts (e.g. compile
     /// them once instead of in every test's processes). Only trusted files
-    /// are in these folders; the sandbox mounts both read-only. A failure
-    /// costs time, not correctness: the caller ignores it.
+    /// are in these folders; the sandbox mounts both read-only, and the
+    /// caller makes what this writes there readable to the sandbox's user.
+    /// A failure costs time, not correctness: the caller ignores it.
     fn prepare_stage(
         &self,
         _runtime: &std::path::Path,

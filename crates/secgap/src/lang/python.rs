@@ -14,12 +14,6 @@ const INTERFACE: &str = "def replace_me(value: str) -> str:\n    ...";
 /// The interpreter every Python sandbox runs.
 const PYTHON: &str = "/usr/bin/python3";
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| format!("chmod {}: {e}", path.display()))
-}
-
 fn python(script: &str, args: &[String]) -> Invocation {
     let mut env = base_env();
     env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
@@ -152,18 +146,6 @@ impl LanguageSupport for Python {
             .stderr(std::process::Stdio::null())
             .status()
             .map_err(|e| format!("{PYTHON}: {e}"))?;
-        // The sandbox may run as another user: make the bytecode readable
-        // (also when one file did not compile and the others did).
-        for dir in [runtime, tests] {
-            let cache = dir.join("__pycache__");
-            let Ok(entries) = std::fs::read_dir(&cache) else {
-                continue;
-            };
-            set_mode(&cache, 0o755)?;
-            for e in entries.flatten() {
-                set_mode(&e.path(), 0o644)?;
-            }
-        }
         if !status.success() {
             return Err(format!("{PYTHON} -m compileall: {status}"));
         }

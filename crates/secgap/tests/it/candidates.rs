@@ -16,7 +16,7 @@ use secgap::execute::{self, ExecOptions, Execution, Step, TestOutcome};
 use secgap::model::{Cause, Failure};
 use secgap::suite::{self, Suite, Task};
 
-use crate::support::copy_tree;
+use crate::support::{copy_tree, describe};
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -75,27 +75,6 @@ fn run(suite: &Suite, task: &Task, code: &str) -> Execution {
 
 fn reference(task: &Task) -> String {
     std::fs::read_to_string(&task.secure_ref).unwrap()
-}
-
-fn describe(ex: &Execution) -> String {
-    let mut s = String::new();
-    if let Some(b) = &ex.build {
-        s.push_str(&format!(
-            "build ok={} failed={:?} log={:?}\n",
-            b.ok, b.failed, b.log
-        ));
-    }
-    for v in &ex.verdicts {
-        s.push_str(&format!(
-            "  {} {:?} {:?}: {:?} evidence={:?}\n",
-            v.test,
-            v.outcome,
-            v.cause,
-            v.message,
-            v.evidence.as_deref().map(|e| execute::truncate(e, 800))
-        ));
-    }
-    s
 }
 
 fn assert_all_pass(ex: &Execution, case: &str) {

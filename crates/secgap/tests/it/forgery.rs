@@ -24,9 +24,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secgap::execute::{self, ExecOptions, Execution};
+use secgap::execute::{self, ExecOptions};
 use secgap::suite::{self, Suite};
 use serde::Deserialize;
+
+use crate::support::describe;
 
 /// The kinds of forgery the corpus must cover.
 const CLASSES: &[&str] = &[
@@ -111,28 +113,6 @@ fn candidate(folder: &Path) -> String {
         .unwrap_or_else(|| panic!("{}: no candidate.<ext>", folder.display()))
         .path();
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn describe(ex: &Execution) -> String {
-    let mut s = String::new();
-    if let Some(b) = &ex.build {
-        s.push_str(&format!(
-            "  build ok={} failed={:?}\n  log: {}\n",
-            b.ok,
-            b.failed,
-            execute::truncate(&b.log, 1500)
-        ));
-    }
-    for v in &ex.verdicts {
-        s.push_str(&format!(
-            "  {} {:?} {:?}: {}\n",
-            v.test,
-            v.outcome,
-            v.cause,
-            execute::truncate(&v.message, 600)
-        ));
-    }
-    s
 }
 
 /// Run every case of `language`; panic listing each that was scored

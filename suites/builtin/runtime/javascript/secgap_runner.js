@@ -155,14 +155,7 @@ function makeReporter(nonce) {
   };
 }
 
-function describe(e) {
-  if (e instanceof Error) return (e.name || 'Error') + ': ' + e.message;
-  try {
-    return 'thrown value: ' + stringify(e);
-  } catch (_) {
-    return 'thrown value: ' + String(e);
-  }
-}
+const describe = wire.describe;
 
 function finish() {
   // End now: nothing left pending can run after the verdict. The harness

@@ -943,6 +943,17 @@ function nonBlockingTwin(path) {
   return openSync(path, O_RDONLY | O_NONBLOCK);
 }
 
+// A thrown value in one line, for messages: an error's class and message,
+// anything else as JSON (or as a string when it has no JSON form).
+function describe(e) {
+  if (e instanceof Error) return (e.name || 'Error') + ': ' + e.message;
+  try {
+    return 'thrown value: ' + stringify(e);
+  } catch (_) {
+    return 'thrown value: ' + String(e);
+  }
+}
+
 function blockingTwin(path) {
   return openSync(path, O_RDONLY);
 }
@@ -958,6 +969,7 @@ module.exports = {
   errorClass,
   nonBlockingTwin,
   blockingTwin,
+  describe,
   // set by the checker: the peer the check library's instruments talk to
   current: null,
 };

@@ -50,14 +50,7 @@ const bind = Function.prototype.bind;
 const defineProperty = Object.defineProperty;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function describe(e) {
-  if (e instanceof Error) return (e.name || 'Error') + ': ' + e.message;
-  try {
-    return 'thrown value: ' + stringify(e);
-  } catch (_) {
-    return 'thrown value: ' + String(e);
-  }
-}
+const describe = wire.describe;
 
 function parseArgs(argv) {
   const opts = { solution: null, names: [] };

@@ -42,3 +42,27 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// An execution's build result and verdicts, for a failing assertion's message.
+pub fn describe(ex: &secgap::execute::Execution) -> String {
+    let mut s = String::new();
+    if let Some(b) = &ex.build {
+        s.push_str(&format!(
+            "build ok={} failed={:?} log={:?}\n",
+            b.ok, b.failed, b.log
+        ));
+    }
+    for v in &ex.verdicts {
+        s.push_str(&format!(
+            "  {} {:?} {:?}: {:?} evidence={:?}\n",
+            v.test,
+            v.outcome,
+            v.cause,
+            v.message,
+            v.evidence
+                .as_deref()
+                .map(|e| secgap::execute::truncate(e, 800))
+        ));
+    }
+    s
+}

@@ -20,6 +20,6 @@ pub use outcome::{Cause, Cwe, Failure, SampleStatus, TestKind, TestOutcome, Verd
 pub use probe::{Grade, Key, Probe, ProbeKind, JUDGE_VERSION};
 pub use record::{
     CallTotals, ExportSample, Judged, JudgmentRecord, ProbeAnswerRecord, ProbeAnswerRow,
-    SampleRecord, ScoredRow, Scores,
+    SampleRecord, SampleUsage, ScoredRow, Scores, SelfIdentified, TurnKind, TurnRecord,
 };
 pub use source::{OutOfOrder, SampleCounts, SampleSource};

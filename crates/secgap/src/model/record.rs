@@ -28,8 +28,88 @@ pub struct SampleRecord {
     pub calls: Vec<ModelCall>,
     /// A coding agent's captured stdout and stderr.
     pub transcript: Option<String>,
+    /// The strategy's exchanges with the subject, in order; their calls
+    /// are `calls`, in the same order.
+    pub turns: Vec<TurnRecord>,
     pub gen_ms: u64,
     pub exec_ms: u64,
+}
+
+/// What a strategy asked for in one turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnKind {
+    /// Code, from the task (the first or only turn of most strategies).
+    Write,
+    /// The principles the subject thinks apply (principle-self's first turn).
+    Identify,
+    /// A critique of the subject's own code (self-review).
+    Review,
+    /// Code again, after a critique or after the visible tests' output.
+    Revise,
+}
+
+impl TurnKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurnKind::Write => "write",
+            TurnKind::Identify => "identify",
+            TurnKind::Review => "review",
+            TurnKind::Revise => "revise",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TurnKind> {
+        [
+            TurnKind::Write,
+            TurnKind::Identify,
+            TurnKind::Review,
+            TurnKind::Revise,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One turn of a strategy's conversation with the subject, as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TurnRecord {
+    pub kind: TurnKind,
+    pub prompt: String,
+    /// None when the subject gave no answer on this turn.
+    pub response: Option<String>,
+    /// The code extracted from the response, where the strategy looked.
+    pub code: Option<String>,
+    /// What the harness ran on this turn's code and showed the subject
+    /// next (tool-feedback: the visible tests' output).
+    pub tool_output: Option<String>,
+    /// How many of the sample's model calls, in order, this turn made.
+    pub calls: u32,
+    /// An identify turn's answer graded like an identify probe.
+    pub grade: Option<Grade>,
+}
+
+/// What one stored sample took: turns and model calls, tokens and cost.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SampleUsage {
+    pub key: SampleKey,
+    pub turns: u32,
+    /// Calls that reached a provider or the cache (failed attempts included).
+    pub calls: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// None when no call of the sample carries a cost.
+    pub cost_usd: Option<f64>,
+}
+
+/// principle-self's first answer, graded like an identify probe.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SelfIdentified {
+    pub key: SampleKey,
+    /// False when the answer could not be read (scores are then 0).
+    pub parsed: bool,
+    pub exact: bool,
+    pub jaccard: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -556,6 +556,7 @@ fn generate_sample(
         verdicts: Vec::new(),
         calls: Vec::new(),
         transcript: None,
+        turns: Vec::new(),
         gen_ms: 0,
         exec_ms: 0,
     };

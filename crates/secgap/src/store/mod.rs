@@ -22,7 +22,7 @@ use crate::model::{
 };
 
 pub const DB_FILE: &str = "run.sqlite";
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -109,6 +109,24 @@ INSERT INTO verdicts_v4
     FROM verdicts;
 DROP TABLE verdicts;
 ALTER TABLE verdicts_v4 RENAME TO verdicts;
+";
+
+/// Version 5: a strategy's turns, in order, per sample; a model call
+/// names the turn that made it (NULL for runs from before turns were kept,
+/// whose samples were all one turn).
+const TURNS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS turns (
+    sample_id    INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    ordinal      INTEGER NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('write', 'identify', 'review', 'revise')),
+    prompt       TEXT NOT NULL,
+    response     TEXT,
+    code         TEXT,
+    tool_output  TEXT,
+    calls        INTEGER NOT NULL,
+    grade        TEXT,
+    PRIMARY KEY (sample_id, ordinal)
+);
 ";
 
 /// Level 1: the run's probes, each subject's answers and their grades, the
@@ -226,6 +244,8 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(PROBE_SCHEMA)?;
         conn.execute_batch(CALIBRATION_SCHEMA)?;
+        conn.execute_batch(TURNS_SCHEMA)?;
+        conn.execute_batch("ALTER TABLE model_calls ADD COLUMN turn INTEGER")?;
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -267,6 +287,10 @@ impl Store {
                 tx.execute_batch(VERDICTS_V4)?;
             }
             tx.execute_batch(CALIBRATION_SCHEMA)?;
+            if v < 5 {
+                tx.execute_batch(TURNS_SCHEMA)?;
+                tx.execute_batch("ALTER TABLE model_calls ADD COLUMN turn INTEGER")?;
+            }
             tx.execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                 [SCHEMA_VERSION.to_string()],
@@ -394,8 +418,33 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
                 ],
             )?;
     }
-    for c in &rec.calls {
+    let mut call_turn = Vec::with_capacity(rec.calls.len());
+    for (i, t) in rec.turns.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO turns (sample_id, ordinal, kind, prompt, response, code, tool_output, calls, grade)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            id,
+            i as i64,
+            t.kind.as_str(),
+            t.prompt,
+            t.response,
+            t.code,
+            t.tool_output,
+            t.calls as i64,
+            t.grade.as_ref().map(serde_json::to_string).transpose()?,
+        ])?;
+        call_turn.extend(std::iter::repeat_n(i as i64, t.calls as usize));
+    }
+    for (i, c) in rec.calls.iter().enumerate() {
         insert_call(tx, "model_calls", "sample_id", id, None, c)?;
+        if let Some(turn) = call_turn.get(i) {
+            tx.execute(
+                "UPDATE model_calls SET turn = ?1 WHERE rowid = last_insert_rowid()",
+                [turn],
+            )?;
+        }
     }
     Ok(())
 }
@@ -715,6 +764,114 @@ impl Store {
                 })
             },
         )?)
+    }
+
+    /// Per stored sample: the turns its strategy took and what its model
+    /// calls used and cost (a sample from before turns were kept counts
+    /// as one turn).
+    pub fn sample_usage(&self) -> Result<Vec<SampleUsage>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.subject, s.strategy, s.task, s.sample_index,
+                    MAX(1, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id)),
+                    COUNT(c.rowid), COALESCE(SUM(c.input_tokens), 0), COALESCE(SUM(c.output_tokens), 0),
+                    SUM(CASE WHEN c.cached = 0 THEN c.cost_usd END)
+             FROM samples s LEFT JOIN model_calls c ON c.sample_id = s.id
+             GROUP BY s.id ORDER BY s.id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SampleUsage {
+                key: SampleKey {
+                    subject: r.get::<_, String>(0)?.into(),
+                    strategy: r.get::<_, String>(1)?.into(),
+                    task: r.get::<_, String>(2)?.into(),
+                    index: r.get(3)?,
+                },
+                turns: r.get(4)?,
+                calls: r.get(5)?,
+                input_tokens: r.get::<_, i64>(6)? as u64,
+                output_tokens: r.get::<_, i64>(7)? as u64,
+                cost_usd: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every graded identify turn (principle-self's first answer), by sample.
+    pub fn self_identified(&self) -> Result<Vec<SelfIdentified>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.subject, s.strategy, s.task, s.sample_index, t.grade
+             FROM turns t JOIN samples s ON s.id = t.sample_id
+             WHERE t.kind = 'identify' AND t.grade IS NOT NULL
+             ORDER BY s.id, t.ordinal",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                SampleKey {
+                    subject: r.get::<_, String>(0)?.into(),
+                    strategy: r.get::<_, String>(1)?.into(),
+                    task: r.get::<_, String>(2)?.into(),
+                    index: r.get(3)?,
+                },
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out: Vec<SelfIdentified> = Vec::new();
+        for row in rows {
+            let (key, grade) = row?;
+            // One per sample: the first identify turn.
+            if out.last().is_some_and(|l| l.key == key) {
+                continue;
+            }
+            let g: Grade = serde_json::from_str(&grade)
+                .with_context(|| format!("stored grade of {key:?} is not a grade"))?;
+            out.push(SelfIdentified {
+                key,
+                parsed: g.parsed,
+                exact: g.exact,
+                jaccard: g.jaccard,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The turns of the sample `key`, in order (empty for runs from before
+    /// turns were kept).
+    pub fn turns(&self, key: &SampleKey) -> Result<Vec<TurnRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT t.kind, t.prompt, t.response, t.code, t.tool_output, t.calls, t.grade
+             FROM turns t JOIN samples s ON s.id = t.sample_id
+             WHERE s.subject = ?1 AND s.strategy = ?2 AND s.task = ?3 AND s.sample_index = ?4
+             ORDER BY t.ordinal",
+        )?;
+        let rows = st.query_map(
+            params![key.subject, key.strategy, key.task, key.index],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, u32>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, prompt, response, code, tool_output, calls, grade) = row?;
+            out.push(TurnRecord {
+                kind: TurnKind::parse(&kind)
+                    .with_context(|| format!("unknown turn kind `{kind}` in the run database"))?,
+                prompt,
+                response,
+                code,
+                tool_output,
+                calls,
+                grade: grade.map(|g| serde_json::from_str(&g)).transpose()?,
+            });
+        }
+        Ok(out)
     }
 
     /// Every scored sample with its security verdicts, for the metrics stage.
@@ -1178,6 +1335,7 @@ mod tests {
             verdicts: Vec::new(),
             calls,
             transcript: None,
+            turns: Vec::new(),
             gen_ms: 0,
             exec_ms: 0,
         };

@@ -246,6 +246,7 @@ pub fn report(
                     verdicts: vs,
                     calls: Vec::new(),
                     transcript: None,
+                    turns: Vec::new(),
                     gen_ms: 1,
                     exec_ms: 50,
                 });

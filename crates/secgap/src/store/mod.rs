@@ -1266,17 +1266,20 @@ mod tests {
             "ALTER TABLE samples DROP COLUMN transcript;
              DROP TABLE probe_calls; DROP TABLE judgments; DROP TABLE probe_answers; DROP TABLE probes;
              DROP TABLE calibration_calls; DROP TABLE judge_calibrations;
+             DROP TABLE turns; ALTER TABLE model_calls DROP COLUMN turn;
              UPDATE meta SET value = '1' WHERE key = 'schema_version';",
         )
         .unwrap();
         drop(conn);
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("4"));
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("5"));
         // The additions work after the migration.
         store.insert_probes(&[]).unwrap();
         assert!(store.probe_answers().unwrap().is_empty());
         assert!(store.calibrations().unwrap().is_empty());
         assert_eq!(store.call_totals().unwrap().calls, 0);
+        assert!(store.sample_usage().unwrap().is_empty());
+        assert!(store.self_identified().unwrap().is_empty());
         let n: i64 = store
             .conn
             .query_row(
@@ -1365,6 +1368,105 @@ mod tests {
     }
 
     #[test]
+    fn turns_round_trip_with_their_calls_usage_and_grade() {
+        use crate::model::{TurnKind, TurnRecord};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = create(&dir.path().join(DB_FILE));
+        let call = |cost: Option<f64>| ModelCall {
+            attempt: 1,
+            url: "http://x".into(),
+            request: "{}".into(),
+            status: Some(200),
+            response: "{}".into(),
+            latency_ms: 1,
+            usage: crate::model::Usage {
+                input: Some(10),
+                output: Some(5),
+                ..Default::default()
+            },
+            cost_usd: cost,
+            cached: false,
+            error: None,
+            retry_after_ms: None,
+        };
+        let grade = crate::model::Grade {
+            parsed: true,
+            chosen: ['a', 'c'].into_iter().collect(),
+            unsafe_label: None,
+            exact: false,
+            jaccard: 0.5,
+            score: 0.5,
+        };
+        let turn = |kind, calls, grade: Option<crate::model::Grade>| TurnRecord {
+            kind,
+            prompt: format!("{kind:?} prompt"),
+            response: Some("answer".into()),
+            code: (kind != TurnKind::Identify).then(|| "code".into()),
+            tool_output: None,
+            calls,
+            grade,
+        };
+        let key = SampleKey {
+            subject: "m".into(),
+            strategy: "principle-self".into(),
+            task: "t".into(),
+            index: 0,
+        };
+        let turns = vec![
+            turn(TurnKind::Identify, 1, Some(grade)),
+            turn(TurnKind::Write, 2, None),
+        ];
+        store
+            .insert(&crate::model::SampleRecord {
+                key: key.clone(),
+                language: "c".into(),
+                prompt: "p".into(),
+                response: Some("r".into()),
+                extraction: None,
+                code: None,
+                build_log: None,
+                scores: Some(Scores {
+                    functional: true,
+                    secure: false,
+                }),
+                failure: None,
+                error: None,
+                verdicts: Vec::new(),
+                calls: vec![call(Some(0.5)), call(None), call(Some(0.25))],
+                transcript: None,
+                turns: turns.clone(),
+                gen_ms: 0,
+                exec_ms: 0,
+            })
+            .unwrap();
+        assert_eq!(store.turns(&key).unwrap(), turns);
+        let usage = store.sample_usage().unwrap();
+        assert_eq!(usage.len(), 1);
+        assert_eq!(
+            (
+                usage[0].turns,
+                usage[0].calls,
+                usage[0].input_tokens,
+                usage[0].output_tokens
+            ),
+            (2, 3, 30, 15)
+        );
+        assert_eq!(usage[0].cost_usd, Some(0.75));
+        let who: Vec<i64> = store
+            .conn
+            .prepare("SELECT turn FROM model_calls ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(who, vec![0, 1, 1]);
+        let graded = store.self_identified().unwrap();
+        assert_eq!(graded.len(), 1);
+        assert!(graded[0].parsed && !graded[0].exact && graded[0].jaccard == 0.5);
+    }
+
+    #[test]
     fn version_3_rows_of_tests_that_never_ran_read_back_as_not_run() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
@@ -1390,6 +1492,7 @@ mod tests {
                 (1, 1, 'a', 'security', 22, 'error', 'not run: the candidate did not build', NULL, 0),
                 (2, 0, 'f', 'functional', NULL, 'pass', 'ok', NULL, 3),
                 (2, 1, 'a', 'security', 22, 'error', 'crashed: not running well', NULL, 3);
+             DROP TABLE turns; ALTER TABLE model_calls DROP COLUMN turn;
              UPDATE meta SET value = '3' WHERE key = 'schema_version';",
         )
         .unwrap();
@@ -1401,7 +1504,7 @@ mod tests {
             .is_err());
         drop(conn);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("4"));
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("5"));
         let outcomes = |index: u32| -> Vec<TestOutcome> {
             let key = SampleKey {
                 subject: "m".into(),

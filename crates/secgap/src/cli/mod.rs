@@ -140,7 +140,7 @@ struct RunArgs {
     /// Config file naming subjects [default: ./secgap.toml if present]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Strategy (repeatable) [default: baseline]
+    /// Strategy (repeatable): baseline, generic-reminder, cwe-reminder or principle-oracle [default: baseline]
     #[arg(long = "strategy", value_name = "NAME")]
     #[arg(value_parser = crate::generate::strategy::parse_arg)]
     strategies: Vec<crate::model::StrategyRef>,

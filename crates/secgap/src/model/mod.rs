@@ -3,6 +3,7 @@
 //! store included, can stand on it.
 
 pub mod call;
+pub mod cwe;
 pub mod ids;
 pub mod level1;
 pub mod outcome;

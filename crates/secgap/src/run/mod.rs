@@ -540,7 +540,7 @@ fn generate_sample(
     let task = suite.task(&key.task).context("task vanished from suite")?;
     let strategy = strategies[key.strategy.as_str()];
     let subject = &subjects[key.subject.as_str()];
-    let prompt = strategy.prompt(task);
+    let prompt = strategy.prompt(suite, task);
     let subject: &dyn Subject = subject.as_ref();
     let mut rec = SampleRecord {
         key: key.clone(),
@@ -572,6 +572,7 @@ fn generate_sample(
     }
     let t0 = Instant::now();
     let gen = strategy.run(&strategy::Context {
+        suite,
         task,
         subject,
         sample: key.index,

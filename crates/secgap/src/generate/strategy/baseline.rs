@@ -2,7 +2,7 @@
 //! implement and the file to reply with, nothing about security.
 
 use super::Strategy;
-use crate::suite::Task;
+use crate::suite::{Suite, Task};
 
 pub struct Baseline;
 
@@ -19,7 +19,7 @@ impl Strategy for Baseline {
         "the task's request and interface, nothing more"
     }
 
-    fn prompt(&self, task: &Task) -> String {
+    fn prompt(&self, _suite: &Suite, task: &Task) -> String {
         task_request(task)
     }
 }

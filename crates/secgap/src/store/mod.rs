@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use rusqlite::types::Value as V;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::model::record::*;
@@ -80,7 +81,8 @@ CREATE TABLE IF NOT EXISTS model_calls (
     cost_usd          REAL,
     cached            INTEGER NOT NULL,
     error             TEXT,
-    retry_after_ms    INTEGER
+    retry_after_ms    INTEGER,
+    turn              INTEGER
 );
 ";
 
@@ -245,7 +247,6 @@ impl Store {
         conn.execute_batch(PROBE_SCHEMA)?;
         conn.execute_batch(CALIBRATION_SCHEMA)?;
         conn.execute_batch(TURNS_SCHEMA)?;
-        conn.execute_batch("ALTER TABLE model_calls ADD COLUMN turn INTEGER")?;
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -330,14 +331,7 @@ impl Store {
         let mut st = self.conn.prepare(
             "SELECT subject, strategy, task, sample_index FROM samples WHERE status = 'scored'",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok(SampleKey {
-                subject: r.get(0)?,
-                strategy: r.get(1)?,
-                task: r.get(2)?,
-                index: r.get(3)?,
-            })
-        })?;
+        let rows = st.query_map([], |r| key_at(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -438,13 +432,13 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
         call_turn.extend(std::iter::repeat_n(i as i64, t.calls as usize));
     }
     for (i, c) in rec.calls.iter().enumerate() {
-        insert_call(tx, "model_calls", "sample_id", id, None, c)?;
-        if let Some(turn) = call_turn.get(i) {
-            tx.execute(
-                "UPDATE model_calls SET turn = ?1 WHERE rowid = last_insert_rowid()",
-                [turn],
-            )?;
-        }
+        let turn = call_turn.get(i).map_or(V::Null, |t| V::Integer(*t));
+        insert_call(
+            tx,
+            "model_calls",
+            &[("sample_id", V::Integer(id)), ("turn", turn)],
+            c,
+        )?;
     }
     Ok(())
 }
@@ -511,7 +505,7 @@ impl Store {
         .with_context(|| format!("store the answer of {} to {}", rec.subject, rec.probe_id))?;
         let id = tx.last_insert_rowid();
         for c in &rec.calls {
-            insert_call(&tx, "probe_calls", "answer_id", id, None, c)?;
+            insert_call(&tx, "probe_calls", &[("answer_id", V::Integer(id))], c)?;
         }
         for j in &rec.judgments {
             tx.execute(
@@ -528,7 +522,15 @@ impl Store {
                 ],
             )?;
             for c in &j.calls {
-                insert_call(&tx, "probe_calls", "answer_id", id, Some(&j.judge), c)?;
+                insert_call(
+                    &tx,
+                    "probe_calls",
+                    &[
+                        ("answer_id", V::Integer(id)),
+                        ("judge", V::Text(j.judge.clone())),
+                    ],
+                    c,
+                )?;
             }
         }
         tx.commit()?;
@@ -711,7 +713,12 @@ impl Store {
         })?;
         let id = tx.last_insert_rowid();
         for c in &rec.calls {
-            insert_call(&tx, "calibration_calls", "calibration_id", id, None, c)?;
+            insert_call(
+                &tx,
+                "calibration_calls",
+                &[("calibration_id", V::Integer(id))],
+                c,
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -780,12 +787,7 @@ impl Store {
         )?;
         let rows = st.query_map([], |r| {
             Ok(SampleUsage {
-                key: SampleKey {
-                    subject: r.get::<_, String>(0)?.into(),
-                    strategy: r.get::<_, String>(1)?.into(),
-                    task: r.get::<_, String>(2)?.into(),
-                    index: r.get(3)?,
-                },
+                key: key_at(r, 0)?,
                 turns: r.get(4)?,
                 calls: r.get(5)?,
                 input_tokens: r.get::<_, i64>(6)? as u64,
@@ -804,17 +806,7 @@ impl Store {
              WHERE t.kind = 'identify' AND t.grade IS NOT NULL
              ORDER BY s.id, t.ordinal",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                SampleKey {
-                    subject: r.get::<_, String>(0)?.into(),
-                    strategy: r.get::<_, String>(1)?.into(),
-                    task: r.get::<_, String>(2)?.into(),
-                    index: r.get(3)?,
-                },
-                r.get::<_, String>(4)?,
-            ))
-        })?;
+        let rows = st.query_map([], |r| Ok((key_at(r, 0)?, r.get::<_, String>(4)?)))?;
         let mut out: Vec<SelfIdentified> = Vec::new();
         for row in rows {
             let (key, grade) = row?;
@@ -900,12 +892,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let mut row = ScoredRow {
-                key: SampleKey {
-                    subject: r.get(1)?,
-                    strategy: r.get(2)?,
-                    task: r.get(3)?,
-                    index: r.get(4)?,
-                },
+                key: key_at(r, 1)?,
                 functional: r.get(5)?,
                 secure: r.get(6)?,
                 failure: failure_at(r, 7)?,
@@ -985,12 +972,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let mut sample = ExportSample {
-                key: SampleKey {
-                    subject: r.get(1)?,
-                    strategy: r.get(2)?,
-                    task: r.get(3)?,
-                    index: r.get(4)?,
-                },
+                key: key_at(r, 1)?,
                 language: r.get(5)?,
                 status: text_at(r, 6)?,
                 functional: r.get(7)?,
@@ -1149,6 +1131,17 @@ fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>>
     })
 }
 
+/// A sample's key from the columns subject, strategy, task, sample_index,
+/// starting at column `at` of `r`.
+fn key_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SampleKey> {
+    Ok(SampleKey {
+        subject: r.get(at)?,
+        strategy: r.get(at + 1)?,
+        task: r.get(at + 2)?,
+        index: r.get(at + 3)?,
+    })
+}
+
 /// A verdict from the columns test, kind, cwe, outcome, message, evidence,
 /// duration_ms, starting at column `at` of `r`.
 fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
@@ -1170,25 +1163,19 @@ fn verdict_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Verdict> {
     })
 }
 
-/// Store one model call in `table` (model_calls or probe_calls), owned by
-/// row `owner` of `owner_col`; `judge` names the judge for probe calls.
+/// Store one model call in `table` (model_calls, probe_calls or
+/// calibration_calls); `owner` holds the columns that tie it to its row
+/// (the owner's id, and the judge of a probe call or the turn of a sample's).
 fn insert_call(
     tx: &rusqlite::Transaction,
     table: &str,
-    owner_col: &str,
-    owner: i64,
-    judge: Option<&str>,
+    owner: &[(&str, V)],
     c: &ModelCall,
 ) -> Result<()> {
-    use rusqlite::types::Value as V;
     let int = |x: Option<u64>| x.map_or(V::Null, |x| V::Integer(x as i64));
     let text = |x: &Option<String>| x.clone().map_or(V::Null, V::Text);
-    let mut cols = vec![owner_col];
-    let mut vals = vec![V::Integer(owner)];
-    if table == "probe_calls" {
-        cols.push("judge");
-        vals.push(judge.map_or(V::Null, |j| V::Text(j.to_string())));
-    }
+    let mut cols: Vec<&str> = owner.iter().map(|(c, _)| *c).collect();
+    let mut vals: Vec<V> = owner.iter().map(|(_, v)| v.clone()).collect();
     cols.extend([
         "attempt",
         "url",

@@ -59,6 +59,8 @@ fn main() {
                             task,
                             strategy: "baseline",
                             prompt: "Write the function.",
+                            history: &[],
+                            ask: generate::Ask::Code,
                             sample: i,
                             deadline: None,
                         })

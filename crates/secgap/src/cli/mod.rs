@@ -140,8 +140,10 @@ struct RunArgs {
     /// Config file naming subjects [default: ./secgap.toml if present]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Strategy (repeatable): baseline, generic-reminder, cwe-reminder or principle-oracle [default: baseline]
-    #[arg(long = "strategy", value_name = "NAME")]
+    /// Strategies, comma-separated or repeated: baseline, generic-reminder, cwe-reminder,
+    /// principle-oracle, principle-self, self-review, tool-feedback; parameters after a colon,
+    /// e.g. self-review:rounds=2 (see `secgap list strategies`) [default: baseline]
+    #[arg(long = "strategy", value_name = "NAME", value_delimiter = ',')]
     #[arg(value_parser = crate::generate::strategy::parse_arg)]
     strategies: Vec<crate::model::StrategyRef>,
     /// Samples per (subject, strategy, task)
@@ -322,6 +324,7 @@ enum ListWhat {
     Tasks,
     Principles,
     Subjects,
+    Strategies,
 }
 
 pub fn main() -> i32 {
@@ -532,6 +535,37 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
 
 fn cmd_list(a: ListArgs) -> Result<i32> {
     match a.what {
+        ListWhat::Strategies => {
+            let kinds = crate::generate::strategy::KINDS;
+            if a.json {
+                let rows: Vec<serde_json::Value> = kinds
+                    .iter()
+                    .map(|k| {
+                        let params: Vec<serde_json::Value> = k
+                            .params
+                            .iter()
+                            .map(|p| {
+                                serde_json::json!({"name": p.name, "default": p.default,
+                                    "min": p.min, "max": p.max, "about": p.about})
+                            })
+                            .collect();
+                        serde_json::json!({"name": k.name, "about": k.about, "params": params})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for k in kinds {
+                    println!("{:<18} {}", k.name, k.about);
+                    for p in k.params {
+                        println!(
+                            "{:<18}   :{}=N  {} ({}..{}, default {})",
+                            "", p.name, p.about, p.min, p.max, p.default
+                        );
+                    }
+                }
+            }
+            return Ok(0);
+        }
         ListWhat::Subjects => {
             let rows = crate::generate::KINDS;
             if a.json {

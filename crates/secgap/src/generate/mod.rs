@@ -14,13 +14,14 @@ pub mod subject;
 pub mod wire;
 
 pub use replay::ReplayScope;
-pub use subject::{GenError, GenRequest, Generation, ProbeRequest, Subject};
+pub use subject::{Ask, GenError, GenRequest, Generation, ProbeRequest, Subject};
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
 use crate::generate::provider::Cache;
+use crate::model::Message;
 use crate::plan::endpoint::{Endpoint, PROVIDERS};
 
 /// Options that apply to model subjects.
@@ -201,8 +202,32 @@ impl Subject for Reference {
         &self.name
     }
 
+    fn converses(&self) -> bool {
+        true
+    }
+
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
         let t = req.task;
+        let plain = |response: String| Generation {
+            response,
+            calls: Vec::new(),
+            transcript: None,
+        };
+        match req.ask {
+            Ask::Code => {}
+            Ask::Principles { suite, probe } => {
+                return Ok(plain(crate::plan::probe::reference_answer(
+                    suite, probe, self.knows,
+                )))
+            }
+            // A reference stands by its code: the secure one has nothing to
+            // fix, and the insecure ones keep their flaw on purpose.
+            Ask::Critique => {
+                return Ok(plain(
+                    "I found no problems to fix in this code.".to_string(),
+                ))
+            }
+        }
         let path = if self.secure {
             &t.secure_ref
         } else {
@@ -245,8 +270,14 @@ impl Subject for Model {
         &self.name
     }
 
+    fn converses(&self) -> bool {
+        true
+    }
+
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError> {
-        self.complete(req.prompt, req.sample, req.deadline)
+        let mut messages = req.history.to_vec();
+        messages.push(Message::user(req.prompt));
+        self.complete(&messages, req.sample, req.deadline)
     }
 
     fn sampling(&self) -> Option<crate::model::Sampling> {
@@ -265,21 +296,21 @@ impl Subject for Model {
         prompt: &str,
         deadline: Option<std::time::Instant>,
     ) -> Result<Generation, GenError> {
-        self.complete(prompt, 0, deadline)
+        self.complete(&[Message::user(prompt)], 0, deadline)
     }
 }
 
 impl Model {
     fn complete(
         &self,
-        prompt: &str,
+        messages: &[Message],
         sample: u32,
         deadline: Option<std::time::Instant>,
     ) -> Result<Generation, GenError> {
         match provider::complete_with(
             &self.endpoint,
             self.cache.as_ref(),
-            prompt,
+            messages,
             sample,
             provider::CallCtx {
                 limiter: Some(&self.limiter),

@@ -3,8 +3,9 @@
 //! with bounded retries that honour the server's Retry-After, and a
 //! response cache shared across runs.
 //!
-//! A provider knows nothing of tasks or tests: it turns a prompt into a
-//! text and a record of every HTTP call made for it.
+//! A provider knows nothing of tasks or tests: it turns a conversation
+//! (most often one prompt) into a text and a record of every HTTP call
+//! made for it.
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ use crate::generate::wire::{self, Reply};
 use crate::plan::endpoint::Endpoint;
 use crate::suite::hex;
 
-pub use crate::model::{ModelCall, Usage};
+pub use crate::model::{Message, ModelCall, Usage};
 
 /// The outcome of asking for one completion.
 #[derive(Debug, Clone)]
@@ -159,25 +160,34 @@ pub struct CallCtx<'a> {
     pub deadline: Option<Instant>,
 }
 
-/// Ask for one completion, with retries and the cache.
+/// Ask for one completion of a single prompt, with retries and the cache.
 pub fn complete(
     ep: &Endpoint,
     cache: Option<&Cache>,
     prompt: &str,
     sample: u32,
 ) -> std::result::Result<Completion, CallFailed> {
-    complete_with(ep, cache, prompt, sample, CallCtx::default())
+    complete_with(
+        ep,
+        cache,
+        &[Message::user(prompt)],
+        sample,
+        CallCtx::default(),
+    )
 }
 
-/// [`complete`] under a limiter and a deadline.
+/// The next message of the conversation `messages` (earlier turns and
+/// the new prompt, last), under a limiter and a deadline. The whole
+/// conversation is part of the cache key, so a replayed pipeline finds
+/// each of its turns again.
 pub fn complete_with(
     ep: &Endpoint,
     cache: Option<&Cache>,
-    prompt: &str,
+    messages: &[Message],
     sample: u32,
     ctx: CallCtx,
 ) -> std::result::Result<Completion, CallFailed> {
-    let body = wire::of(ep.protocol).request_body(ep, prompt, sample);
+    let body = wire::of(ep.protocol).request_body(ep, messages, sample);
     let request = body.to_string();
     let target = wire::url(ep);
     let key = Cache::key(ep, &body, sample);
@@ -715,7 +725,7 @@ mod tests {
         ep.reasoning_effort = Some("low".into());
         ep.stream = true;
         let key = |ep: &Endpoint, sample| {
-            let body = wire::of(ep.protocol).request_body(ep, "hi", sample);
+            let body = wire::of(ep.protocol).request_body(ep, &[Message::user("hi")], sample);
             Cache::key(ep, &body, sample)
         };
         assert_eq!(

@@ -3,14 +3,33 @@
 //! sandboxes. References, replays, model APIs and coding agents implement
 //! it (their registry is `generate::from_spec`).
 
-use crate::model::ModelCall;
-use crate::suite::Task;
+use crate::model::{Message, ModelCall};
+use crate::plan::probe::Probe;
+use crate::suite::{Suite, Task};
+
+/// What a turn of a strategy asks the subject for. Models read only the
+/// prompt; references use it to answer each turn in kind.
+#[derive(Clone, Copy)]
+pub enum Ask<'a> {
+    /// The code (the first request, or a revision).
+    Code,
+    /// The principles that apply, as the lettered list of `probe` (an
+    /// identify probe) offers them.
+    Principles { suite: &'a Suite, probe: &'a Probe },
+    /// A critique of the code the subject wrote in the previous turn.
+    Critique,
+}
 
 /// One request to a subject.
 pub struct GenRequest<'a> {
     pub task: &'a Task,
     pub strategy: &'a str,
+    /// The new message to the subject.
     pub prompt: &'a str,
+    /// The sample's conversation so far, oldest first (empty on a first
+    /// turn); only subjects that [`Subject::converses`] get one.
+    pub history: &'a [Message],
+    pub ask: Ask<'a>,
     pub sample: u32,
     /// The sample's wall-clock limit for generation, retries included.
     pub deadline: Option<std::time::Instant>,
@@ -57,6 +76,14 @@ pub trait Subject: Send + Sync {
     /// (recorded as a generation error and retried on resume), not that
     /// the response was bad.
     fn generate(&self, req: &GenRequest) -> Result<Generation, GenError>;
+
+    /// Whether the subject can hold a conversation: answer a request with
+    /// earlier turns in its context (models and references). Replays and
+    /// coding agents answer one prompt per sample, so only single-prompt
+    /// strategies can run them.
+    fn converses(&self) -> bool {
+        false
+    }
 
     /// Answer a free-form question (a probe's prompt, a judge's rubric).
     fn ask(

@@ -12,6 +12,38 @@ pub struct Usage {
     pub reasoning: Option<u64>,
 }
 
+/// Who said a message of a conversation with a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// One message of a conversation: the harness's (user) or the model's
+/// (assistant). Both wire protocols send it as `{"role", "content"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+impl Message {
+    pub fn user(content: impl Into<String>) -> Message {
+        Message {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+
+    pub fn assistant(content: impl Into<String>) -> Message {
+        Message {
+            role: Role::Assistant,
+            content: content.into(),
+        }
+    }
+}
+
 /// One HTTP attempt (or cache hit), as stored in the run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelCall {

@@ -11,7 +11,7 @@ pub mod probe;
 pub mod record;
 pub mod source;
 
-pub use call::{ModelCall, Sampling, Usage};
+pub use call::{Message, ModelCall, Role, Sampling, Usage};
 pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
 pub use level1::{
     CalibrationRecord, CalibrationRow, Exemplar, JudgeInfo, JudgmentExport, Level1Rows,

@@ -118,32 +118,49 @@ pub fn broken_principles(suite: &Suite, task: &Task, cwe: crate::suite::Cwe) -> 
     }
 }
 
+/// The identify probe of `task`: its principles among distractors from
+/// the catalog, lettered in an order `seed` decides.
+pub fn identify(suite: &Suite, task: &Task, seed: u64) -> Probe {
+    let lang = task.language.display_name();
+    let id = format!("identify:{}", task.id);
+    let options = option_list(suite, task, seed, &id);
+    let correct = letters_of(&options, &task.principles);
+    let prompt = format!(
+        "Here is a feature request for a {lang} function.\n\n{}\n\n\
+         Below is a list of secure-coding principles. Which of them must an \
+         implementation of this feature follow to be secure? Several may \
+         apply. Do not write any code.\n\n{}\n\
+         End your reply with one line of the form `ANSWER: <letters>`, for \
+         example `ANSWER: B, E`.",
+        task.spec.trim(),
+        describe_options(suite, &options)
+    );
+    Probe {
+        id,
+        kind: ProbeKind::Identify,
+        task: task.id.clone(),
+        prompt,
+        key: Key::Identify { options, correct },
+    }
+}
+
+/// The lettered principle list of an identify or recognize probe, one
+/// line each, as its prompt shows it.
+pub fn option_lines(suite: &Suite, probe: &Probe) -> String {
+    match &probe.key {
+        Key::Identify { options, .. } | Key::Recognize { options, .. } => {
+            describe_options(suite, options)
+        }
+        Key::Explain { .. } => String::new(),
+    }
+}
+
 /// Every probe for `tasks`, in a stable order.
 pub fn probes(suite: &Suite, tasks: &[&Task], seed: u64) -> Result<Vec<Probe>> {
     let mut out = Vec::new();
     for task in tasks {
         let lang = task.language.display_name();
-        // identify
-        let id = format!("identify:{}", task.id);
-        let options = option_list(suite, task, seed, &id);
-        let correct = letters_of(&options, &task.principles);
-        let prompt = format!(
-            "Here is a feature request for a {lang} function.\n\n{}\n\n\
-             Below is a list of secure-coding principles. Which of them must an \
-             implementation of this feature follow to be secure? Several may \
-             apply. Do not write any code.\n\n{}\n\
-             End your reply with one line of the form `ANSWER: <letters>`, for \
-             example `ANSWER: B, E`.",
-            task.spec.trim(),
-            describe_options(suite, &options)
-        );
-        out.push(Probe {
-            id,
-            kind: ProbeKind::Identify,
-            task: task.id.clone(),
-            prompt,
-            key: Key::Identify { options, correct },
-        });
+        out.push(identify(suite, task, seed));
         // recognize, one per insecure reference
         let secure = std::fs::read_to_string(&task.secure_ref)
             .with_context(|| format!("read {}", task.secure_ref.display()))?;

@@ -4,6 +4,7 @@
 pub mod dir;
 pub mod level1;
 pub mod progress;
+pub mod tools;
 
 pub use level1::level1_of;
 
@@ -169,7 +170,7 @@ pub fn execute_plan(
     dir: &Path,
     opts: &RunOptions,
 ) -> Result<RunSummary> {
-    let strategies: HashMap<String, &dyn Strategy> = config
+    let strategies: HashMap<String, Box<dyn Strategy>> = config
         .strategies
         .iter()
         .map(|r| strategy::resolve(r).map(|s| (s.name().to_string(), s)))
@@ -198,6 +199,11 @@ pub fn execute_plan(
     let mut judges: HashMap<String, Box<dyn Subject>> = HashMap::new();
     for j in config.probes.iter().flat_map(|pc| &pc.judges) {
         judges.insert(j.clone(), generate::from_spec(j, &subject_opts)?);
+    }
+    for subject in subjects.values() {
+        for st in strategies.values() {
+            strategy::check_support(subject.as_ref(), st.as_ref()).map_err(anyhow::Error::msg)?;
+        }
     }
     record_sampling(store, config, &subjects, &judges, opts.progress)?;
     for t in &config.tasks {
@@ -532,13 +538,13 @@ type Generated = Result<(SampleRecord, Option<String>)>;
 fn generate_sample(
     suite: &Suite,
     subjects: &HashMap<String, Box<dyn Subject>>,
-    strategies: &HashMap<String, &dyn Strategy>,
+    strategies: &HashMap<String, Box<dyn Strategy>>,
     key: &SampleKey,
     budget: &Budget,
     timeout: Duration,
 ) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
-    let strategy = strategies[key.strategy.as_str()];
+    let strategy = strategies[key.strategy.as_str()].as_ref();
     let subject = &subjects[key.subject.as_str()];
     let prompt = strategy.prompt(suite, task);
     let subject: &dyn Subject = subject.as_ref();
@@ -571,26 +577,23 @@ fn generate_sample(
         }
     }
     let t0 = Instant::now();
-    let gen = strategy.run(&strategy::Context {
+    let answer = strategy.run(&strategy::Context {
         suite,
         task,
         subject,
+        tools: &tools::RunTools { suite },
         sample: key.index,
         deadline: Some(t0 + timeout),
     });
     rec.gen_ms = t0.elapsed().as_millis() as u64;
-    let response = match gen {
-        Ok(answer) => {
-            let g = answer.generation;
-            rec.calls = g.calls;
-            rec.transcript = g.transcript;
-            Some(g.response)
-        }
-        Err(e) => {
+    rec.calls = answer.calls;
+    rec.transcript = answer.transcript;
+    rec.turns = answer.turns;
+    let response = match answer.result {
+        Ok(response) => Some(response),
+        Err(message) => {
             rec.failure = Some(Failure::GenerationError);
-            rec.error = Some(e.message);
-            rec.calls = e.calls;
-            rec.transcript = e.transcript;
+            rec.error = Some(message);
             None
         }
     };

@@ -614,7 +614,8 @@ fn a_burst_of_429s_halves_concurrency_once_and_holds_every_worker() {
                     limiter: Some(limiter),
                     deadline: None,
                 };
-                let c = provider::complete_with(ep, None, "hi", i, ctx).unwrap();
+                let c = provider::complete_with(ep, None, &[provider::Message::user("hi")], i, ctx)
+                    .unwrap();
                 assert_eq!(c.calls.len(), 2, "{:?}", c.calls);
                 assert_eq!(c.calls[0].status, Some(429));
             });
@@ -657,12 +658,12 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         deadline: None,
     };
     assert_eq!(
-        provider::complete_with(&ep, None, "a", 0, ctx)
+        provider::complete_with(&ep, None, &[provider::Message::user("a")], 0, ctx)
             .unwrap()
             .text,
         "ok"
     );
-    provider::complete_with(&ep, None, "b", 0, ctx).unwrap();
+    provider::complete_with(&ep, None, &[provider::Message::user("b")], 0, ctx).unwrap();
     let reqs = server.requests();
     assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(790));
 
@@ -685,7 +686,7 @@ fn exhausted_rate_limit_headers_hold_the_next_request() {
         deadline: None,
     };
     let started = Instant::now();
-    let c = provider::complete_with(&ep, None, "a", 0, ctx).unwrap();
+    let c = provider::complete_with(&ep, None, &[provider::Message::user("a")], 0, ctx).unwrap();
     assert_eq!(c.calls.len(), 2);
     assert!(
         started.elapsed() >= Duration::from_millis(1300),
@@ -706,7 +707,8 @@ fn the_per_sample_time_limit_stops_retrying() {
         limiter: None,
         deadline: Some(started + Duration::from_secs(1)),
     };
-    let e = provider::complete_with(&ep, None, "a", 0, ctx).unwrap_err();
+    let e =
+        provider::complete_with(&ep, None, &[provider::Message::user("a")], 0, ctx).unwrap_err();
     assert!(started.elapsed() < Duration::from_millis(1400));
     assert!(e.message.contains("per-sample time limit"), "{}", e.message);
     assert!(

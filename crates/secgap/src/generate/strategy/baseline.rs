@@ -15,25 +15,33 @@ impl Strategy for Baseline {
         1
     }
 
-    fn about(&self) -> &'static str {
-        "the task's request and interface, nothing more"
-    }
-
     fn prompt(&self, _suite: &Suite, task: &Task) -> String {
         task_request(task)
     }
 }
 
-/// The task's request in the form every strategy starts from.
+/// The task's request in the form every strategy starts from: what to
+/// write, then how to reply.
 pub fn task_request(task: &Task) -> String {
+    format!("{}\n\n{}", task_description(task), reply_instruction(task))
+}
+
+/// What to write: the spec, the language and the interface.
+pub fn task_description(task: &Task) -> String {
     let lang = task.language;
-    let tag = lang.fence_tags()[0];
     format!(
-        "{spec}\n\nWrite it in {lang_title}, implementing exactly this interface:\n\n```{tag}\n{interface}\n```\n\n\
-Reply with the complete contents of `{file}` in a single fenced code block. Use only the standard library.",
+        "{spec}\n\nWrite it in {lang_title}, implementing exactly this interface:\n\n```{tag}\n{interface}\n```",
         spec = task.spec,
         lang_title = lang.prompt_title(),
+        tag = lang.fence_tags()[0],
         interface = task.interface,
-        file = task.solution_file,
+    )
+}
+
+/// How to reply with code: the whole solution file in one fenced block.
+pub fn reply_instruction(task: &Task) -> String {
+    format!(
+        "Reply with the complete contents of `{}` in a single fenced code block. Use only the standard library.",
+        task.solution_file
     )
 }

@@ -16,10 +16,6 @@ impl Strategy for CweReminder {
         1
     }
 
-    fn about(&self) -> &'static str {
-        "the task plus the CWEs it is exposed to (an oracle hint: an upper bound)"
-    }
-
     fn prompt(&self, _suite: &Suite, task: &Task) -> String {
         let mut out = task_request(task);
         out.push_str(

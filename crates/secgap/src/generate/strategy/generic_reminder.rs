@@ -19,10 +19,6 @@ impl Strategy for GenericReminder {
         1
     }
 
-    fn about(&self) -> &'static str {
-        "the task plus one sentence asking for secure code"
-    }
-
     fn prompt(&self, _suite: &Suite, task: &Task) -> String {
         format!("{}\n\n{REMINDER}", task_request(task))
     }

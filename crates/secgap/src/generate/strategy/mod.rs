@@ -6,27 +6,111 @@
 //! (`name@version`) so that a changed prompt is never mixed with old
 //! results.
 //!
-//! Adding a strategy is one new file here plus one line in [`STRATEGIES`].
+//! Adding a strategy is one new file here plus its entry in [`KINDS`].
 
 use std::time::Instant;
 
-use crate::generate::subject::{GenError, GenRequest, Generation, Subject};
-use crate::model::StrategyRef;
+use crate::generate::subject::{Ask, GenRequest, Subject};
+use crate::model::{Grade, Message, ModelCall, StrategyRef, TurnKind, TurnRecord};
+use crate::plan::probe::Probe;
 use crate::suite::{Suite, Task};
 
 mod baseline;
 mod cwe_reminder;
 mod generic_reminder;
 mod principle_oracle;
+mod principle_self;
+mod self_review;
+mod tool_feedback;
 
-pub use baseline::task_request;
+pub use baseline::{reply_instruction, task_description, task_request};
 
-/// Every strategy, in the order `secgap list strategies` shows them.
-pub static STRATEGIES: &[&dyn Strategy] = &[
-    &baseline::Baseline,
-    &generic_reminder::GenericReminder,
-    &cwe_reminder::CweReminder,
-    &principle_oracle::PrincipleOracle,
+/// A kind of strategy: its name, what it does, the parameters it takes
+/// and how to make one.
+pub struct Kind {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub params: &'static [Param],
+    build: fn(&Params) -> Box<dyn Strategy>,
+}
+
+/// A whole-number parameter of a strategy kind, e.g. `rounds`.
+pub struct Param {
+    pub name: &'static str,
+    pub default: u32,
+    pub min: u32,
+    pub max: u32,
+    pub about: &'static str,
+}
+
+/// The parameter values a strategy was made with, by parameter name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(std::collections::BTreeMap<String, u32>);
+
+impl Params {
+    /// The value of `name`, which the kind declares (so it is always set).
+    pub fn get(&self, name: &str) -> u32 {
+        self.0[name]
+    }
+}
+
+/// Every built-in strategy kind, in the order `secgap list strategies`
+/// shows them.
+pub static KINDS: &[Kind] = &[
+    Kind {
+        name: "baseline",
+        about: "the task's request and interface, nothing more",
+        params: &[],
+        build: |_| Box::new(baseline::Baseline),
+    },
+    Kind {
+        name: "generic-reminder",
+        about: "the task plus one sentence asking for secure code",
+        params: &[],
+        build: |_| Box::new(generic_reminder::GenericReminder),
+    },
+    Kind {
+        name: "cwe-reminder",
+        about: "the task plus the CWE ids and names it is exposed to (an oracle hint)",
+        params: &[],
+        build: |_| Box::new(cwe_reminder::CweReminder),
+    },
+    Kind {
+        name: "principle-oracle",
+        about: "the task plus its principles from the catalog, statement and rationale",
+        params: &[],
+        build: |_| Box::new(principle_oracle::PrincipleOracle),
+    },
+    Kind {
+        name: "principle-self",
+        about: "two turns: the subject names the principles it thinks apply, then writes the code with its answer in context",
+        params: &[],
+        build: |_| Box::new(principle_self::PrincipleSelf),
+    },
+    Kind {
+        name: "self-review",
+        about: "writes, reviews its code against secure-coding principles, revises; `rounds` review-and-revise rounds",
+        params: &[Param {
+            name: "rounds",
+            default: 1,
+            min: 1,
+            max: 5,
+            about: "review-and-revise rounds",
+        }],
+        build: |p| Box::new(self_review::SelfReview::new(p)),
+    },
+    Kind {
+        name: "tool-feedback",
+        about: "writes, then sees its code built and run against the visible functional tests and revises, up to `rounds` times, stopping when they pass",
+        params: &[Param {
+            name: "rounds",
+            default: 3,
+            min: 1,
+            max: 10,
+            about: "revisions after a visible-test run",
+        }],
+        build: |p| Box::new(tool_feedback::ToolFeedback::new(p)),
+    },
 ];
 
 /// What a strategy works with for one sample.
@@ -34,57 +118,75 @@ pub struct Context<'a> {
     pub suite: &'a Suite,
     pub task: &'a Task,
     pub subject: &'a dyn Subject,
+    /// What the harness does for a strategy between turns.
+    pub tools: &'a dyn Tools,
     pub sample: u32,
     /// The sample's wall-clock limit for generation, every turn included.
     pub deadline: Option<Instant>,
 }
 
-/// One exchange with the subject.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Turn {
-    pub prompt: String,
-    pub response: String,
+/// What later stages do for a strategy between its turns, given to it by
+/// the run so that this stage imports none of them.
+pub trait Tools: Sync {
+    /// The code of `response` for `task`, or in a few words why none
+    /// could be taken from it.
+    fn extract(&self, task: &Task, response: &str) -> Result<String, String>;
+
+    /// Build `code` and run only the task's visible functional tests in
+    /// the sandbox (security tests never run), for the subject to see.
+    /// An error is the harness's, not the candidate's.
+    fn run_visible(&self, task: &Task, code: &str) -> anyhow::Result<VisibleRun>;
+
+    /// Grade an answer to an identify probe as Level 1 grades one.
+    fn grade_identify(&self, suite: &Suite, probe: &Probe, answer: &str) -> Option<Grade>;
 }
 
-/// A strategy's result: the answer that is scored (the last turn's
-/// response), the turns that led to it and every model call made.
+/// What a run of the visible tests showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisibleRun {
+    /// Every visible test passed.
+    pub passed: bool,
+    /// What the subject is shown: the build's or the tests' output.
+    pub feedback: String,
+}
+
+/// A strategy's result: its turns in order, every model call they made,
+/// and the response that is scored (the last code turn's) or why there is
+/// none.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    pub turns: Vec<Turn>,
-    pub generation: Generation,
+    pub turns: Vec<TurnRecord>,
+    pub calls: Vec<ModelCall>,
+    /// What a coding agent printed while it worked.
+    pub transcript: Option<String>,
+    pub result: Result<String, String>,
 }
 
-pub trait Strategy: Sync {
-    fn name(&self) -> &'static str;
+pub trait Strategy: Sync + Send {
+    /// How a run names it: the kind's name, with any parameter that is not
+    /// its default (`self-review:rounds=2`).
+    fn name(&self) -> &str;
     fn version(&self) -> u32;
-    /// One line for `secgap list strategies`.
-    fn about(&self) -> &'static str;
 
     /// The opening request for `task` of `suite` (whose principle catalog
     /// a strategy may quote), the one recorded as the sample's prompt.
     fn prompt(&self, suite: &Suite, task: &Task) -> String;
 
-    /// Ask the subject. The default is one turn with [`Strategy::prompt`];
-    /// a strategy that talks several times overrides it.
-    fn run(&self, cx: &Context) -> Result<Answer, GenError> {
-        let prompt = self.prompt(cx.suite, cx.task);
-        let generation = cx.subject.generate(&GenRequest {
-            task: cx.task,
-            strategy: self.name(),
-            prompt: &prompt,
-            sample: cx.sample,
-            deadline: cx.deadline,
-        })?;
-        Ok(Answer {
-            turns: vec![Turn {
-                prompt,
-                response: generation.response.clone(),
-            }],
-            generation,
-        })
+    /// Whether it talks to the subject more than once per sample (only
+    /// subjects that [`Subject::converses`] can run it).
+    fn conversational(&self) -> bool {
+        false
     }
 
-    /// How a run names this strategy.
+    /// Ask the subject. The default is one turn with [`Strategy::prompt`];
+    /// a strategy that talks several times overrides it.
+    fn run(&self, cx: &Context) -> Answer {
+        let mut talk = Conversation::new(cx, self.name());
+        let _ = talk.say(TurnKind::Write, Ask::Code, self.prompt(cx.suite, cx.task));
+        talk.finish()
+    }
+
+    /// How a run records this strategy.
     fn id(&self) -> StrategyRef {
         StrategyRef {
             name: self.name().to_string(),
@@ -93,20 +195,180 @@ pub trait Strategy: Sync {
     }
 }
 
-/// The strategy called `name`, or an error listing the known ones.
-pub fn by_name(name: &str) -> Result<&'static dyn Strategy, String> {
-    STRATEGIES
-        .iter()
-        .copied()
-        .find(|s| s.name() == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = STRATEGIES.iter().map(|s| s.name()).collect();
-            format!("unknown strategy `{name}` (known: {})", known.join(", "))
-        })
+/// The turn that stopped a conversation: the subject gave no answer (the
+/// reason is kept in the [`Conversation`]).
+#[derive(Debug)]
+pub struct Stopped;
+
+/// A sample's conversation with its subject, turn by turn: each turn sees
+/// the earlier ones, and each is recorded with the calls it made.
+pub struct Conversation<'a> {
+    cx: &'a Context<'a>,
+    strategy: &'a str,
+    history: Vec<Message>,
+    turns: Vec<TurnRecord>,
+    calls: Vec<ModelCall>,
+    transcript: Option<String>,
+    error: Option<String>,
+}
+
+impl<'a> Conversation<'a> {
+    pub fn new(cx: &'a Context<'a>, strategy: &'a str) -> Conversation<'a> {
+        Conversation {
+            cx,
+            strategy,
+            history: Vec::new(),
+            turns: Vec::new(),
+            calls: Vec::new(),
+            transcript: None,
+            error: None,
+        }
+    }
+
+    /// Send `prompt` after the turns so far and record the turn; the
+    /// response, or [`Stopped`] when the subject gave none.
+    pub fn say(&mut self, kind: TurnKind, ask: Ask, prompt: String) -> Result<String, Stopped> {
+        let cx = self.cx;
+        let got = cx.subject.generate(&GenRequest {
+            task: cx.task,
+            strategy: self.strategy,
+            prompt: &prompt,
+            history: &self.history,
+            ask,
+            sample: cx.sample,
+            deadline: cx.deadline,
+        });
+        let (response, calls, transcript) = match got {
+            Ok(g) => (Ok(g.response), g.calls, g.transcript),
+            Err(e) => (Err(e.message), e.calls, e.transcript),
+        };
+        self.turns.push(TurnRecord {
+            kind,
+            prompt: prompt.clone(),
+            response: response.as_ref().ok().cloned(),
+            code: None,
+            tool_output: None,
+            calls: calls.len() as u32,
+            grade: None,
+        });
+        self.calls.extend(calls);
+        if transcript.is_some() {
+            self.transcript = transcript;
+        }
+        match response {
+            Ok(text) => {
+                self.history.push(Message::user(prompt));
+                self.history.push(Message::assistant(text.clone()));
+                Ok(text)
+            }
+            Err(message) => {
+                self.error = Some(message);
+                Err(Stopped)
+            }
+        }
+    }
+
+    /// End the conversation for a reason of the harness's (a tool failed).
+    pub fn fail(&mut self, message: String) -> Stopped {
+        self.error = Some(message);
+        Stopped
+    }
+
+    /// What the harness can do between turns.
+    pub fn tools(&self) -> &'a dyn Tools {
+        self.cx.tools
+    }
+
+    /// The last turn, to note what was done with it.
+    pub fn last_turn(&mut self) -> &mut TurnRecord {
+        self.turns
+            .last_mut()
+            .expect("a turn is noted only after it was taken")
+    }
+
+    /// The answer: the last code turn's response, unless a turn stopped
+    /// the conversation.
+    pub fn finish(self) -> Answer {
+        let result = match self.error {
+            Some(e) => Err(e),
+            None => self
+                .turns
+                .iter()
+                .rev()
+                .find(|t| matches!(t.kind, TurnKind::Write | TurnKind::Revise))
+                .and_then(|t| t.response.clone())
+                .ok_or_else(|| "the strategy asked for no code".to_string()),
+        };
+        Answer {
+            turns: self.turns,
+            calls: self.calls,
+            transcript: self.transcript,
+            result,
+        }
+    }
+}
+
+/// The kind called `name`, or an error listing the known ones.
+fn kind(name: &str) -> Result<&'static Kind, String> {
+    KINDS.iter().find(|k| k.name == name).ok_or_else(|| {
+        let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+        format!("unknown strategy `{name}` (known: {})", known.join(", "))
+    })
+}
+
+/// The strategy a run names `spec`: a kind's name, optionally followed by
+/// `:param=value` pairs (`self-review:rounds=2`).
+pub fn by_name(spec: &str) -> Result<Box<dyn Strategy>, String> {
+    let mut parts = spec.split(':');
+    let k = kind(parts.next().unwrap_or_default())?;
+    let mut params = Params::default_of(k);
+    for pair in parts {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            format!("strategy `{spec}`: `{pair}` is not a parameter (write NAME=VALUE, e.g. `{}:rounds=2`)", k.name)
+        })?;
+        let Some(p) = k.params.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = k.params.iter().map(|p| p.name).collect();
+            return Err(if known.is_empty() {
+                format!("strategy `{}` takes no parameters (got `{name}`)", k.name)
+            } else {
+                format!(
+                    "strategy `{}` has no parameter `{name}` (it takes: {})",
+                    k.name,
+                    known.join(", ")
+                )
+            });
+        };
+        let v: u32 = value
+            .parse()
+            .ok()
+            .filter(|v| (p.min..=p.max).contains(v))
+            .ok_or_else(|| {
+                format!(
+                    "strategy `{spec}`: {name} must be a whole number from {} to {} (got `{value}`)",
+                    p.min, p.max
+                )
+            })?;
+        params.0.insert(name.to_string(), v);
+    }
+    Ok((k.build)(&params))
+}
+
+/// The run name of kind `kind` with `params`: the parameters that differ
+/// from their defaults, in the kind's order, after the kind's name.
+fn label(kind: &str, params: &Params) -> String {
+    let k = self::kind(kind).expect("built-in kinds label themselves");
+    let mut out = kind.to_string();
+    for p in k.params {
+        let v = params.get(p.name);
+        if v != p.default {
+            out.push_str(&format!(":{}={v}", p.name));
+        }
+    }
+    out
 }
 
 /// The strategy a run recorded, refused if its version has changed since.
-pub fn resolve(r: &StrategyRef) -> Result<&'static dyn Strategy, String> {
+pub fn resolve(r: &StrategyRef) -> Result<Box<dyn Strategy>, String> {
     let st = by_name(&r.name)?;
     if st.version() != r.version {
         return Err(format!(
@@ -119,7 +381,8 @@ pub fn resolve(r: &StrategyRef) -> Result<&'static dyn Strategy, String> {
     Ok(st)
 }
 
-/// Parse a `--strategy` argument: a known strategy's name.
+/// Parse a `--strategy` argument: a known strategy's name, with its
+/// parameters.
 pub fn parse_arg(name: &str) -> Result<StrategyRef, String> {
     by_name(name).map(|s| s.id())
 }
@@ -127,6 +390,36 @@ pub fn parse_arg(name: &str) -> Result<StrategyRef, String> {
 /// The strategy runs use when none is named.
 pub fn default_strategy() -> StrategyRef {
     baseline::Baseline.id()
+}
+
+/// Refuse pairs of a subject that answers one prompt per sample and a
+/// strategy that talks to it several times, before any work starts.
+pub fn check_support(subject: &dyn Subject, strategy: &dyn Strategy) -> Result<(), String> {
+    if strategy.conversational() && !subject.converses() {
+        let single: Vec<&str> = KINDS
+            .iter()
+            .filter(|k| !(k.build)(&Params::default_of(k)).conversational())
+            .map(|k| k.name)
+            .collect();
+        return Err(format!(
+            "subject `{}` answers one prompt per sample, and strategy `{}` talks to it several times; run it with {} instead",
+            subject.name(),
+            strategy.name(),
+            single.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+impl Params {
+    fn default_of(k: &Kind) -> Params {
+        Params(
+            k.params
+                .iter()
+                .map(|p| (p.name.to_string(), p.default))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -147,7 +440,8 @@ mod tests {
         for task in &suite.tasks {
             let test_source =
                 std::fs::read_to_string(task.tests_dir.join(&task.test_file_name)).unwrap();
-            for st in STRATEGIES {
+            for k in KINDS {
+                let st = by_name(k.name).unwrap();
                 let prompt = st.prompt(&suite, task);
                 for t in task.tests.iter().filter(|t| t.kind == TestKind::Security) {
                     assert!(
@@ -213,5 +507,233 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A subject that answers by what it is asked and records what it saw.
+    struct Scripted {
+        seen: std::sync::Mutex<Vec<(usize, String)>>,
+        /// Fail on this request (0-based), if set.
+        fail_at: Option<usize>,
+    }
+
+    impl Subject for Scripted {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+        fn converses(&self) -> bool {
+            true
+        }
+        fn generate(
+            &self,
+            req: &GenRequest,
+        ) -> Result<crate::generate::Generation, crate::generate::GenError> {
+            let mut seen = self.seen.lock().unwrap();
+            let n = seen.len();
+            seen.push((req.history.len(), req.prompt.to_string()));
+            let call = ModelCall {
+                attempt: 1,
+                url: "http://fixture/".into(),
+                request: req.prompt.into(),
+                status: Some(200),
+                response: String::new(),
+                latency_ms: 1,
+                usage: Default::default(),
+                cost_usd: Some(0.01),
+                cached: false,
+                error: None,
+                retry_after_ms: None,
+            };
+            if self.fail_at == Some(n) {
+                return Err(crate::generate::GenError {
+                    message: "the server broke off".into(),
+                    calls: vec![call],
+                    transcript: None,
+                });
+            }
+            let response = match req.ask {
+                Ask::Principles { .. } => "It must bound input.\nANSWER: A".to_string(),
+                Ask::Critique => format!("Problem {n}: none fixed yet."),
+                Ask::Code => format!("```python\nversion = {n}\n```"),
+            };
+            Ok(crate::generate::Generation {
+                response,
+                calls: vec![call],
+                transcript: None,
+            })
+        }
+    }
+
+    /// Tools whose visible tests pass once the code is `version = PASS_AT`.
+    struct FakeTools {
+        pass_at: usize,
+    }
+
+    impl Tools for FakeTools {
+        fn extract(&self, _task: &Task, response: &str) -> Result<String, String> {
+            response
+                .split("```python\n")
+                .nth(1)
+                .map(|c| c.trim_end_matches("\n```").to_string())
+                .ok_or_else(|| "no block".into())
+        }
+        fn run_visible(&self, _task: &Task, code: &str) -> anyhow::Result<VisibleRun> {
+            let passed = code == format!("version = {}", self.pass_at);
+            Ok(VisibleRun {
+                passed,
+                feedback: format!("ran {code}: {}", if passed { "ok" } else { "1 failed" }),
+            })
+        }
+        fn grade_identify(&self, suite: &Suite, probe: &Probe, answer: &str) -> Option<Grade> {
+            let _ = suite;
+            assert!(probe.id.starts_with("identify:"));
+            assert!(answer.contains("ANSWER"));
+            Some(Grade {
+                parsed: true,
+                chosen: ['A'].into(),
+                unsafe_label: None,
+                exact: false,
+                jaccard: 0.5,
+                score: 0.5,
+            })
+        }
+    }
+
+    fn run(spec: &str, fail_at: Option<usize>, pass_at: usize) -> (Answer, Vec<(usize, String)>) {
+        let suite = builtin();
+        let task = suite.task("py-inflate-body").unwrap();
+        let subject = Scripted {
+            seen: Default::default(),
+            fail_at,
+        };
+        let tools = FakeTools { pass_at };
+        let st = by_name(spec).unwrap();
+        let answer = st.run(&Context {
+            suite: &suite,
+            task,
+            subject: &subject,
+            tools: &tools,
+            sample: 0,
+            deadline: None,
+        });
+        let seen = subject.seen.into_inner().unwrap();
+        (answer, seen)
+    }
+
+    fn kinds(a: &Answer) -> Vec<TurnKind> {
+        a.turns.iter().map(|t| t.kind).collect()
+    }
+
+    #[test]
+    fn principle_self_asks_first_then_writes_with_its_answer_in_context() {
+        let (a, seen) = run("principle-self", None, 0);
+        assert_eq!(kinds(&a), [TurnKind::Identify, TurnKind::Write]);
+        assert_eq!(seen[0].0, 0, "the first turn has no history");
+        assert_eq!(seen[1].0, 2, "the second sees the question and its answer");
+        assert_eq!(a.turns[0].grade.as_ref().map(|g| g.score), Some(0.5));
+        assert!(a.turns[0].prompt.contains("ANSWER:") && !a.turns[0].prompt.contains("fenced"));
+        assert_eq!(a.result.as_deref(), Ok("```python\nversion = 1\n```"));
+        assert_eq!(a.calls.len(), 2);
+        assert!(a.turns.iter().all(|t| t.calls == 1));
+    }
+
+    #[test]
+    fn self_review_takes_its_rounds() {
+        let (a, seen) = run("self-review", None, 0);
+        assert_eq!(
+            kinds(&a),
+            [TurnKind::Write, TurnKind::Review, TurnKind::Revise]
+        );
+        assert_eq!(a.result.as_deref(), Ok("```python\nversion = 2\n```"));
+        let (a, seen2) = run("self-review:rounds=2", None, 0);
+        assert_eq!(a.turns.len(), 5);
+        assert_eq!(
+            seen2.last().unwrap().0,
+            8,
+            "the last revision sees all four turns before it"
+        );
+        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            by_name("self-review:rounds=2").unwrap().name(),
+            "self-review:rounds=2"
+        );
+        assert_eq!(
+            by_name("self-review:rounds=1").unwrap().name(),
+            "self-review"
+        );
+    }
+
+    #[test]
+    fn tool_feedback_stops_when_the_visible_tests_pass() {
+        // Passes on the second revision: write, revise, revise; no more.
+        let (a, _) = run("tool-feedback", None, 2);
+        assert_eq!(
+            kinds(&a),
+            [TurnKind::Write, TurnKind::Revise, TurnKind::Revise]
+        );
+        assert_eq!(
+            a.turns[0].tool_output.as_deref(),
+            Some("ran version = 0: 1 failed")
+        );
+        assert!(a.turns[1].prompt.contains("ran version = 0: 1 failed"));
+        assert_eq!(
+            a.turns[2].tool_output.as_deref(),
+            Some("ran version = 2: ok")
+        );
+        assert_eq!(a.turns[2].code.as_deref(), Some("version = 2"));
+        assert_eq!(a.result.as_deref(), Ok("```python\nversion = 2\n```"));
+        // Never passes: the first answer and three revisions.
+        let (a, _) = run("tool-feedback", None, 99);
+        assert_eq!(a.turns.len(), 4);
+        assert_eq!(a.turns[3].tool_output, None, "the last revision is not run");
+        let (a, _) = run("tool-feedback:rounds=1", None, 99);
+        assert_eq!(a.turns.len(), 2);
+    }
+
+    #[test]
+    fn a_failed_turn_keeps_the_turns_and_calls_before_it() {
+        let (a, _) = run("self-review", Some(1), 0);
+        assert_eq!(kinds(&a), [TurnKind::Write, TurnKind::Review]);
+        assert_eq!(a.turns[1].response, None);
+        assert_eq!(a.calls.len(), 2, "the failed turn's call is kept");
+        assert_eq!(a.result, Err("the server broke off".to_string()));
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let err = |s: &str| by_name(s).err().unwrap();
+        assert!(err("self-review:rounds=0").contains("from 1 to 5"));
+        assert!(err("self-review:turns=2").contains("no parameter `turns`"));
+        assert!(err("baseline:rounds=2").contains("takes no parameters"));
+        assert!(err("self-review:2").contains("NAME=VALUE"));
+        assert!(err("nope").contains("unknown strategy"));
+        let r = parse_arg("tool-feedback:rounds=5").unwrap();
+        assert_eq!(r.to_string(), "tool-feedback:rounds=5@1");
+        assert_eq!(resolve(&r).unwrap().name(), "tool-feedback:rounds=5");
+    }
+
+    #[test]
+    fn single_prompt_subjects_refuse_conversations() {
+        struct OneShot;
+        impl Subject for OneShot {
+            fn name(&self) -> &str {
+                "agent:x"
+            }
+            fn generate(
+                &self,
+                _: &GenRequest,
+            ) -> Result<crate::generate::Generation, crate::generate::GenError> {
+                unreachable!()
+            }
+        }
+        for k in KINDS {
+            let st = by_name(k.name).unwrap();
+            let ok = check_support(&OneShot, st.as_ref());
+            assert_eq!(ok.is_err(), st.conversational(), "{}", k.name);
+        }
+        let e = check_support(&OneShot, by_name("self-review").unwrap().as_ref()).unwrap_err();
+        assert!(
+            e.contains("baseline, generic-reminder, cwe-reminder, principle-oracle"),
+            "{e}"
+        );
     }
 }

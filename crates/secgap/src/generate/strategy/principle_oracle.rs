@@ -15,10 +15,6 @@ impl Strategy for PrincipleOracle {
         1
     }
 
-    fn about(&self) -> &'static str {
-        "the task plus its principles from the catalog, statement and rationale"
-    }
-
     fn prompt(&self, suite: &Suite, task: &Task) -> String {
         let mut out = task_request(task);
         out.push_str("\n\nFollow these secure-coding principles in your code:\n");

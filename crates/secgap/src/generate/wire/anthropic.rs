@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::usage::{Count, UsageShape};
 use super::{Delta, WireProtocol};
+use crate::model::Message;
 use crate::plan::endpoint::{Endpoint, Protocol};
 
 pub struct Anthropic;
@@ -37,11 +38,11 @@ impl WireProtocol for Anthropic {
     }
 
     /// Seeds and `reasoning_effort` have no counterpart here and are left out.
-    fn request_body(&self, ep: &Endpoint, prompt: &str, _sample: u32) -> Value {
+    fn request_body(&self, ep: &Endpoint, messages: &[Message], _sample: u32) -> Value {
         let mut body = json!({
             "model": ep.model,
             "max_tokens": ep.max_tokens,
-            "messages": [{"role": "user", "content": prompt}],
+            "messages": messages,
         });
         if let Some(t) = ep.temperature {
             body["temperature"] = json!(t);

@@ -17,7 +17,7 @@ use std::io::Read;
 
 use serde_json::Value;
 
-use crate::model::Usage;
+use crate::model::{Message, Usage};
 use crate::plan::endpoint::{Endpoint, Protocol};
 use usage::{UsageReader, UsageShape};
 
@@ -38,9 +38,10 @@ pub trait WireProtocol: Sync {
     /// The path below the base URL that answers a prompt, e.g. `/messages`.
     fn path(&self) -> &'static str;
 
-    /// The body asking for one completion of `prompt`; `sample` is the
-    /// sample index (for per-sample seeds).
-    fn request_body(&self, ep: &Endpoint, prompt: &str, sample: u32) -> Value;
+    /// The body asking for the next message of the conversation
+    /// `messages` (the last one the harness's); `sample` is the sample
+    /// index (for per-sample seeds).
+    fn request_body(&self, ep: &Endpoint, messages: &[Message], sample: u32) -> Value;
 
     /// The headers that present an API key.
     fn auth_headers(&self, key: &str) -> Vec<(&'static str, String)>;

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::usage::{Count, UsageShape};
 use super::{Delta, WireProtocol};
+use crate::model::Message;
 use crate::plan::endpoint::{Endpoint, Protocol};
 
 pub struct OpenAi;
@@ -47,10 +48,10 @@ impl WireProtocol for OpenAi {
         "/chat/completions"
     }
 
-    fn request_body(&self, ep: &Endpoint, prompt: &str, sample: u32) -> Value {
+    fn request_body(&self, ep: &Endpoint, messages: &[Message], sample: u32) -> Value {
         let mut body = json!({
             "model": ep.model,
-            "messages": [{"role": "user", "content": prompt}],
+            "messages": messages,
             "max_tokens": ep.max_tokens,
         });
         if let Some(t) = ep.temperature {

@@ -36,7 +36,9 @@ pub struct SampleRecord {
 }
 
 /// What a strategy asked for in one turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TurnKind {
     /// Code, from the task (the first or only turn of most strategies).

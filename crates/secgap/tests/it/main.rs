@@ -15,5 +15,6 @@ mod html_report;
 mod layering;
 mod levels;
 mod providers;
+mod strategies;
 mod support;
 mod worker_sandbox;

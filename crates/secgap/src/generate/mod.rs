@@ -64,7 +64,7 @@ const KINDS_BEFORE: &[(&str, &str)] = &[
     ),
     (
         "replay:FILE",
-        "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}",
+        "answers from recorded responses: JSON lines {\"task\": ID, \"sample\": N, \"response\": TEXT}; single-prompt strategies only",
     ),
 ];
 
@@ -72,7 +72,7 @@ const KINDS_BEFORE: &[(&str, &str)] = &[
 const KINDS_AFTER: &[(&str, &str)] = &[
     (
         "agent:PRESET",
-        "a coding agent run in a scratch workspace: claude-code, codex, aider or gemini-cli; it uses its own credentials, so its usage and cost are not recorded",
+        "a coding agent run in a scratch workspace: claude-code, codex, aider or gemini-cli; it uses its own credentials, so its usage and cost are not recorded; single-prompt strategies only",
     ),
     (
         "agent:NAME",

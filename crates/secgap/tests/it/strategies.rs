@@ -334,3 +334,45 @@ fn a_pipeline_cut_off_mid_sample_resumes_from_the_cache() {
     assert_eq!(turns.len(), 3);
     assert!(turns[2].response.as_deref().unwrap().contains("```python"));
 }
+
+#[test]
+fn a_replay_cannot_hold_a_conversation_and_says_so_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("answers.jsonl");
+    std::fs::write(
+        &file,
+        "{\"task\": \"py-upload-read\", \"sample\": 0, \"response\": \"no\"}\n",
+    )
+    .unwrap();
+    let dir = tmp.path().join("run");
+    let out = secgap()
+        .args(["run", "--suite"])
+        .arg(builtin())
+        .args([
+            "--tasks",
+            "py-upload-read",
+            "--strategy",
+            "baseline,tool-feedback",
+        ])
+        .arg("--subject")
+        .arg(format!("replay:{}", file.display()))
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("answers one prompt per sample")
+            && err.contains("strategy `tool-feedback`")
+            && err
+                .contains("run it with baseline, generic-reminder, cwe-reminder, principle-oracle"),
+        "{err}"
+    );
+    let samples = rusqlite::Connection::open(dir.join(secgap::store::DB_FILE))
+        .map(|db| db.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get::<_, i64>(0)))
+        .ok()
+        .and_then(|r| r.ok())
+        .unwrap_or(0);
+    assert_eq!(samples, 0, "no sample was started");
+}

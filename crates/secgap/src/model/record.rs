@@ -198,6 +198,15 @@ pub struct ExportSample {
     /// Its raw reply (None after a generation error).
     pub response: Option<String>,
     pub verdicts: Vec<Verdict>,
+    /// The strategy's turns, in order; exports write them only for
+    /// strategies that took more than one (a single turn is the prompt
+    /// and response above).
+    #[serde(skip_serializing_if = "one_turn_at_most")]
+    pub turns: Vec<TurnRecord>,
+}
+
+fn one_turn_at_most(turns: &[TurnRecord]) -> bool {
+    turns.len() <= 1
 }
 
 /// A judge's name and its verdicts (None when its reply could not be read).

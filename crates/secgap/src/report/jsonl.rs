@@ -57,14 +57,14 @@ impl ReportSink for Jsonl {
 }
 
 /// A samples.jsonl line: the sample without its verdicts (they are in
-/// verdicts.jsonl).
+/// verdicts.jsonl), with its turns when its strategy took several.
 struct SampleLine<'a>(&'a ExportSample);
 
 impl serde::Serialize for SampleLine<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let s = self.0;
-        let mut m = ser.serialize_map(Some(18))?;
+        let mut m = ser.serialize_map(None)?;
         m.serialize_entry("subject", &s.key.subject)?;
         m.serialize_entry("strategy", &s.key.strategy)?;
         m.serialize_entry("task", &s.key.task)?;
@@ -82,6 +82,11 @@ impl serde::Serialize for SampleLine<'_> {
         m.serialize_entry("finished_at", &s.finished_at)?;
         m.serialize_entry("prompt", &s.prompt)?;
         m.serialize_entry("response", &s.response)?;
+        // A multi-turn strategy's turns, in order (one turn is the prompt
+        // and response above).
+        if s.turns.len() > 1 {
+            m.serialize_entry("turns", &s.turns)?;
+        }
         m.end()
     }
 }

@@ -36,6 +36,7 @@ fn sample(subject: &str, task: &str, index: u32, code: &str, message: &str) -> E
         finished_at: "2025-01-01T00:00:00Z".into(),
         prompt: "Write read_upload(base, name) <in Python>".into(),
         response: Some(format!("```python\n{code}\n```")),
+        turns: Vec::new(),
         verdicts: vec![
             Verdict {
                 test: "reads_file".into(),
@@ -753,4 +754,60 @@ fn highlighting_escapes_every_token() {
     highlight(&mut p, "s = '''a\n<b>'''\nx = 1 # hi", "python");
     assert!(p.contains("<span class=\"str\">&#39;&#39;&#39;a\n&lt;b&gt;&#39;&#39;&#39;</span>"));
     assert!(p.contains("<span class=\"numlit\">1</span>"));
+}
+
+#[test]
+fn a_conversation_is_shown_turn_by_turn_and_exported_with_its_turns() {
+    use crate::model::{Grade, TurnKind, TurnRecord};
+    let turn = |kind, prompt: &str, response: Option<&str>, tool: Option<&str>| TurnRecord {
+        kind,
+        prompt: prompt.into(),
+        response: response.map(Into::into),
+        code: None,
+        tool_output: tool.map(Into::into),
+        calls: 1,
+        grade: None,
+    };
+    let mut multi = sample("m", "py-upload-read", 0, "def f():\n    return 1\n", "ok");
+    multi.turns = vec![
+        TurnRecord {
+            grade: Some(Grade {
+                parsed: true,
+                chosen: ['A'].into(),
+                unsafe_label: None,
+                exact: true,
+                jaccard: 1.0,
+                score: 1.0,
+            }),
+            ..turn(TurnKind::Identify, "Which apply?", Some("ANSWER: A"), None)
+        },
+        turn(
+            TurnKind::Write,
+            "Now <write> it",
+            Some("```python\nx\n```"),
+            Some("1 of 2 visible tests passed"),
+        ),
+        turn(TurnKind::Revise, "Fix it", None, None),
+    ];
+    let single = sample("s", "py-upload-read", 0, "def f():\n    return 1\n", "ok");
+    let h = render_with(&[multi.clone(), single.clone()], None);
+    assert_eq!(
+        h.matches("conversation (3 turns)").count(),
+        1,
+        "only the multi-turn sample"
+    );
+    for want in [
+        "turn 1 · identify",
+        "graded 1.00 (exact)",
+        "Now &lt;write&gt; it",
+        "1 of 2 visible tests passed",
+        "turn 3 · revise",
+        "No answer.",
+    ] {
+        assert!(h.contains(want), "{want}");
+    }
+    let line = |s: &ExportSample| serde_json::to_value(s).unwrap();
+    assert_eq!(line(&multi)["turns"].as_array().unwrap().len(), 3);
+    assert_eq!(line(&multi)["turns"][0]["grade"]["score"], 1.0);
+    assert!(line(&single).get("turns").is_none());
 }

@@ -837,33 +837,9 @@ impl Store {
         )?;
         let rows = st.query_map(
             params![key.subject, key.strategy, key.task, key.index],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, u32>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            },
+            |r| turn_at(r, 0),
         )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (kind, prompt, response, code, tool_output, calls, grade) = row?;
-            out.push(TurnRecord {
-                kind: TurnKind::parse(&kind)
-                    .with_context(|| format!("unknown turn kind `{kind}` in the run database"))?,
-                prompt,
-                response,
-                code,
-                tool_output,
-                calls,
-                grade: grade.map(|g| serde_json::from_str(&g)).transpose()?,
-            });
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every scored sample with its security verdicts, for the metrics stage.
@@ -968,6 +944,13 @@ impl Store {
              FROM verdicts"
         })?;
         let mut verdicts = Children::new(vs.query([])?, !sorted);
+        let mut ts = self.conn.prepare(if sorted {
+            "SELECT sample_id, kind, prompt, response, code, tool_output, calls, grade
+             FROM turns ORDER BY sample_id, ordinal"
+        } else {
+            "SELECT sample_id, kind, prompt, response, code, tool_output, calls, grade FROM turns"
+        })?;
+        let mut turns = Children::new(ts.query([])?, !sorted);
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -987,7 +970,9 @@ impl Store {
                 prompt: r.get(16)?,
                 response: r.get(17)?,
                 verdicts: Vec::new(),
+                turns: Vec::new(),
             };
+            turns.take(id, &mut sample.turns, |t| turn_at(t, 1))?;
             let mut numbered = Vec::new();
             verdicts.take(id, &mut numbered, |v| {
                 Ok((v.get::<_, i64>(8)?, verdict_at(v, 1)?))
@@ -1128,6 +1113,33 @@ fn failure_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<Failure>>
     };
     text.parse().map(Some).map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// A turn from the columns kind, prompt, response, code, tool_output,
+/// calls, grade, starting at column `at` of `r`.
+fn turn_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<TurnRecord> {
+    let bad = |col: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, e.into())
+    };
+    let kind: String = r.get(at)?;
+    let grade: Option<String> = r.get(at + 6)?;
+    Ok(TurnRecord {
+        kind: TurnKind::parse(&kind).ok_or_else(|| {
+            bad(
+                at,
+                format!("unknown turn kind `{kind}` in the run database"),
+            )
+        })?,
+        prompt: r.get(at + 1)?,
+        response: r.get(at + 2)?,
+        code: r.get(at + 3)?,
+        tool_output: r.get(at + 4)?,
+        calls: r.get(at + 5)?,
+        grade: grade
+            .map(|g| serde_json::from_str(&g))
+            .transpose()
+            .map_err(|e| bad(at + 6, format!("a turn's grade is not readable: {e}")))?,
     })
 }
 

@@ -155,7 +155,9 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         );
     }
     h.push_str("</dl>\n");
-    if !s.prompt.is_empty() {
+    if s.turns.len() > 1 {
+        conversation(h, &s.turns);
+    } else if !s.prompt.is_empty() {
         let _ = writeln!(
             h,
             "<details class=\"ev\"><summary>prompt</summary><pre class=\"wrap\">{}</pre></details>",
@@ -163,7 +165,7 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         );
     }
     match s.response.as_deref() {
-        Some(r) if !r.is_empty() => {
+        Some(r) if !r.is_empty() && s.turns.len() <= 1 => {
             let _ = writeln!(
                 h,
                 "<details class=\"ev\"><summary>raw response</summary><pre class=\"wrap\">{}</pre></details>",
@@ -217,4 +219,47 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         h.push_str("</tbody></table>\n");
     }
     h.push_str("</div></details>\n");
+}
+
+/// A multi-turn strategy's conversation, turn by turn: what the subject
+/// was asked, what it answered, what the harness showed it next, and an
+/// identify turn's grade.
+fn conversation(h: &mut String, turns: &[crate::model::TurnRecord]) {
+    let _ = writeln!(
+        h,
+        "<details class=\"ev\"><summary>conversation ({} turns)</summary>",
+        turns.len()
+    );
+    for (i, t) in turns.iter().enumerate() {
+        let grade = t.grade.as_ref().map_or(String::new(), |g| {
+            format!(
+                ", graded {:.2}{}",
+                g.score,
+                if g.exact { " (exact)" } else { "" }
+            )
+        });
+        let _ = writeln!(
+            h,
+            "<p><b>turn {} · {}</b> · {} call(s){}</p><pre class=\"wrap\">{}</pre>",
+            i + 1,
+            t.kind.as_str(),
+            t.calls,
+            esc(&grade),
+            esc(&t.prompt)
+        );
+        match &t.response {
+            Some(r) => {
+                let _ = writeln!(h, "<p>answer</p><pre class=\"wrap\">{}</pre>", esc(r));
+            }
+            None => h.push_str("<p class=\"note\">No answer.</p>\n"),
+        }
+        if let Some(out) = &t.tool_output {
+            let _ = writeln!(
+                h,
+                "<p>shown to the subject next</p><pre class=\"wrap\">{}</pre>",
+                esc(out)
+            );
+        }
+    }
+    h.push_str("</details>\n");
 }

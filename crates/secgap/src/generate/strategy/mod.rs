@@ -178,11 +178,19 @@ pub trait Strategy: Sync + Send {
         false
     }
 
-    /// Ask the subject. The default is one turn with [`Strategy::prompt`];
-    /// a strategy that talks several times overrides it.
+    /// Take the strategy's turns. The default is one turn with
+    /// [`Strategy::prompt`]; a strategy that talks several times overrides
+    /// it (and [`Strategy::conversational`]).
+    fn converse(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
+        talk.say(TurnKind::Write, Ask::Code, self.prompt(suite, task))
+            .map(|_| ())
+    }
+
+    /// Ask the subject for one sample: the turns, and the answer they led to.
     fn run(&self, cx: &Context) -> Answer {
         let mut talk = Conversation::new(cx, self.name());
-        let _ = talk.say(TurnKind::Write, Ask::Code, self.prompt(cx.suite, cx.task));
+        // A stopped conversation keeps its reason for `finish`.
+        let _ = self.converse(&mut talk, cx.suite, cx.task);
         talk.finish()
     }
 

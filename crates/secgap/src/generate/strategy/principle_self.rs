@@ -18,31 +18,6 @@ pub struct PrincipleSelf;
 /// a seed of their own).
 pub const OPTION_SEED: u64 = 0x5e1f;
 
-impl PrincipleSelf {
-    fn talk(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
-        let probe = probe::identify(suite, task, OPTION_SEED);
-        let answer = talk.say(
-            TurnKind::Identify,
-            Ask::Principles {
-                suite,
-                probe: &probe,
-            },
-            self.prompt(suite, task),
-        )?;
-        let grade = talk.tools().grade_identify(suite, &probe, &answer);
-        talk.last_turn().grade = grade;
-        talk.say(
-            TurnKind::Write,
-            Ask::Code,
-            format!(
-                "Now write the code, following the principles you chose. {}",
-                reply_instruction(task)
-            ),
-        )?;
-        Ok(())
-    }
-}
-
 impl Strategy for PrincipleSelf {
     fn name(&self) -> &'static str {
         "principle-self"
@@ -71,9 +46,26 @@ impl Strategy for PrincipleSelf {
         true
     }
 
-    fn run(&self, cx: &super::Context) -> super::Answer {
-        let mut talk = Conversation::new(cx, self.name());
-        let _ = self.talk(&mut talk, cx.suite, cx.task);
-        talk.finish()
+    fn converse(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
+        let probe = probe::identify(suite, task, OPTION_SEED);
+        let answer = talk.say(
+            TurnKind::Identify,
+            Ask::Principles {
+                suite,
+                probe: &probe,
+            },
+            self.prompt(suite, task),
+        )?;
+        let grade = talk.tools().grade_identify(suite, &probe, &answer);
+        talk.last_turn().grade = grade;
+        talk.say(
+            TurnKind::Write,
+            Ask::Code,
+            format!(
+                "Now write the code, following the principles you chose. {}",
+                reply_instruction(task)
+            ),
+        )?;
+        Ok(())
     }
 }

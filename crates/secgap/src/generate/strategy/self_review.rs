@@ -21,23 +21,6 @@ impl SelfReview {
             name: label("self-review", params),
         }
     }
-
-    fn talk(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
-        talk.say(TurnKind::Write, Ask::Code, self.prompt(suite, task))?;
-        for _ in 0..self.rounds {
-            talk.say(TurnKind::Review, Ask::Critique, REVIEW.to_string())?;
-            talk.say(
-                TurnKind::Revise,
-                Ask::Code,
-                format!(
-                    "Now fix every problem you listed; if you found none, give the code \
-                     unchanged. {}",
-                    super::reply_instruction(task)
-                ),
-            )?;
-        }
-        Ok(())
-    }
 }
 
 /// The review request, the same for every task.
@@ -64,9 +47,20 @@ impl Strategy for SelfReview {
         true
     }
 
-    fn run(&self, cx: &super::Context) -> super::Answer {
-        let mut talk = Conversation::new(cx, self.name());
-        let _ = self.talk(&mut talk, cx.suite, cx.task);
-        talk.finish()
+    fn converse(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
+        talk.say(TurnKind::Write, Ask::Code, self.prompt(suite, task))?;
+        for _ in 0..self.rounds {
+            talk.say(TurnKind::Review, Ask::Critique, REVIEW.to_string())?;
+            talk.say(
+                TurnKind::Revise,
+                Ask::Code,
+                format!(
+                    "Now fix every problem you listed; if you found none, give the code \
+                     unchanged. {}",
+                    super::reply_instruction(task)
+                ),
+            )?;
+        }
+        Ok(())
     }
 }

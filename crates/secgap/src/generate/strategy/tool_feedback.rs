@@ -22,8 +22,26 @@ impl ToolFeedback {
             name: label("tool-feedback", params),
         }
     }
+}
 
-    fn talk(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
+impl Strategy for ToolFeedback {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn prompt(&self, _suite: &Suite, task: &Task) -> String {
+        task_request(task)
+    }
+
+    fn conversational(&self) -> bool {
+        true
+    }
+
+    fn converse(&self, talk: &mut Conversation, suite: &Suite, task: &Task) -> Result<(), Stopped> {
         let mut response = talk.say(TurnKind::Write, Ask::Code, self.prompt(suite, task))?;
         for _ in 0..self.rounds {
             let feedback = match talk.tools().extract(task, &response) {
@@ -53,29 +71,5 @@ impl ToolFeedback {
             )?;
         }
         Ok(())
-    }
-}
-
-impl Strategy for ToolFeedback {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn prompt(&self, _suite: &Suite, task: &Task) -> String {
-        task_request(task)
-    }
-
-    fn conversational(&self) -> bool {
-        true
-    }
-
-    fn run(&self, cx: &super::Context) -> super::Answer {
-        let mut talk = Conversation::new(cx, self.name());
-        let _ = self.talk(&mut talk, cx.suite, cx.task);
-        talk.finish()
     }
 }

@@ -16,4 +16,5 @@ mod layering;
 mod levels;
 mod providers;
 mod support;
+mod visible;
 mod worker_sandbox;

@@ -9,6 +9,10 @@
 //! to the test that caused it and cannot hide the others. Verdicts come
 //! only from the results channel, checked against a per-process nonce;
 //! a missing, duplicated or forged verdict is a failure.
+//!
+//! [`execute`] runs every declared test (what scoring needs);
+//! [`execute_visible`] runs only the tests the subject may see, for a
+//! strategy that shows the subject its results ([`feedback_text`]).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,13 +21,16 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::lang::{self, layout, Invocation, TaskFiles, INTERFACE_MISSING, LOAD_CHECK};
+mod feedback;
 pub mod oracles;
+
+pub use feedback::{feedback_text, BUILD_LOG_LIMIT, MESSAGE_LIMIT};
 
 use oracles::{Channel, Observation};
 
 use crate::model::Cause;
 pub use crate::model::{TestOutcome, Verdict};
-use crate::suite::{Task, TestKind};
+use crate::suite::{Task, TestDecl, TestKind};
 use secgap_sandbox::{self as sandbox, Exit, Limits, Mount};
 
 /// The step before the tests: a build, or loading the candidate (Python,
@@ -92,9 +99,75 @@ pub struct ExecOptions {
     pub build_timeout: Duration,
 }
 
-/// Run `code` as the candidate for `task`.
+/// Which of a task's tests a run executes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestSelection {
+    /// Every declared test, functional and security: what is scored.
+    All,
+    /// Only the functional tests the subject may see ([`TestDecl::visible`]):
+    /// no security test and no held-back functional test is started.
+    Visible,
+}
+
+impl TestSelection {
+    /// Whether a run with this selection starts `test`.
+    pub fn includes(self, test: &TestDecl) -> bool {
+        match self {
+            TestSelection::All => true,
+            TestSelection::Visible => test.visible,
+        }
+    }
+}
+
+/// Run `code` as the candidate for `task`, against every declared test.
 pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution> {
-    let stage = Stage::new(task, code, &opts.runtime_dir)?;
+    execute_selected(task, code, opts, TestSelection::All)
+}
+
+/// Run `code` as the candidate for `task` against its visible functional
+/// tests only, for a strategy that shows the subject the results (see
+/// [`feedback_text`]).
+///
+/// No security test and no held-back functional test is started: their
+/// test processes never exist, so none of their code runs, and they have
+/// no verdict (not even `not_run`). The build and load steps are the same
+/// as [`execute`]'s. Where the language compiles the tests into one
+/// program with the candidate (C, Go), the build leaves the unselected
+/// tests' functions out of that program (see
+/// [`lang::LanguageSupport::withhold_tests`] and [`TaskFiles::withheld`]);
+/// what cannot be left out (C file-scope data the sanitizer keeps, a Go
+/// test table in a shape the rewrite does not know) is compiled in but
+/// never called.
+///
+/// A visible run is never scored: its verdicts lack the security tests,
+/// so [`Execution::secure`] would be vacuously true and
+/// [`Execution::functional`] would ignore the held-back tests. Callers
+/// feed it back to the subject and score only an [`execute`] run.
+pub fn execute_visible(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution> {
+    execute_selected(task, code, opts, TestSelection::Visible)
+}
+
+/// Run `code` as the candidate for `task` against the tests `selection`
+/// picks, in declaration order; the other tests are not started and get
+/// no verdict. Only an [`TestSelection::All`] run may be scored.
+pub fn execute_selected(
+    task: &Task,
+    code: &str,
+    opts: &ExecOptions,
+    selection: TestSelection,
+) -> Result<Execution> {
+    let selected: Vec<&TestDecl> = task
+        .tests
+        .iter()
+        .filter(|t| selection.includes(t))
+        .collect();
+    let withheld: Vec<String> = task
+        .tests
+        .iter()
+        .filter(|t| !selection.includes(t))
+        .map(|t| t.name.clone())
+        .collect();
+    let stage = Stage::new(task, code, &opts.runtime_dir, &withheld)?;
     let interface = lang::interface_names(task.language, &task.interface);
     let secret =
         sandbox::try_random_hex(16).context("cannot make the sample's secret file names")?;
@@ -104,6 +177,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         race_detector: task.race_detector,
         interface: &interface,
         secret: &secret,
+        withheld: &withheld,
     };
     let mut build = None;
     if let Some(inv) = task.language.build(&files) {
@@ -135,8 +209,7 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
             ),
             _ => ("not run: the candidate did not build", Cause::NotRun),
         };
-        let verdicts = task
-            .tests
+        let verdicts = selected
             .iter()
             .map(|t| Verdict {
                 test: t.name.clone(),
@@ -152,8 +225,8 @@ pub fn execute(task: &Task, code: &str, opts: &ExecOptions) -> Result<Execution>
         return Ok(Execution { build, verdicts });
     }
     let worker = task.language.worker(&files);
-    let mut verdicts = Vec::with_capacity(task.tests.len());
-    for t in &task.tests {
+    let mut verdicts = Vec::with_capacity(selected.len());
+    for t in selected {
         let inv = task.language.test(&files, &t.name);
         let started = Instant::now();
         let mut spec = stage.spec(task, &inv, worker.as_ref());
@@ -328,7 +401,10 @@ struct Stage {
 }
 
 impl Stage {
-    fn new(task: &Task, code: &str, runtime_dir: &Path) -> Result<Stage> {
+    /// `withheld`: the declared tests the run does not start, which the
+    /// language may leave out of the staged tests
+    /// ([`lang::LanguageSupport::withhold_tests`]).
+    fn new(task: &Task, code: &str, runtime_dir: &Path, withheld: &[String]) -> Result<Stage> {
         let prefix = format!("{STAGE_PREFIX}{}-", std::process::id());
         let root = tempfile::Builder::new()
             .prefix(&prefix)
@@ -352,6 +428,11 @@ impl Stage {
             .with_context(|| format!("copy check library {}", runtime_dir.display()))?;
         // Only saves time (each test would otherwise do the same work), so a
         // failure changes no verdict.
+        if !withheld.is_empty() {
+            // A failure keeps the tests as they are: the withheld ones are
+            // then compiled in but still never started.
+            let _ = task.language.withhold_tests(&tests, withheld);
+        }
         let _ = task.language.prepare_stage(&runtime, &tests);
         open_up(&runtime)?;
         open_up(&tests)?;

@@ -87,7 +87,7 @@ if [ -n "$missing" ]; then
   exit {missing_code}
 fi
 gcc -c -o {build}/check.o {rt}/secgap_check.c || exit 1
-gcc -c -o {build}/tests.o {tests}/{test} || exit 1
+gcc{select} -c -o {build}/tests.o {tests}/{test} || exit 1
 # What the check library and the tests call: the candidate must not define it.
 {{ /usr/bin/nm -P -u {build}/check.o && /usr/bin/nm -P -u {build}/tests.o; }} > $i/harness.nm || exit 1
 # The check library comes first so its .preinit_array entry runs first.
@@ -106,7 +106,22 @@ rm -f {build}/check.o {build}/tests.o {object}
         rt = layout::RUNTIME,
         tests = layout::TESTS,
         test = files.test_file_name,
+        select = selection_flags(files),
     )
+}
+
+/// For a run that does not start every test: the flags that make `TEST`
+/// (in `secgap_check.h`) compile each withheld test as a static function
+/// nothing calls, which the compiler drops with the code and literals only
+/// it uses, so that the program holds only the tests the run starts.
+/// Empty for a run of every test.
+fn selection_flags(files: &TaskFiles) -> String {
+    files
+        .withheld
+        .iter()
+        .filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .map(|n| format!(" -DSECGAP_WITHHOLD_{n}=1"))
+        .collect()
 }
 
 const INTERFACE: &str = "#include <stddef.h>\n\n/* REPLACE: what it returns. */\nint replace_me(const char *value, size_t len);";
@@ -546,6 +561,7 @@ mod tests {
             race_detector: false,
             interface: &names,
             secret: "s3cr3t",
+            withheld: &[],
         };
         let script = c.build(&files).unwrap().argv.join(" ");
         assert!(script.contains("--redefine-sym main=secgap_candidate_main /build/candidate.o"));
@@ -560,5 +576,27 @@ mod tests {
             "/tmp/secgap-sanitizer-s3cr3t".into()
         )));
         assert_eq!(test.sources.candidate, vec!["/work/"]);
+        assert!(!script.contains("SECGAP_WITHHOLD"), "{script}");
+
+        let held = vec![
+            "dotdot_escape".to_string(),
+            "odd".to_string(),
+            "x; rm -rf /".to_string(),
+        ];
+        let files = crate::lang::TaskFiles {
+            withheld: &held,
+            ..files
+        };
+        let script = c.build(&files).unwrap().argv.join(" ");
+        assert!(
+            script.contains(
+                "gcc -DSECGAP_WITHHOLD_dotdot_escape=1 -DSECGAP_WITHHOLD_odd=1 -c -o /build/tests.o"
+            ),
+            "{script}"
+        );
+        assert!(
+            !script.contains("rm -rf"),
+            "only identifiers reach the shell"
+        );
     }
 }

@@ -225,6 +225,13 @@ impl LanguageSupport for Go {
         false
     }
 
+    /// Drops the withheld tests' entries from the map the test file hands
+    /// to `secgapcheck.Main`; nothing then refers to their functions, and
+    /// the linker leaves those out of the test binary with their literals.
+    fn withhold_tests(&self, tests: &std::path::Path, withheld: &[String]) -> Result<(), String> {
+        withhold_tests(tests, withheld)
+    }
+
     /// Reads the candidate's source: see `tamper.rs` for what is rejected.
     fn tampering(&self, source: &str, _build: &std::path::Path) -> anyhow::Result<Option<String>> {
         Ok(super::tamper::go(source))
@@ -501,9 +508,134 @@ fn join_code(parts: &[&str]) -> String {
     out
 }
 
+/// The opening of the tests' table in a test file: `c.Main(map[string]func(){`
+/// (the check library imported under any name).
+const MAIN_TABLE: &str = ".Main(map[string]func(){";
+
+/// See [`Go::withhold_tests`]. Every `*.go` file of the tests' folder that
+/// calls `Main` with a table written one entry per line (`"name": fn,`, as
+/// the scaffold and every built-in task write it) loses the lines of the
+/// withheld tests. A table in any other shape is an error and nothing is
+/// written, so the caller keeps the tests as they were.
+fn withhold_tests(tests: &std::path::Path, withheld: &[String]) -> Result<(), String> {
+    let rd = std::fs::read_dir(tests).map_err(|e| format!("read {}: {e}", tests.display()))?;
+    let mut rewritten = Vec::new();
+    for e in rd.flatten() {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "go") {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+        if let Some(new) =
+            without_entries(&text, withheld).map_err(|e| format!("{}: {e}", path.display()))?
+        {
+            rewritten.push((path, new));
+        }
+    }
+    for (path, text) in rewritten {
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `text` without the table entries of `withheld` (None: no table here).
+fn without_entries(text: &str, withheld: &[String]) -> Result<Option<String>, String> {
+    let Some(open) = text.find(MAIN_TABLE) else {
+        return Ok(None);
+    };
+    let body_start = open + MAIN_TABLE.len();
+    if !text[body_start..].starts_with('\n') {
+        return Err("the tests' table does not start its entries on a new line".into());
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..body_start]);
+    let mut rest = &text[body_start..];
+    let mut closed = false;
+    while let Some(nl) = rest.find('\n') {
+        out.push('\n');
+        rest = &rest[nl + 1..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        let t = line.trim();
+        if t.starts_with('}') {
+            closed = true;
+            break;
+        }
+        if !(t.is_empty() || t.starts_with("//")) {
+            let name = table_key(t).ok_or_else(|| {
+                format!("a line of the tests' table is not `\"name\": function,`: {t}")
+            })?;
+            if withheld.iter().any(|w| w == name) {
+                // Drop the line and its newline.
+                rest = &rest[line_end..];
+                out.pop();
+                continue;
+            }
+        }
+        out.push_str(line);
+        rest = &rest[line_end..];
+    }
+    if !closed {
+        return Err("the tests' table has no closing brace".into());
+    }
+    out.push_str(rest);
+    Ok(Some(out))
+}
+
+/// The test name of one table line `"name": function,`, if it is one.
+fn table_key(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('"')?;
+    let (name, rest) = rest.split_once('"')?;
+    let value = rest.trim_start().strip_prefix(':')?.trim();
+    let value = value.strip_suffix(',')?.trim_end();
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    (ident(name) && value.split('.').all(ident)).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lang::{interface_names, Language};
+
+    #[test]
+    fn withheld_entries_leave_the_tests_table_and_nothing_else_changes() {
+        let text = "package main\n\nfunc a() {}\n\nfunc main() {\n\tc.Main(map[string]func(){\n\t\t\"shown\":  a,\n\t\t// a comment\n\t\t\"held\":   held,\n\t\t\"probe\":  pkg.Probe,\n\t})\n}\n";
+        let out = super::without_entries(text, &["held".into(), "probe".into()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            out,
+            "package main\n\nfunc a() {}\n\nfunc main() {\n\tc.Main(map[string]func(){\n\t\t\"shown\":  a,\n\t\t// a comment\n\t})\n}\n"
+        );
+        assert_eq!(super::without_entries(text, &[]).unwrap().unwrap(), text);
+        assert_eq!(
+            super::without_entries("package x\n", &["a".into()]).unwrap(),
+            None
+        );
+        let inline = "c.Main(map[string]func(){\n\t\"a\": func() { x() },\n})\n";
+        assert!(super::without_entries(inline, &["a".into()]).is_err());
+        let open = "c.Main(map[string]func(){\n\t\"a\": a,\n";
+        assert!(super::without_entries(open, &["a".into()]).is_err());
+    }
+
+    #[test]
+    fn every_builtin_go_test_table_can_be_rewritten() {
+        let tasks =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin/tasks");
+        let mut seen = 0;
+        for e in std::fs::read_dir(tasks).unwrap().flatten() {
+            let main = e.path().join("tests/main.go");
+            let Ok(text) = std::fs::read_to_string(&main) else {
+                continue;
+            };
+            let out = super::without_entries(&text, &["no_such_test".into()])
+                .unwrap_or_else(|err| panic!("{}: {err}", main.display()));
+            assert_eq!(out.as_deref(), Some(text.as_str()), "{}", main.display());
+            seen += 1;
+        }
+        assert!(seen >= 10, "{seen} Go tasks");
+    }
 
     #[test]
     fn go_interface_names() {

@@ -147,6 +147,18 @@ pub trait LanguageSupport: Sync {
         Ok(())
     }
 
+    /// For a run that does not start every test: rewrite the sample's
+    /// staged copy of the task's tests (on the host, before any sandbox
+    /// starts) so that the program the build makes leaves out the declared
+    /// tests named in `withheld`. Only trusted files are in the folder.
+    /// `Err` says why the tests' shape could not be rewritten; the caller
+    /// then keeps the copy as it was (those tests are compiled in but never
+    /// started), so a failure changes no verdict. A language can instead
+    /// leave them out in its build (C reads [`TaskFiles::withheld`]).
+    fn withhold_tests(&self, _tests: &std::path::Path, _withheld: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The worker: the process the candidate's code runs in, apart from
     /// the tests (None: the candidate runs in the test's own process).
     ///
@@ -363,6 +375,13 @@ pub struct TaskFiles<'a> {
     /// An unguessable token, fresh per sample, for names the candidate
     /// must not predict (the sanitizer log files).
     pub secret: &'a str,
+    /// The declared tests this sample's run does not start (a visible
+    /// run's held-back and security tests); empty when it starts them all.
+    /// A language whose build compiles the tests into one program with the
+    /// candidate leaves these out of that program where it can (see
+    /// [`LanguageSupport::withhold_tests`]), so that the candidate's
+    /// process does not hold their code.
+    pub withheld: &'a [String],
 }
 
 /// One finding of `secgap doctor` about the host.

@@ -122,6 +122,13 @@ pub struct TestManifest {
     /// For security tests: the attack the test performs, in one sentence.
     #[serde(default)]
     pub attack: Option<String>,
+    /// Functional tests only: whether the subject may see this test run
+    /// (the `tool-feedback` strategy runs the visible functional tests and
+    /// shows their results). Default true; `false` holds the test back for
+    /// scoring only. Security tests are never visible and must not set it.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub visible: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -165,6 +172,10 @@ pub struct TestDecl {
     pub kind: TestKind,
     pub cwe: Option<Cwe>,
     pub attack: Option<String>,
+    /// The subject may see this test run and its result: true only for a
+    /// functional test not held back with `visible = false`; never for a
+    /// security test.
+    pub visible: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -207,6 +218,12 @@ pub struct Task {
 impl Task {
     pub fn test(&self, name: &str) -> Option<&TestDecl> {
         self.tests.iter().find(|t| t.name == name)
+    }
+
+    /// The tests the subject may see run, in declaration order: the
+    /// functional tests not held back.
+    pub fn visible_tests(&self) -> impl Iterator<Item = &TestDecl> {
+        self.tests.iter().filter(|t| t.visible)
     }
 }
 
@@ -514,6 +531,14 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
                         format!("security test `{name}` must describe its attack: add `attack = \"...\"`"),
                     ));
                 }
+                if let Some(v) = &t.visible {
+                    errors.push(src.at(
+                        v,
+                        format!(
+                            "security test `{name}` sets `visible`, but a security test is never shown to the subject; remove the `visible` line (only functional tests may set it)"
+                        ),
+                    ));
+                }
             }
             TestKind::Functional => {
                 if t.cwe.is_some() {
@@ -531,6 +556,8 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
             kind: t.kind,
             cwe: t.cwe,
             attack: t.attack.clone(),
+            visible: t.kind == TestKind::Functional
+                && t.visible.as_ref().is_none_or(|v| *v.get_ref()),
         });
     }
     if !tests.iter().any(|t| t.kind == TestKind::Functional) {
@@ -538,6 +565,13 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
     }
     if !tests.iter().any(|t| t.kind == TestKind::Security) {
         errors.push(src.at(&m.id, "task declares no security test"));
+    }
+    let functional = tests.iter().any(|t| t.kind == TestKind::Functional);
+    if functional && !tests.iter().any(|t| t.visible) {
+        errors.push(src.at(
+            &m.id,
+            "task holds back every functional test (`visible = false`); keep at least one visible, so that a subject shown its test results has something to run",
+        ));
     }
 
     let mut file_in_task = |s: &Spanned<String>, what: &str| -> PathBuf {
@@ -706,3 +740,6 @@ pub fn schemas() -> serde_json::Value {
         "task.toml": schemars::schema_for!(TaskManifest),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,4 +17,5 @@ mod levels;
 mod providers;
 mod strategies;
 mod support;
+mod visible;
 mod worker_sandbox;

@@ -1,0 +1,180 @@
+//! The loader's handling of `visible`: functional tests may be held back,
+//! security tests may not mention it at all, and every refusal names the
+//! task.toml line that caused it.
+
+use std::path::Path;
+
+use super::*;
+
+/// A one-task suite in a temporary folder whose tests are `tests`
+/// (`[[tests]]` entries as written in task.toml).
+fn suite_with(tests: &str) -> (tempfile::TempDir, Result<Suite, SuiteError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "suite.toml", "name = \"t\"\nversion = \"0.0.1\"\n");
+    write(
+        root,
+        "principles.toml",
+        "[[principle]]\nid = \"check-input\"\ntitle = \"Check input\"\nstatement = \"Check it.\"\nrationale = \"Because.\"\ncwes = [20]\n",
+    );
+    std::fs::create_dir_all(root.join("runtime/python")).unwrap();
+    let task = root.join("tasks/py-t");
+    write(&task, "tests/test_task.py", "def a():\n    pass\n");
+    write(&task, "refs/secure.py", "def f():\n    pass\n");
+    write(&task, "refs/insecure.py", "def f():\n    pass\n");
+    let manifest = format!(
+        r#"id = "py-t"
+title = "t"
+language = "python"
+cwes = [20]
+principles = ["check-input"]
+test_file = "tests/test_task.py"
+spec = "s"
+interface = "def f(): ..."
+
+{tests}
+
+[references]
+secure = "refs/secure.py"
+
+[[references.insecure]]
+file = "refs/insecure.py"
+cwe = 20
+"#
+    );
+    write(&task, "task.toml", &manifest);
+    let loaded = load(root);
+    (dir, loaded)
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const SECURITY: &str = r#"[[tests]]
+name = "attack"
+kind = "security"
+cwe = 20
+attack = "sends something odd""#;
+
+/// The 1-based line of the first line of task.toml's text equal to `line`.
+fn line_of(dir: &Path, line: &str) -> usize {
+    let text = std::fs::read_to_string(dir.join("tasks/py-t/task.toml")).unwrap();
+    text.lines()
+        .position(|l| l == line)
+        .expect("line in task.toml")
+        + 1
+}
+
+#[test]
+fn functional_tests_are_visible_unless_held_back() {
+    let tests = format!(
+        "[[tests]]\nname = \"shown\"\nkind = \"functional\"\n\n[[tests]]\nname = \"said_shown\"\nkind = \"functional\"\nvisible = true\n\n[[tests]]\nname = \"held\"\nkind = \"functional\"\nvisible = false\n\n{SECURITY}"
+    );
+    let (_dir, loaded) = suite_with(&tests);
+    let suite = loaded.unwrap_or_else(|e| panic!("{e}"));
+    let task = &suite.tasks[0];
+    let visible: Vec<&str> = task.visible_tests().map(|t| t.name.as_str()).collect();
+    assert_eq!(visible, ["shown", "said_shown"]);
+    assert!(!task.test("held").unwrap().visible);
+    assert!(
+        !task.test("attack").unwrap().visible,
+        "security tests are never visible"
+    );
+}
+
+#[test]
+fn a_security_test_setting_visible_is_refused_at_its_line() {
+    for value in ["true", "false"] {
+        let tests = format!(
+            "[[tests]]\nname = \"shown\"\nkind = \"functional\"\n\n{SECURITY}\nvisible = {value}"
+        );
+        let (dir, loaded) = suite_with(&tests);
+        let err = loaded
+            .expect_err("a security test may not set visible")
+            .to_string();
+        let path = dir.path().join("tasks/py-t/task.toml");
+        let line = line_of(dir.path(), &format!("visible = {value}"));
+        let at = format!("{}:{line}: ", path.display());
+        assert!(err.starts_with(&at), "expected `{at}...`, got: {err}");
+        assert!(
+            err.contains("security test `attack` sets `visible`")
+                && err.contains("remove the `visible` line"),
+            "the error says what is wrong and the fix: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one problem, one line: {err}");
+    }
+}
+
+#[test]
+fn holding_back_every_functional_test_is_refused() {
+    let tests =
+        format!("[[tests]]\nname = \"held\"\nkind = \"functional\"\nvisible = false\n\n{SECURITY}");
+    let (dir, loaded) = suite_with(&tests);
+    let err = loaded.expect_err("no visible test is refused").to_string();
+    let path = dir.path().join("tasks/py-t/task.toml");
+    assert!(
+        err.starts_with(&format!("{}:1: ", path.display())),
+        "located at the task id: {err}"
+    );
+    assert!(err.contains("keep at least one visible"), "{err}");
+}
+
+#[test]
+fn visible_must_be_a_boolean() {
+    let tests = format!(
+        "[[tests]]\nname = \"shown\"\nkind = \"functional\"\nvisible = \"no\"\n\n{SECURITY}"
+    );
+    let (dir, loaded) = suite_with(&tests);
+    let err = loaded.expect_err("a string is not a boolean").to_string();
+    let line = line_of(dir.path(), "visible = \"no\"");
+    assert!(
+        err.contains(&format!("task.toml:{line}: ")),
+        "located at the value: {err}"
+    );
+}
+
+#[test]
+fn the_schema_describes_visible() {
+    let schema = schemas();
+    let test = &schema["task.toml"]["definitions"]["TestManifest"]["properties"]["visible"];
+    assert!(
+        test["type"]
+            .as_array()
+            .is_some_and(|t| t.contains(&"boolean".into())),
+        "{test}"
+    );
+    assert!(test["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("Security tests are never visible")));
+}
+
+#[test]
+fn the_builtin_suite_holds_back_one_test_in_four_tasks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin");
+    let suite = load(&root).unwrap_or_else(|e| panic!("{e}"));
+    let held: Vec<(String, String)> = suite
+        .tasks
+        .iter()
+        .flat_map(|t| {
+            t.tests
+                .iter()
+                .filter(|d| d.kind == TestKind::Functional && !d.visible)
+                .map(|d| (t.id.clone(), d.name.clone()))
+        })
+        .collect();
+    let expected = [
+        ("c-hex-decode", "odd_digit_count"),
+        ("go-upload-limit", "body_at_limit_is_accepted"),
+        ("js-json-body", "multibyte_characters_split_across_chunks"),
+        ("py-inflate-body", "size_limit_is_inclusive"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(t, n)| (t.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(held, expected);
+    assert_eq!(suite.manifest.version, "0.2.1");
+}

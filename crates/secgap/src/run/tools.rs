@@ -10,7 +10,7 @@ use crate::execute::{self, ExecOptions};
 use crate::extract::{self, Extraction};
 use crate::generate::strategy::{Tools, VisibleRun};
 use crate::lang;
-use crate::model::Grade;
+use crate::model::{Grade, TestKind};
 use crate::plan::probe::Probe;
 use crate::suite::{Suite, Task};
 
@@ -37,15 +37,22 @@ impl Tools for RunTools<'_> {
     }
 
     fn run_visible(&self, task: &Task, code: &str) -> anyhow::Result<VisibleRun> {
-        let _ = (
+        let ex = execute::execute_visible(
             task,
             code,
-            Duration::ZERO,
-            execute::execute as fn(_, _, _) -> _,
-            &self.suite,
-        );
-        let _: Option<ExecOptions> = None;
-        anyhow::bail!("PENDING: the visible-test run lands with the suite's visible flag")
+            &ExecOptions {
+                runtime_dir: self.suite.runtime_dir(task.language),
+                build_timeout: Duration::from_secs(120),
+            },
+        )?;
+        // Passed: built, and every visible test ran and passed (a visible
+        // run has no security verdict to count).
+        let ran = ex.verdicts.iter().any(|v| v.kind == TestKind::Functional);
+        let passed = ex.build.as_ref().is_none_or(|b| b.ok) && ran && ex.functional();
+        Ok(VisibleRun {
+            passed,
+            feedback: execute::feedback_text(task, &ex),
+        })
     }
 
     fn grade_identify(&self, suite: &Suite, probe: &Probe, answer: &str) -> Option<Grade> {

@@ -112,19 +112,25 @@ fn truncate(s: &str, limit: usize) -> (String, usize) {
 }
 
 /// The lines of a build log that are not about the harness's own files,
-/// and how many were left out (`solution_file`: the candidate's file). A diagnostic that names a test file, the
-/// check library or a Go file at the test module's root is dropped with
-/// its indented continuation lines (source excerpts, notes, have/want).
+/// and how many were left out (`solution_file`: the candidate's file). A
+/// line that names a test file, the check library or a Go file of the
+/// test module is dropped with the lines indented deeper below it (a
+/// compiler's source excerpt and notes, Go's have/want, the code line
+/// under a traceback's `File` line).
 fn candidate_lines(log: &str, solution_file: &str) -> (String, usize) {
     let mut kept = String::new();
     let mut dropped = 0;
-    let mut dropping = false;
+    // The indentation of the harness line being dropped, if one is.
+    let mut dropping: Option<usize> = None;
     for line in log.lines() {
-        let continuation = line.starts_with([' ', '\t']);
-        if !continuation {
-            dropping = about_harness(line, solution_file);
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if dropping.is_some_and(|d| indent > d && !line.trim().is_empty()) {
+            dropped += 1;
+            continue;
         }
-        if dropping {
+        dropping = None;
+        if about_harness(line, solution_file) {
+            dropping = Some(indent);
             dropped += 1;
         } else {
             kept.push_str(line);
@@ -154,7 +160,7 @@ fn about_harness(line: &str, solution_file: &str) -> bool {
     }
     // A Go position outside the candidate's package (`./main.go:3:1:`);
     // the build compiles the candidate as `solution/solution.go`.
-    let path = line.split(':').next().unwrap_or("");
+    let path = line.trim_start().split(':').next().unwrap_or("");
     let path = path.strip_prefix("./").unwrap_or(path);
     let candidate = path.starts_with("solution/")
         || path == solution_file
@@ -291,6 +297,15 @@ mod tests {
         assert_eq!(
             kept,
             "# secgaptask\nsolution/solution.go:3:1: missing return\n/work/solution.c:2:1: error: expected ';'\n    2 | int x\n"
+        );
+
+        // A traceback is all indented: each frame goes by its own file.
+        let trace = "Traceback (most recent call last):\n  File \"/runtime/secgap_worker.py\", line 9, in load\n    secret_helper()\n  File \"/work/solution.py\", line 3, in <module>\n    import nothing\nModuleNotFoundError: No module named 'nothing'\n";
+        let (kept, dropped) = candidate_lines(trace, "solution.py");
+        assert_eq!(dropped, 2, "{kept}");
+        assert_eq!(
+            kept,
+            "Traceback (most recent call last):\n  File \"/work/solution.py\", line 3, in <module>\n    import nothing\nModuleNotFoundError: No module named 'nothing'\n"
         );
     }
 

@@ -16,4 +16,5 @@ mod layering;
 mod levels;
 mod providers;
 mod support;
+mod user_strategy;
 mod worker_sandbox;

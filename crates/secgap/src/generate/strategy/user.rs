@@ -314,9 +314,12 @@ fn describe(e: &minijinja::Error, source: &str, turn: usize, def: &StrategyDef) 
                 .detail()
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("`{expr}` is undefined"));
-            let hint = if expr.starts_with("previous") && turn == 0 {
+            let on_previous = expr == "previous"
+                || expr.starts_with("previous.")
+                || expr.starts_with("previous[");
+            let hint = if on_previous && turn == 0 {
                 "the first turn has no previous turn".to_string()
-            } else if expr.starts_with("previous.")
+            } else if on_previous
                 && (expr.contains("tool_output") || expr.contains("passed"))
                 && !def.turns[turn].run_visible
             {

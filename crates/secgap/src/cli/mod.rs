@@ -142,10 +142,10 @@ struct RunArgs {
     config: Option<PathBuf>,
     /// Strategies, comma-separated or repeated: baseline, generic-reminder, cwe-reminder,
     /// principle-oracle, principle-self, self-review, tool-feedback; parameters after a colon,
-    /// e.g. self-review:rounds=2 (see `secgap list strategies`) [default: baseline]
+    /// e.g. self-review:rounds=2; or NAME of a [strategies.NAME] in the config
+    /// (see `secgap list strategies`) [default: baseline]
     #[arg(long = "strategy", value_name = "NAME", value_delimiter = ',')]
-    #[arg(value_parser = crate::generate::strategy::parse_arg)]
-    strategies: Vec<crate::model::StrategyRef>,
+    strategies: Vec<String>,
     /// Samples per (subject, strategy, task)
     #[arg(short = 'n', long = "samples", default_value_t = 1, value_name = "N")]
     n: u32,
@@ -217,6 +217,11 @@ struct ExecArgs {
 struct ResumeArgs {
     /// The run folder (holding run.sqlite)
     dir: PathBuf,
+    /// Config file whose [strategies] must not have changed one of the run's
+    /// under the same version (the run keeps the definitions it froze)
+    /// [default: ./secgap.toml if present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Resume even if the suite changed since the run started
     #[arg(long)]
     force: bool,
@@ -300,6 +305,10 @@ struct ListArgs {
     /// Tasks: print a coverage table (task counts per language) by CWE, principle or language
     #[arg(long, value_enum, value_name = "WHAT")]
     by: Option<crate::report::terminal::CoverBy>,
+    /// Strategies: the config file whose [strategies] are listed too (and
+    /// checked) [default: ./secgap.toml if present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -537,8 +546,24 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
     match a.what {
         ListWhat::Strategies => {
             let kinds = crate::generate::strategy::KINDS;
+            let (cfg_path, cfg) = crate::plan::config::load(a.config.as_deref())?;
+            if !cfg.strategies.is_empty() {
+                let suite = load_suite(&a.suite)?;
+                crate::generate::strategy::user::check_config(&cfg, &suite)
+                    .map_err(anyhow::Error::msg)?;
+            }
+            let from = cfg_path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let turn_kinds = |def: &crate::plan::config::StrategyDef| -> Vec<&'static str> {
+                def.turns
+                    .iter()
+                    .map(|t| t.kind.turn_kind().as_str())
+                    .collect()
+            };
             if a.json {
-                let rows: Vec<serde_json::Value> = kinds
+                let mut rows: Vec<serde_json::Value> = kinds
                     .iter()
                     .map(|k| {
                         let params: Vec<serde_json::Value> = k
@@ -552,6 +577,12 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
                         serde_json::json!({"name": k.name, "about": k.about, "params": params})
                     })
                     .collect();
+                for (name, def) in &cfg.strategies {
+                    rows.push(serde_json::json!({
+                        "name": name, "about": def.about, "params": [],
+                        "version": def.version, "turns": turn_kinds(def), "config": from,
+                    }));
+                }
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for k in kinds {
@@ -562,6 +593,18 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
                             "", p.name, p.about, p.min, p.max, p.default
                         );
                     }
+                }
+                for (name, def) in &cfg.strategies {
+                    println!(
+                        "{name:<18} {} [{from}, version {}; turns: {}]",
+                        if def.about.is_empty() {
+                            "(no about)"
+                        } else {
+                            &def.about
+                        },
+                        def.version,
+                        turn_kinds(def).join(", ")
+                    );
                 }
             }
             return Ok(0);
@@ -652,10 +695,17 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let tasks = select_tasks(&suite, &a.suite)?;
     let (cfg_path, cfg) = crate::plan::config::load(a.config.as_deref())?;
     crate::generate::agent::check_config(cfg_path.as_deref(), &cfg)?;
+    crate::generate::strategy::user::check_config(&cfg, &suite).map_err(anyhow::Error::msg)?;
+    let strategies = a
+        .strategies
+        .iter()
+        .map(|s| crate::generate::strategy::parse_arg(s, &cfg.strategies))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|e| anyhow::anyhow!("--strategy: {e}"))?;
     let request = crate::plan::RunRequest {
         subjects: a.subjects.clone(),
         judges: a.judges.clone(),
-        strategies: a.strategies.clone(),
+        strategies,
         default_strategy: Some(crate::generate::strategy::default_strategy()),
         n: a.n,
         stream: a.stream,
@@ -672,6 +722,14 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let config = crate::plan::build(&suite, &tasks, &cfg, &request)?;
     crate::generate::check_subjects(&config.subjects, &a.judges, &cfg)?;
     let dir = a.out.clone().unwrap_or_else(crate::run::default_run_dir);
+    let db = dir.join(crate::store::DB_FILE);
+    if db.exists() {
+        // Going on with a run whose strategy changed under its version is
+        // refused with what to do about it, before the run's own check.
+        let old = crate::plan::RunConfig::load(&crate::store::Store::open(&db)?)?;
+        crate::generate::strategy::user::check_frozen(&old.strategy_defs, &cfg)
+            .map_err(anyhow::Error::msg)?;
+    }
     let mut store = crate::run::open_run(&dir, &config, a.force)?;
     if a.exec.no_cache {
         // Kept with the run, so that `resume` does not read cached answers
@@ -836,6 +894,22 @@ fn cmd_analyze(dir: &Path, json: bool) -> Result<i32> {
 
 fn cmd_resume(a: ResumeArgs) -> Result<i32> {
     let (mut store, config, suite) = crate::run::reopen(&a.dir, a.force)?;
+    if !config.strategy_defs.is_empty() {
+        // The run sends the prompts it froze; a config file that changed
+        // one of them under the same version would give two strategies one
+        // name in results, so it is refused.
+        match crate::plan::config::load(a.config.as_deref()) {
+            Ok((_, cfg)) => {
+                crate::generate::strategy::user::check_frozen(&config.strategy_defs, &cfg)
+                    .map_err(anyhow::Error::msg)?
+            }
+            Err(e) if a.config.is_some() => return Err(e),
+            Err(e) => eprintln!(
+                "warning: the run's strategies were not compared with {}, which does not load: {e:#}",
+                crate::plan::config::DEFAULT_FILE
+            ),
+        }
+    }
     finish(&mut store, &config, &suite, &a.dir, &a.exec)
 }
 

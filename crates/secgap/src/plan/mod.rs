@@ -56,6 +56,12 @@ pub struct RunConfig {
     /// out of the JSON when there is no agent.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub agent_access: std::collections::BTreeMap<String, crate::plan::agents::AgentAccess>,
+    /// Definitions (from secgap.toml) of the user strategies the run uses,
+    /// so that `resume` sends the same prompts whatever the file says now;
+    /// left out of the JSON when empty, so the configs (and hashes) of runs
+    /// without them are what they were.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub strategy_defs: std::collections::BTreeMap<String, crate::plan::config::StrategyDef>,
     /// Level 1: ask the probes too (left out of the JSON when off, so the
     /// configs of code-only runs keep their hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +111,7 @@ impl RunConfig {
                 .collect(),
             agent_defs: Default::default(),
             agent_access: Default::default(),
+            strategy_defs: Default::default(),
             probes: None,
             temperature: None,
             subjects,
@@ -139,6 +146,20 @@ impl RunConfig {
             }
             self.agent_defs
                 .insert(s["agent:".len()..].to_string(), def.clone());
+        }
+        self
+    }
+
+    /// Freeze the definitions of the user strategies (`[strategies.NAME]`
+    /// in `defs`) among the run's strategies.
+    pub fn with_strategies(
+        mut self,
+        defs: &std::collections::BTreeMap<String, crate::plan::config::StrategyDef>,
+    ) -> RunConfig {
+        for s in &self.strategies {
+            if let Some(def) = defs.get(&s.name) {
+                self.strategy_defs.insert(s.name.clone(), def.clone());
+            }
         }
         self
     }

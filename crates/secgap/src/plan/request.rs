@@ -132,7 +132,8 @@ pub fn build(
         req.stream,
         &cfg.subjects,
     )
-    .with_agents(&cfg.agents, &cfg.subjects);
+    .with_agents(&cfg.agents, &cfg.subjects)
+    .with_strategies(&cfg.strategies);
     config.temperature = req.temperature;
     if levels.contains(&1) {
         config.probes = Some(ProbeConfig {

@@ -173,7 +173,7 @@ pub fn execute_plan(
     let strategies: HashMap<String, Box<dyn Strategy>> = config
         .strategies
         .iter()
-        .map(|r| strategy::resolve(r).map(|s| (s.name().to_string(), s)))
+        .map(|r| strategy::resolve(r, &config.strategy_defs).map(|s| (s.name().to_string(), s)))
         .collect::<Result<_, String>>()
         .map_err(anyhow::Error::msg)?;
     let limiters = std::sync::Arc::new(crate::generate::limiter::Limiters::new(opts.gen_jobs));

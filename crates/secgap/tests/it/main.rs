@@ -17,5 +17,6 @@ mod levels;
 mod providers;
 mod strategies;
 mod support;
+mod user_strategy;
 mod visible;
 mod worker_sandbox;

@@ -7,6 +7,8 @@
 //! results.
 //!
 //! Adding a strategy is one new file here plus its entry in [`KINDS`].
+//! Users define their own in secgap.toml ([`user`]); a run freezes their
+//! definitions, and [`resolve`] builds them from those.
 
 use std::time::Instant;
 
@@ -22,6 +24,7 @@ mod principle_oracle;
 mod principle_self;
 mod self_review;
 mod tool_feedback;
+pub mod user;
 
 pub use baseline::{reply_instruction, task_description, task_request};
 
@@ -375,9 +378,20 @@ fn label(kind: &str, params: &Params) -> String {
     out
 }
 
-/// The strategy a run recorded, refused if its version has changed since.
-pub fn resolve(r: &StrategyRef) -> Result<Box<dyn Strategy>, String> {
-    let st = by_name(&r.name)?;
+/// Strategies of the user's by name: a config file's `[strategies]`, or
+/// the definitions a run froze.
+pub type UserDefs = std::collections::BTreeMap<String, crate::plan::config::StrategyDef>;
+
+/// The strategy a run recorded, refused if its version has changed since:
+/// one of `user` (the run's frozen definitions) by that name, else a
+/// built-in one.
+pub fn resolve(r: &StrategyRef, user: &UserDefs) -> Result<Box<dyn Strategy>, String> {
+    let st: Box<dyn Strategy> = match user.get(&r.name) {
+        Some(def) => {
+            Box::new(user::UserStrategy::new(&r.name, def).map_err(|e| e.at(&r.name, None))?)
+        }
+        None => by_name(&r.name)?,
+    };
     if st.version() != r.version {
         return Err(format!(
             "strategy `{}` was version {} in this run but is version {} now",
@@ -389,10 +403,38 @@ pub fn resolve(r: &StrategyRef) -> Result<Box<dyn Strategy>, String> {
     Ok(st)
 }
 
-/// Parse a `--strategy` argument: a known strategy's name, with its
-/// parameters.
-pub fn parse_arg(name: &str) -> Result<StrategyRef, String> {
-    by_name(name).map(|s| s.id())
+/// Parse a `--strategy` argument: a built-in strategy's name with its
+/// parameters, or the name of one of `user` (the config file's).
+pub fn parse_arg(spec: &str, user: &UserDefs) -> Result<StrategyRef, String> {
+    let name = spec.split(':').next().unwrap_or_default();
+    if KINDS.iter().any(|k| k.name == name) {
+        return by_name(spec).map(|s| s.id());
+    }
+    match user.get(name) {
+        Some(def) if name == spec => Ok(StrategyRef {
+            name: name.to_string(),
+            version: def.version,
+        }),
+        Some(_) => Err(format!(
+            "strategy `{name}` is defined in the config file and takes no parameters (got `{spec}`)"
+        )),
+        None => {
+            let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+            let theirs: Vec<&str> = user.keys().map(String::as_str).collect();
+            Err(if theirs.is_empty() {
+                format!(
+                    "unknown strategy `{name}` (known: {}; or define it as [strategies.{name}] in secgap.toml)",
+                    known.join(", ")
+                )
+            } else {
+                format!(
+                    "unknown strategy `{name}` (known: {}; from the config file: {})",
+                    known.join(", "),
+                    theirs.join(", ")
+                )
+            })
+        }
+    }
 }
 
 /// The strategy runs use when none is named.
@@ -435,7 +477,7 @@ mod tests {
     use super::*;
     use crate::model::TestKind;
 
-    fn builtin() -> Suite {
+    pub(super) fn builtin() -> Suite {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin");
         crate::suite::load(&root).expect("the built-in suite loads")
     }
@@ -518,10 +560,10 @@ mod tests {
     }
 
     /// A subject that answers by what it is asked and records what it saw.
-    struct Scripted {
-        seen: std::sync::Mutex<Vec<(usize, String)>>,
+    pub(super) struct Scripted {
+        pub(super) seen: std::sync::Mutex<Vec<(usize, String)>>,
         /// Fail on this request (0-based), if set.
-        fail_at: Option<usize>,
+        pub(super) fail_at: Option<usize>,
     }
 
     impl Subject for Scripted {
@@ -572,8 +614,8 @@ mod tests {
     }
 
     /// Tools whose visible tests pass once the code is `version = PASS_AT`.
-    struct FakeTools {
-        pass_at: usize,
+    pub(super) struct FakeTools {
+        pub(super) pass_at: usize,
     }
 
     impl Tools for FakeTools {
@@ -714,9 +756,12 @@ mod tests {
         assert!(err("baseline:rounds=2").contains("takes no parameters"));
         assert!(err("self-review:2").contains("NAME=VALUE"));
         assert!(err("nope").contains("unknown strategy"));
-        let r = parse_arg("tool-feedback:rounds=5").unwrap();
+        let r = parse_arg("tool-feedback:rounds=5", &UserDefs::new()).unwrap();
         assert_eq!(r.to_string(), "tool-feedback:rounds=5@1");
-        assert_eq!(resolve(&r).unwrap().name(), "tool-feedback:rounds=5");
+        assert_eq!(
+            resolve(&r, &UserDefs::new()).unwrap().name(),
+            "tool-feedback:rounds=5"
+        );
     }
 
     #[test]

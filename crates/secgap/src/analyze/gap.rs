@@ -810,6 +810,111 @@ mod tests {
         reg
     }
 
+    fn empty_suite() -> Suite {
+        Suite {
+            root: Default::default(),
+            manifest: crate::suite::SuiteManifest {
+                name: "empty".into(),
+                version: "0".into(),
+                description: String::new(),
+            },
+            principles: Vec::new(),
+            tasks: Vec::new(),
+            content_hash: String::new(),
+        }
+    }
+
+    fn row(strategy: &str, task: &str, index: u32, ok: bool) -> ScoredRow {
+        ScoredRow {
+            key: crate::model::SampleKey {
+                subject: "m".into(),
+                strategy: strategy.into(),
+                task: task.into(),
+                index,
+            },
+            functional: ok,
+            secure: ok,
+            failure: None,
+            security: Vec::new(),
+            not_run: false,
+        }
+    }
+
+    #[test]
+    fn the_gap_is_computed_per_strategy_never_pooled() {
+        let suite = empty_suite();
+        let mut score_of = HashMap::new();
+        score_of.insert(("m".into(), "known".into()), 1.0);
+        score_of.insert(("m".into(), "unknown".into()), 0.0);
+        let mut rows = Vec::new();
+        for i in 0..4 {
+            // Understood, but the baseline fails it every time; the
+            // reminder gets it right every time.
+            rows.push(row("baseline", "known", i, false));
+            rows.push(row("reminder", "known", i, true));
+            rows.push(row("baseline", "unknown", i, true));
+            rows.push(row("reminder", "unknown", i, false));
+        }
+        let subjects = vec!["m".to_string()];
+        let by = by_strategy(&subjects, &rows, &score_of, &suite);
+        assert_eq!(by.len(), 2);
+        let base = &by[0];
+        assert_eq!(base.strategy, "baseline");
+        let c = &base.subjects[0].cell;
+        assert_eq!(
+            (c.knew_did, c.knew_failed, c.missed_did, c.neither),
+            (0, 4, 4, 0)
+        );
+        assert_eq!(base.subjects[0].gap_rate, Some(1.0));
+        let rem = &by[1];
+        assert_eq!(rem.subjects[0].gap_rate, Some(0.0));
+        assert_eq!(rem.subjects[0].samples, 8);
+        // Pooled, the two would show a gap of one half: neither does.
+        assert_eq!(rem.regressions.len(), 3);
+        // One strategy: nothing per strategy.
+        let one: Vec<ScoredRow> = rows
+            .into_iter()
+            .filter(|r| r.key.strategy == "baseline")
+            .collect();
+        assert!(by_strategy(&subjects, &one, &score_of, &suite).is_empty());
+    }
+
+    #[test]
+    fn principle_self_says_when_its_answers_are_too_few() {
+        let obs = |score: f64, ok: bool| SelfObservation {
+            obs: Observation {
+                subject: "m",
+                language: "python",
+                task: "t",
+                score,
+                functional: ok,
+                secure: ok,
+            },
+            parsed: score > 0.0,
+            exact: score == 1.0,
+        };
+        let g = self_identified_gap(
+            "principle-self",
+            &[obs(1.0, true), obs(0.5, false), obs(0.0, false)],
+        );
+        assert_eq!((g.samples, g.unparsed, g.exact), (3, 1, 1));
+        assert_eq!(
+            (g.cell.knew_did, g.cell.knew_failed, g.cell.neither),
+            (1, 1, 1)
+        );
+        assert_eq!(g.gap_rate, Some(0.5));
+        let note = g.note.unwrap();
+        assert!(
+            note.starts_with("only 3 scored principle-self samples"),
+            "{note}"
+        );
+        assert!(g.regression.result.is_err());
+        let none = self_identified_gap("principle-self", &[]);
+        assert_eq!(none.samples, 0);
+        assert_eq!(none.mean_score, None);
+        assert!(none.note.is_some());
+    }
+
     #[test]
     fn a_fit_that_did_not_converge_prints_as_not_estimable_never_as_a_number() {
         let mut reg = firth_on_four();

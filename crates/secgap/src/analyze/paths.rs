@@ -230,7 +230,8 @@ impl PathsTally {
         self.groups.entry(g).or_default()
     }
 
-    /// Count one stored sample (scored or not).
+    /// Count one stored sample (scored or not; a caller that feeds only
+    /// the scored ones gets the other samples counted from their usage).
     pub fn add_sample(&mut self, s: &impl SampleView) {
         let key = s.key();
         let task = self.tasks.id(&key.task);
@@ -276,6 +277,11 @@ impl PathsTally {
         }
         if strategies.len() < 2 {
             return None;
+        }
+        // The baseline first, the others in first-seen order.
+        if let Some(&b) = self.strategies.index.get(BASELINE) {
+            strategies.retain(|s| *s != b);
+            strategies.insert(0, b);
         }
         // Rows by subject, then strategy, each in first-seen order.
         let rank = |k: &(u32, u32)| {
@@ -425,7 +431,8 @@ fn row(subject: String, strategy: String, g: &Group) -> StrategyRow {
     StrategyRow {
         subject,
         strategy,
-        samples: g.stored,
+        // A feed of scored samples only still has every stored sample's usage.
+        samples: g.stored.max(u.samples),
         scored: n,
         functional: Rate::new(count(|o| o.functional), n),
         secure: Rate::new(count(|o| o.secure), n),
@@ -439,6 +446,91 @@ fn row(subject: String, strategy: String, g: &Group) -> StrategyRow {
         cost_unknown,
         cached_calls: u.cached,
     }
+}
+
+/// The comparison for a terminal: rates and cost per (subject,
+/// strategy), then each strategy against the baseline.
+pub fn table(p: &PathsReport) -> String {
+    use crate::analyze::text;
+    let pct = |x: f64| format!("{:.1}", 100.0 * x);
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let head = [
+        "subject / strategy",
+        "samples",
+        "func",
+        "sec",
+        "fsec",
+        "turns/s",
+        "calls/s",
+        "USD/s",
+    ];
+    let mut rows: Vec<[String; 8]> = vec![head.map(String::from)];
+    for r in &p.rows {
+        rows.push([
+            format!("{} / {}", r.subject, r.strategy),
+            r.samples.to_string(),
+            pct(r.functional.rate),
+            pct(r.secure.rate),
+            pct(r.func_sec.rate),
+            num(r.turns_per_sample),
+            num(r.calls_per_sample),
+            r.usd_per_sample.map_or("unknown".into(), usd),
+        ]);
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| rows.iter().map(|r| text::width(&r[i])).max().unwrap_or(0))
+        .collect();
+    let mut s = format!(
+        "Strategies against {} (paired on {})
+",
+        p.baseline, p.matched_on
+    );
+    for row in &rows {
+        let mut line = text::left(&row[0], widths[0]);
+        for (cell, w) in row.iter().zip(&widths).skip(1) {
+            line.push_str("  ");
+            line.push_str(&text::right(cell, *w));
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    for c in &p.comparisons {
+        let d = |name: &str| {
+            c.outcomes
+                .iter()
+                .find(|o| o.outcome == name)
+                .and_then(|o| o.result.as_ref().ok())
+                .map_or("-".to_string(), |m| {
+                    format!(
+                        "{:+.1} [{:+.1}, {:+.1}] b {} c {} {}",
+                        100.0 * m.difference,
+                        100.0 * m.difference_ci.lo,
+                        100.0 * m.difference_ci.hi,
+                        m.b,
+                        m.c,
+                        text::p_is(m.exact.p_value)
+                    )
+                })
+        };
+        s.push_str(&format!(
+            "{} / {} vs {} ({} pairs): func {}; sec {}; func-sec {}\n",
+            c.subject,
+            c.strategy,
+            c.baseline,
+            c.pairs,
+            d("functional"),
+            d("secure"),
+            d("func_sec")
+        ));
+        if c.trade_off != TradeOff::None {
+            s.push_str(&format!("    {}\n", c.trade_off.describe()));
+        }
+    }
+    for n in &p.notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
+    s.push_str("(percent; per sample; Δ = strategy - baseline in points, Newcombe 95 % CI; b/c = pairs only the strategy / only the baseline got right; exact McNemar p)\n");
+    s
 }
 
 /// Dollars per sample as the reports print them.

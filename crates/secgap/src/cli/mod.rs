@@ -248,7 +248,8 @@ enum BenchWhat {
         #[arg(last = true)]
         command: Vec<String>,
     },
-    /// Time `secgap report` on a synthetic run (analysis + HTML, then every format), with peak memory.
+    /// Time `secgap report` on a synthetic run of two strategies (analysis + HTML,
+    /// every format, the paths analysis alone), with peak memory.
     Report {
         /// Sample rows in the synthetic run
         #[arg(long, default_value_t = 1_000_000)]
@@ -930,6 +931,7 @@ fn finish(
     let calls = store.call_totals()?;
     let gap = crate::run::gap_of(store, config, suite)?;
     let level1 = crate::run::level1_of(store, config)?;
+    let paths = strategies_of(store, suite)?;
     let mut v = rows_with_gap(&groups, gap.as_ref());
     let gate_failures =
         crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;
@@ -939,6 +941,9 @@ fn finish(
         }
         if let Some(l) = &level1 {
             v["level1"] = serde_json::to_value(l)?;
+        }
+        if let Some(p) = &paths {
+            v["strategies"] = serde_json::to_value(p)?;
         }
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
@@ -957,6 +962,9 @@ fn finish(
         }
         if let Some(g) = &gap {
             println!("{}", crate::analyze::gap::table(g));
+        }
+        if let Some(p) = &paths {
+            println!("{}", crate::analyze::paths::table(p));
         }
         println!(
             "run stored in {} ({} samples; {} executed now, {} already done)",
@@ -1000,6 +1008,25 @@ fn finish(
         &gate_failures,
         summary.generation_errors + summary.probe_errors,
     ))
+}
+
+/// The strategy comparison of a run, for the summary after it (None with
+/// one strategy): its scored samples, their usage and principle-self's
+/// graded answers, read one at a time.
+fn strategies_of(
+    store: &crate::store::Store,
+    suite: &Suite,
+) -> Result<Option<crate::analyze::paths::PathsReport>> {
+    let mut t = crate::analyze::paths::PathsTally::new(store.self_identified()?);
+    store.for_each_scored(|s| {
+        t.add_sample(&s);
+        Ok(())
+    })?;
+    store.for_each_usage(|u| {
+        t.add_usage(&u);
+        Ok(())
+    })?;
+    Ok(t.finish(suite))
 }
 
 /// Each subject's understanding for the gates: None when the run asked
@@ -1094,8 +1121,9 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
             } else {
                 let line = |what: &str, c: &crate::tools::bench::ChildRun| {
                     println!(
-                        "  {what}: {:.2} s, peak RSS {:.0} MiB{}",
+                        "  {what}: {:.2} s ({:.2} s per million samples), peak RSS {:.0} MiB{}",
                         c.secs,
+                        b.per_million(c),
                         c.peak_rss_mib,
                         if c.exit == 0 {
                             String::new()
@@ -1119,12 +1147,18 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
                     "every format (adds CSV, JSON lines, SARIF, JUnit, code files)",
                     &b.all_formats,
                 );
+                line(
+                    "paths analysis alone (compare --strategies generic-reminder,baseline)",
+                    &b.paths,
+                );
             }
-            Ok(if b.html.exit == 0 && b.all_formats.exit == 0 {
-                0
-            } else {
-                2
-            })
+            Ok(
+                if b.html.exit == 0 && b.all_formats.exit == 0 && b.paths.exit == 0 {
+                    0
+                } else {
+                    2
+                },
+            )
         }
         BenchWhat::Sandbox {
             iterations,

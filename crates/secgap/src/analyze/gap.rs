@@ -109,11 +109,105 @@ pub struct PairTest {
     pub result: Result<stats::McNemar, String>,
 }
 
+/// One subject's gap under one strategy.
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategySubjectGap {
+    pub subject: String,
+    pub samples: u64,
+    pub func_sec_rate: f64,
+    pub cell: Cell,
+    pub gap_rate: Option<f64>,
+    pub gap_ci95: Option<[f64; 2]>,
+}
+
+/// The gap of one strategy: its samples only, never pooled with another
+/// strategy's. Understanding is the subject's Level 1 score (the same
+/// under every strategy); the outcomes are the strategy's.
+#[derive(Debug, Clone, Serialize)]
+pub struct StrategyGap {
+    pub strategy: String,
+    pub subjects: Vec<StrategySubjectGap>,
+    pub regressions: Vec<OutcomeRegression>,
+}
+
+/// Whether principle-self's own first answer (its named principles,
+/// graded like an identify probe) predicts the func-sec outcome of the
+/// code it then wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfIdentifiedGap {
+    pub strategy: String,
+    /// Scored samples with a graded first answer.
+    pub samples: u64,
+    /// Of those, answers that could not be read (scored 0).
+    pub unparsed: u64,
+    /// Answers naming exactly the task's principles.
+    pub exact: u64,
+    /// Mean Jaccard score of the answers.
+    pub mean_score: Option<f64>,
+    /// The 2×2 of named (Jaccard at least [`UNDERSTOOD`]) × func-sec.
+    pub cell: Cell,
+    pub gap_rate: Option<f64>,
+    pub gap_ci95: Option<[f64; 2]>,
+    /// func-sec on the Jaccard score (the coefficient keeps the name
+    /// `understanding`), subject terms where supported, clustered by task.
+    pub regression: OutcomeRegression,
+    /// Said when the samples are too few for an odds ratio.
+    pub note: Option<String>,
+}
+
+/// One principle-self sample: its outcome with the grade of its first answer.
+#[derive(Debug, Clone)]
+pub struct SelfObservation<'a> {
+    /// `score` is the answer's Jaccard score.
+    pub obs: Observation<'a>,
+    pub parsed: bool,
+    pub exact: bool,
+}
+
+/// principle-self's first answers against its outcomes.
+pub fn self_identified_gap(strategy: &str, rows: &[SelfObservation]) -> SelfIdentifiedGap {
+    let mut cell = Cell {
+        knew_did: 0,
+        knew_failed: 0,
+        missed_did: 0,
+        neither: 0,
+    };
+    for r in rows {
+        cell.add(r.obs.score >= UNDERSTOOD, r.obs.functional && r.obs.secure);
+    }
+    let obs: Vec<Observation> = rows.iter().map(|r| r.obs.clone()).collect();
+    let regression = fit_outcomes(&obs, &["func_sec"])
+        .pop()
+        .expect("one outcome asked, one fitted");
+    let n = rows.len();
+    let gap = cell.gap_rate();
+    SelfIdentifiedGap {
+        strategy: strategy.to_string(),
+        samples: n as u64,
+        unparsed: rows.iter().filter(|r| !r.parsed).count() as u64,
+        exact: rows.iter().filter(|r| r.exact).count() as u64,
+        mean_score: (n > 0).then(|| rows.iter().map(|r| r.obs.score).sum::<f64>() / n as f64),
+        gap_rate: gap.map(|g| g.0),
+        gap_ci95: gap.map(|g| g.1),
+        cell,
+        regression,
+        note: (n < MIN_OBSERVATIONS).then(|| {
+            format!(
+                "only {n} scored {strategy} sample{} with a graded first answer; whether the answer predicts the outcome needs at least {MIN_OBSERVATIONS}",
+                if n == 1 { "" } else { "s" }
+            )
+        }),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GapReport {
     pub understood_at: f64,
     pub subjects: Vec<SubjectGap>,
     pub regressions: Vec<OutcomeRegression>,
+    /// Per strategy, when the run has more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_strategy: Vec<StrategyGap>,
     pub spearman: Option<Result<stats::Spearman, String>>,
     pub mcnemar: Vec<PairTest>,
     /// Agreement of the judges (two or more) on explain answers: Fleiss'
@@ -247,14 +341,79 @@ pub fn analyze(
                 .collect(),
         });
     }
+    let all: Vec<&ScoredRow> = samples.iter().collect();
     GapReport {
         understood_at: UNDERSTOOD,
-        regressions: regressions(samples, &score_of, suite),
+        regressions: regressions(&all, &score_of, suite),
+        by_strategy: by_strategy(subjects, samples, &score_of, suite),
         spearman: spearman_across(&out),
         mcnemar: pair_tests(subjects, samples),
         judge_agreement: judge_agreement(answers),
         subjects: out,
     }
+}
+
+/// The gap per strategy (none when the run has one strategy).
+fn by_strategy(
+    subjects: &[String],
+    samples: &[ScoredRow],
+    score_of: &HashMap<(SubjectId, TaskId), f64>,
+    suite: &Suite,
+) -> Vec<StrategyGap> {
+    let mut strategies: Vec<&str> = Vec::new();
+    for r in samples {
+        if !strategies.contains(&r.key.strategy.as_str()) {
+            strategies.push(r.key.strategy.as_str());
+        }
+    }
+    if strategies.len() < 2 {
+        return Vec::new();
+    }
+    strategies
+        .into_iter()
+        .map(|strategy| {
+            let mine: Vec<&ScoredRow> = samples
+                .iter()
+                .filter(|r| r.key.strategy == strategy)
+                .collect();
+            let per_subject = subjects
+                .iter()
+                .map(|subject| {
+                    let mut cell = Cell {
+                        knew_did: 0,
+                        knew_failed: 0,
+                        missed_did: 0,
+                        neither: 0,
+                    };
+                    let (mut n, mut fs) = (0u64, 0u64);
+                    for r in mine.iter().filter(|r| &r.key.subject == subject) {
+                        let ok = r.functional && r.secure;
+                        n += 1;
+                        fs += ok as u64;
+                        if let Some(s) = score_of.get(&(r.key.subject.clone(), r.key.task.clone()))
+                        {
+                            cell.add(*s >= UNDERSTOOD, ok);
+                        }
+                    }
+                    let gap = cell.gap_rate();
+                    StrategySubjectGap {
+                        subject: subject.clone(),
+                        samples: n,
+                        func_sec_rate: if n == 0 { 0.0 } else { fs as f64 / n as f64 },
+                        gap_rate: gap.map(|g| g.0),
+                        gap_ci95: gap.map(|g| g.1),
+                        cell,
+                    }
+                })
+                .filter(|g| g.samples > 0)
+                .collect();
+            StrategyGap {
+                strategy: strategy.to_string(),
+                subjects: per_subject,
+                regressions: regressions(&mine, score_of, suite),
+            }
+        })
+        .collect()
 }
 
 fn judge_agreement(answers: &[ProbeAnswerRow]) -> Option<Result<stats::FleissKappa, String>> {
@@ -275,36 +434,65 @@ fn judge_agreement(answers: &[ProbeAnswerRow]) -> Option<Result<stats::FleissKap
     Some(stats::fleiss_kappa_from_ratings(&items).map_err(|e| e.to_string()))
 }
 
+/// One sample as a regression of its outcomes on a score sees it.
+#[derive(Debug, Clone)]
+pub struct Observation<'a> {
+    pub subject: &'a str,
+    pub language: &'a str,
+    /// The cluster of its standard errors.
+    pub task: &'a str,
+    /// The predictor (named `understanding` in the fit).
+    pub score: f64,
+    pub functional: bool,
+    pub secure: bool,
+}
+
 fn regressions(
-    samples: &[ScoredRow],
+    samples: &[&ScoredRow],
     score_of: &HashMap<(SubjectId, TaskId), f64>,
     suite: &Suite,
 ) -> Vec<OutcomeRegression> {
-    let rows: Vec<(&ScoredRow, f64)> = samples
+    let obs: Vec<Observation> = samples
         .iter()
         .filter_map(|r| {
             let s = score_of.get(&(r.key.subject.clone(), r.key.task.clone()))?;
-            Some((r, *s))
+            Some(Observation {
+                subject: r.key.subject.as_str(),
+                language: suite.task(&r.key.task).map_or("?", |t| t.language.name()),
+                task: r.key.task.as_str(),
+                score: *s,
+                functional: r.functional,
+                secure: r.secure,
+            })
         })
         .collect();
-    let understanding: Vec<f64> = rows.iter().map(|(_, s)| *s).collect();
-    let subject: Vec<&str> = rows.iter().map(|(r, _)| r.key.subject.as_str()).collect();
-    let language: Vec<&str> = rows
-        .iter()
-        .map(|(r, _)| suite.task(&r.key.task).map_or("?", |t| t.language.name()))
-        .collect();
-    let tasks: Vec<&str> = rows.iter().map(|(r, _)| r.key.task.as_str()).collect();
+    fit_outcomes(&obs, &OUTCOME_NAMES)
+}
+
+const OUTCOME_NAMES: [&str; 3] = ["functional", "secure", "func_sec"];
+
+/// Logistic regressions of each named outcome (`functional`, `secure`,
+/// `func_sec`) on the score, with subject and language terms where the
+/// data support them, standard errors clustered by task; Firth's fit
+/// under separation. Shared by the gap (the score is Level 1
+/// understanding) and principle-self (the grade of its own first answer).
+pub fn fit_outcomes(obs: &[Observation], outcomes: &[&str]) -> Vec<OutcomeRegression> {
+    let understanding: Vec<f64> = obs.iter().map(|o| o.score).collect();
+    let subject: Vec<&str> = obs.iter().map(|o| o.subject).collect();
+    let language: Vec<&str> = obs.iter().map(|o| o.language).collect();
+    let tasks: Vec<&str> = obs.iter().map(|o| o.task).collect();
     let clusters = stats::Clusters::from_labels(&tasks);
-    type Outcome = fn(&ScoredRow) -> bool;
-    let outcomes: [(&str, Outcome); 3] = [
-        ("functional", |r| r.functional),
-        ("secure", |r| r.secure),
-        ("func_sec", |r| r.functional && r.secure),
-    ];
     outcomes
         .iter()
-        .map(|(name, f)| {
-            let y: Vec<bool> = rows.iter().map(|(r, _)| f(r)).collect();
+        .map(|name| {
+            let y: Vec<bool> = obs
+                .iter()
+                .map(|o| match *name {
+                    "functional" => o.functional,
+                    "secure" => o.secure,
+                    _ => o.functional && o.secure,
+                })
+                .collect();
             let mut notes = Vec::new();
             // Richest model first; drop terms the data cannot support.
             let attempts: [(&str, bool, bool); 3] = [
@@ -350,7 +538,7 @@ fn regressions(
 }
 
 /// Below this many observations no odds ratio is reported.
-const MIN_OBSERVATIONS: usize = 10;
+pub const MIN_OBSERVATIONS: usize = 10;
 
 /// An interval whose upper end is more than this many times its lower end
 /// says nothing about the odds ratio, however it was computed.
@@ -601,6 +789,7 @@ mod tests {
             understood_at: UNDERSTOOD,
             subjects,
             regressions,
+            by_strategy: Vec::new(),
             spearman: None,
             mcnemar: Vec::new(),
             judge_agreement: None,
@@ -619,6 +808,111 @@ mod tests {
         let reg = stats::fit_logit_or_firth(&y, &x, None).unwrap();
         assert_eq!(reg.fit.estimator, stats::Estimator::Firth);
         reg
+    }
+
+    fn empty_suite() -> Suite {
+        Suite {
+            root: Default::default(),
+            manifest: crate::suite::SuiteManifest {
+                name: "empty".into(),
+                version: "0".into(),
+                description: String::new(),
+            },
+            principles: Vec::new(),
+            tasks: Vec::new(),
+            content_hash: String::new(),
+        }
+    }
+
+    fn row(strategy: &str, task: &str, index: u32, ok: bool) -> ScoredRow {
+        ScoredRow {
+            key: crate::model::SampleKey {
+                subject: "m".into(),
+                strategy: strategy.into(),
+                task: task.into(),
+                index,
+            },
+            functional: ok,
+            secure: ok,
+            failure: None,
+            security: Vec::new(),
+            not_run: false,
+        }
+    }
+
+    #[test]
+    fn the_gap_is_computed_per_strategy_never_pooled() {
+        let suite = empty_suite();
+        let mut score_of = HashMap::new();
+        score_of.insert(("m".into(), "known".into()), 1.0);
+        score_of.insert(("m".into(), "unknown".into()), 0.0);
+        let mut rows = Vec::new();
+        for i in 0..4 {
+            // Understood, but the baseline fails it every time; the
+            // reminder gets it right every time.
+            rows.push(row("baseline", "known", i, false));
+            rows.push(row("reminder", "known", i, true));
+            rows.push(row("baseline", "unknown", i, true));
+            rows.push(row("reminder", "unknown", i, false));
+        }
+        let subjects = vec!["m".to_string()];
+        let by = by_strategy(&subjects, &rows, &score_of, &suite);
+        assert_eq!(by.len(), 2);
+        let base = &by[0];
+        assert_eq!(base.strategy, "baseline");
+        let c = &base.subjects[0].cell;
+        assert_eq!(
+            (c.knew_did, c.knew_failed, c.missed_did, c.neither),
+            (0, 4, 4, 0)
+        );
+        assert_eq!(base.subjects[0].gap_rate, Some(1.0));
+        let rem = &by[1];
+        assert_eq!(rem.subjects[0].gap_rate, Some(0.0));
+        assert_eq!(rem.subjects[0].samples, 8);
+        // Pooled, the two would show a gap of one half: neither does.
+        assert_eq!(rem.regressions.len(), 3);
+        // One strategy: nothing per strategy.
+        let one: Vec<ScoredRow> = rows
+            .into_iter()
+            .filter(|r| r.key.strategy == "baseline")
+            .collect();
+        assert!(by_strategy(&subjects, &one, &score_of, &suite).is_empty());
+    }
+
+    #[test]
+    fn principle_self_says_when_its_answers_are_too_few() {
+        let obs = |score: f64, ok: bool| SelfObservation {
+            obs: Observation {
+                subject: "m",
+                language: "python",
+                task: "t",
+                score,
+                functional: ok,
+                secure: ok,
+            },
+            parsed: score > 0.0,
+            exact: score == 1.0,
+        };
+        let g = self_identified_gap(
+            "principle-self",
+            &[obs(1.0, true), obs(0.5, false), obs(0.0, false)],
+        );
+        assert_eq!((g.samples, g.unparsed, g.exact), (3, 1, 1));
+        assert_eq!(
+            (g.cell.knew_did, g.cell.knew_failed, g.cell.neither),
+            (1, 1, 1)
+        );
+        assert_eq!(g.gap_rate, Some(0.5));
+        let note = g.note.unwrap();
+        assert!(
+            note.starts_with("only 3 scored principle-self samples"),
+            "{note}"
+        );
+        assert!(g.regression.result.is_err());
+        let none = self_identified_gap("principle-self", &[]);
+        assert_eq!(none.samples, 0);
+        assert_eq!(none.mean_score, None);
+        assert!(none.note.is_some());
     }
 
     #[test]

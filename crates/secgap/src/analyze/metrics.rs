@@ -41,7 +41,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn new(successes: u64, trials: u64) -> Rate {
+    pub fn new(successes: u64, trials: u64) -> Rate {
         Rate {
             successes,
             trials,

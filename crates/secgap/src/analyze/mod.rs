@@ -6,4 +6,5 @@ pub mod gap;
 pub mod gate;
 pub mod level1;
 pub mod metrics;
+pub mod paths;
 pub mod text;

@@ -52,16 +52,22 @@ DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`
         #[arg(long, value_name = "N", default_value_t = crate::report::export::DRILL_DOWN_DEFAULT)]
         drill_down: u64,
     },
-    /// Paired comparison of two subjects on the same samples (McNemar, paired
-    /// difference with an interval): `compare RUN --subjects A,B` or `compare RUN_A RUN_B`.
+    /// Paired comparison of two subjects or two strategies on the same samples
+    /// (McNemar, paired difference with an interval): `compare RUN --subjects A,B`,
+    /// `compare RUN_A RUN_B` or `compare RUN --strategies A,B`.
     Compare {
         /// The run folder of A (and of B, unless RUN_B is given)
         run_a: PathBuf,
         /// The run folder of B
         run_b: Option<PathBuf>,
-        /// Subjects A and B [default: each run's only subject]
+        /// Subjects A and B [default: each run's only subject]; with
+        /// --strategies, the subjects whose samples are compared [default: all]
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
         subjects: Vec<String>,
+        /// Compare two strategies of one run instead, each sample paired with
+        /// the other strategy's on the same subject, task and sample index
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        strategies: Vec<String>,
         /// Also write the comparison as a self-contained HTML page to FILE
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
@@ -249,7 +255,8 @@ enum BenchWhat {
         #[arg(last = true)]
         command: Vec<String>,
     },
-    /// Time `secgap report` on a synthetic run (analysis + HTML, then every format), with peak memory.
+    /// Time `secgap report` on a synthetic run of two strategies (analysis + HTML,
+    /// every format, the paths analysis alone), with peak memory.
     Report {
         /// Sample rows in the synthetic run
         #[arg(long, default_value_t = 1_000_000)]
@@ -358,9 +365,23 @@ fn dispatch(cli: Cli) -> Result<i32> {
             run_a,
             run_b,
             subjects,
+            strategies,
             json,
             html,
-        } => cmd_compare(&run_a, run_b.as_deref(), &subjects, json, html.as_deref()),
+        } => {
+            if strategies.is_empty() {
+                cmd_compare(&run_a, run_b.as_deref(), &subjects, json, html.as_deref())
+            } else {
+                cmd_compare_strategies(
+                    &run_a,
+                    run_b.as_deref(),
+                    &strategies,
+                    &subjects,
+                    json,
+                    html.as_deref(),
+                )
+            }
+        }
         Command::Report {
             dir,
             out,
@@ -776,6 +797,7 @@ fn cmd_report(
         groups,
         files: written,
         code_files,
+        ..
     } = crate::report::write(
         &store,
         &suite,
@@ -821,17 +843,18 @@ fn cmd_compare(
     json: bool,
     html: Option<&Path>,
 ) -> Result<i32> {
-    let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::store::ExportSample>)> {
+    let open = |d: &Path| -> Result<(Vec<String>, Vec<crate::model::ScoredRow>)> {
         let store = crate::store::Store::open(&d.join(crate::store::DB_FILE))?;
         Ok((
             crate::plan::RunConfig::load(&store)?.subjects,
-            store.export_samples()?,
+            store.scored()?,
         ))
     };
     let (subjects_a, samples_a) = open(a)?;
-    let (subjects_b, samples_b) = match b {
-        Some(b) => open(b)?,
-        None => (subjects_a.clone(), samples_a.clone()),
+    let other = b.map(open).transpose()?;
+    let (subjects_b, samples_b) = match &other {
+        Some((s, r)) => (s, r),
+        None => (&subjects_a, &samples_a),
     };
     let pick = |i: usize, of: &[String], run: &Path| -> Result<String> {
         match subjects.get(i) {
@@ -852,21 +875,94 @@ fn cmd_compare(
         bail!("--subjects takes two subjects, A and B");
     }
     let sa = pick(0, &subjects_a, a)?;
-    let sb = pick(1, &subjects_b, b.unwrap_or(a))?;
+    let sb = pick(1, subjects_b, b.unwrap_or(a))?;
     if b.is_none() && sa == sb {
         bail!("compare two different subjects of the run: --subjects A,B");
     }
-    let c = crate::analyze::compare::compare(&samples_a, &sa, &samples_b, &sb);
+    let c = crate::analyze::compare::compare(
+        crate::analyze::compare::Arm::Subject,
+        &samples_a,
+        &sa,
+        samples_b,
+        &sb,
+    );
     if c.pairs == 0 {
         bail!("`{sa}` and `{sb}` have no scored samples in common (same strategy, task and sample index)");
     }
+    print_comparison(&c, json, html)
+}
+
+/// `secgap compare RUN --strategies A,B`: strategy A against B, each
+/// sample paired with B's on the same subject, task and sample index.
+fn cmd_compare_strategies(
+    dir: &Path,
+    other: Option<&Path>,
+    strategies: &[String],
+    subjects: &[String],
+    json: bool,
+    html: Option<&Path>,
+) -> Result<i32> {
+    if other.is_some() {
+        bail!("--strategies compares two strategies of one run: give one run folder");
+    }
+    let [sa, sb] = strategies else {
+        bail!(
+            "--strategies takes two strategies, A and B (e.g. --strategies cwe-reminder,baseline)"
+        );
+    };
+    if sa == sb {
+        bail!("compare two different strategies: --strategies A,B");
+    }
+    let store = crate::store::Store::open(&dir.join(crate::store::DB_FILE))?;
+    let config = crate::plan::RunConfig::load(&store)?;
+    let names: Vec<&str> = config.strategies.iter().map(|s| s.name.as_str()).collect();
+    for s in [sa, sb] {
+        if !names.contains(&s.as_str()) {
+            bail!(
+                "{} has no strategy `{s}` (it has: {})",
+                dir.display(),
+                names.join(", ")
+            );
+        }
+    }
+    for s in subjects {
+        if !config.subjects.contains(s) {
+            bail!(
+                "{} has no subject `{s}` (it has: {})",
+                dir.display(),
+                config.subjects.join(", ")
+            );
+        }
+    }
+    let mut rows = store.scored()?;
+    if !subjects.is_empty() {
+        rows.retain(|r| subjects.iter().any(|s| r.key.subject == *s));
+    }
+    let c = crate::analyze::compare::compare(
+        crate::analyze::compare::Arm::Strategy,
+        &rows,
+        sa,
+        &rows,
+        sb,
+    );
+    if c.pairs == 0 {
+        bail!("`{sa}` and `{sb}` have no scored samples in common (same subject, task and sample index)");
+    }
+    print_comparison(&c, json, html)
+}
+
+fn print_comparison(
+    c: &crate::analyze::compare::Comparison,
+    json: bool,
+    html: Option<&Path>,
+) -> Result<i32> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
+        println!("{}", serde_json::to_string_pretty(c)?);
     } else {
-        print!("{}", crate::analyze::compare::table(&c));
+        print!("{}", crate::analyze::compare::table(c));
     }
     if let Some(path) = html {
-        std::fs::write(path, crate::report::html::compare::render_comparison(&c))
+        std::fs::write(path, crate::report::html::compare::render_comparison(c))
             .with_context(|| format!("write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
@@ -943,6 +1039,7 @@ fn finish(
     let calls = store.call_totals()?;
     let gap = crate::run::gap_of(store, config, suite)?;
     let level1 = crate::run::level1_of(store, config)?;
+    let paths = strategies_of(store, suite)?;
     let mut v = rows_with_gap(&groups, gap.as_ref());
     let gate_failures =
         crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;
@@ -952,6 +1049,9 @@ fn finish(
         }
         if let Some(l) = &level1 {
             v["level1"] = serde_json::to_value(l)?;
+        }
+        if let Some(p) = &paths {
+            v["strategies"] = serde_json::to_value(p)?;
         }
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
@@ -970,6 +1070,9 @@ fn finish(
         }
         if let Some(g) = &gap {
             println!("{}", crate::analyze::gap::table(g));
+        }
+        if let Some(p) = &paths {
+            println!("{}", crate::analyze::paths::table(p));
         }
         println!(
             "run stored in {} ({} samples; {} executed now, {} already done)",
@@ -1013,6 +1116,25 @@ fn finish(
         &gate_failures,
         summary.generation_errors + summary.probe_errors,
     ))
+}
+
+/// The strategy comparison of a run, for the summary after it (None with
+/// one strategy): its scored samples, their usage and principle-self's
+/// graded answers, read one at a time.
+fn strategies_of(
+    store: &crate::store::Store,
+    suite: &Suite,
+) -> Result<Option<crate::analyze::paths::PathsReport>> {
+    let mut t = crate::analyze::paths::PathsTally::new(store.self_identified()?);
+    store.for_each_scored(|s| {
+        t.add_sample(&s);
+        Ok(())
+    })?;
+    store.for_each_usage(|u| {
+        t.add_usage(&u);
+        Ok(())
+    })?;
+    Ok(t.finish(suite))
 }
 
 /// Each subject's understanding for the gates: None when the run asked
@@ -1107,8 +1229,9 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
             } else {
                 let line = |what: &str, c: &crate::tools::bench::ChildRun| {
                     println!(
-                        "  {what}: {:.2} s, peak RSS {:.0} MiB{}",
+                        "  {what}: {:.2} s ({:.2} s per million samples), peak RSS {:.0} MiB{}",
                         c.secs,
+                        b.per_million(c),
                         c.peak_rss_mib,
                         if c.exit == 0 {
                             String::new()
@@ -1132,12 +1255,18 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
                     "every format (adds CSV, JSON lines, SARIF, JUnit, code files)",
                     &b.all_formats,
                 );
+                line(
+                    "paths analysis alone (compare --strategies generic-reminder,baseline)",
+                    &b.paths,
+                );
             }
-            Ok(if b.html.exit == 0 && b.all_formats.exit == 0 {
-                0
-            } else {
-                2
-            })
+            Ok(
+                if b.html.exit == 0 && b.all_formats.exit == 0 && b.paths.exit == 0 {
+                    0
+                } else {
+                    2
+                },
+            )
         }
         BenchWhat::Sandbox {
             iterations,

@@ -102,6 +102,12 @@ pub struct SampleUsage {
     pub output_tokens: u64,
     /// None when no call of the sample carries a cost.
     pub cost_usd: Option<f64>,
+    /// Calls answered from the response cache (they cost nothing new).
+    pub cached_calls: u32,
+    /// Calls that reached a provider and were answered but carry no cost
+    /// (no price table, or no usage reported): the sample's spend is
+    /// unknown while there is one.
+    pub unpriced_calls: u32,
 }
 
 /// principle-self's first answer, graded like an identify probe.

@@ -2,7 +2,7 @@
 //! [`SampleSource`]; the report stage takes `&dyn SampleSource`, so that it
 //! streams a run's samples without knowing the database behind them.
 
-use crate::model::record::ExportSample;
+use crate::model::record::{ExportSample, SampleUsage, SelfIdentified};
 
 /// A run's stored samples, handed over one at a time.
 pub trait SampleSource {
@@ -21,6 +21,16 @@ pub trait SampleSource {
 
     /// How many samples [`SampleSource::for_each_sample`] will hand over.
     fn sample_counts(&self) -> anyhow::Result<SampleCounts>;
+
+    /// Hand what each stored sample took (turns, calls, tokens, cost) to
+    /// `f`, in run order, one at a time.
+    fn for_each_usage(
+        &self,
+        f: &mut dyn FnMut(SampleUsage) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// principle-self's graded first answers, one per sample that has one.
+    fn self_identified(&self) -> anyhow::Result<Vec<SelfIdentified>>;
 }
 
 /// The sizes a report plans by before the pass begins.

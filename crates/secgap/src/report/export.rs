@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::GroupMetrics;
+use crate::analyze::paths::PathsReport;
 use crate::model::ExportSample;
 use crate::report::code;
 use crate::report::csv;
@@ -128,12 +129,14 @@ impl<'a> Exporter<'a> {
         groups: &[GroupMetrics],
         gap: Option<&GapReport>,
         level1: Option<&Level1Report>,
+        strategies: Option<&PathsReport>,
     ) -> Result<Vec<PathBuf>> {
         let done = Finished {
             run: &run,
             groups,
             gap,
             level1,
+            strategies,
         };
         let mut written = Vec::new();
         for sink in self.sinks {
@@ -147,6 +150,7 @@ impl<'a> Exporter<'a> {
 
 /// Write every export of `samples` into `dir` (small runs and tests; the
 /// report command streams from the store instead).
+#[allow(clippy::too_many_arguments)]
 pub fn write_all(
     dir: &Path,
     suite: &Suite,
@@ -154,6 +158,7 @@ pub fn write_all(
     groups: &[GroupMetrics],
     gap: Option<&GapReport>,
     level1: Option<&Level1Report>,
+    strategies: Option<&PathsReport>,
     samples: &[ExportSample],
 ) -> Result<Vec<PathBuf>> {
     let with_code = samples.iter().filter(|s| s.code.is_some()).count() as u64;
@@ -167,5 +172,5 @@ pub fn write_all(
     for s in samples {
         e.add(s.clone())?;
     }
-    e.finish(run, groups, gap, level1)
+    e.finish(run, groups, gap, level1, strategies)
 }

@@ -43,12 +43,17 @@ impl ReportSink for Json {
 }
 
 fn results_json(done: &Finished, total: u64) -> Value {
-    json!({
+    let mut v = json!({
         "schema": RESULTS_SCHEMA,
         "run": done.run,
         "rows": crate::report::terminal::json_rows(done.groups)["rows"],
         "gap": done.gap,
         "level1": done.level1,
         "samples": total,
-    })
+    });
+    // Only a run of two or more strategies has a comparison.
+    if let Some(p) = done.strategies {
+        v["strategies"] = json!(p);
+    }
+    v
 }

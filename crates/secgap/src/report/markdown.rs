@@ -163,6 +163,10 @@ fn markdown(
         }
         s.push_str("\nGap rate: share of samples on tasks the subject understood (score at least 0.5) that are not func-sec.\n");
     }
+    s.push_str(&crate::report::strategies::markdown(
+        done.strategies,
+        done.gap,
+    ));
     if let Some(l) = done.level1 {
         s.push_str(&crate::report::level1::markdown(l));
     }

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod numbers;
 pub mod sarif;
 pub mod sink;
+pub mod strategies;
 pub mod terminal;
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,7 @@ use serde_json::Value;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::{GroupMetrics, Tally};
+use crate::analyze::paths::{PathsReport, PathsTally};
 use crate::model::{OutOfOrder, SampleSource};
 use crate::report::export::{ExportOptions, Exporter};
 use crate::suite::Suite;
@@ -42,6 +44,8 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// Whether the generated code was written out under code/.
     pub code_files: bool,
+    /// The strategy comparison (None when the run has one strategy).
+    pub strategies: Option<PathsReport>,
 }
 
 /// Write the report of a run into `out`: one pass over `source` feeds the
@@ -58,30 +62,39 @@ pub fn write(
     opts: &ExportOptions,
 ) -> Result<Written> {
     let counts = source.sample_counts()?;
+    let graded = source.self_identified()?;
     // Should the verdicts turn out not to be stored in sample order, start
     // over reading them sorted.
     let mut sorted = false;
-    let (tally, exporter) = loop {
+    let (tally, mut paths, exporter) = loop {
         let mut exporter =
             Exporter::new(out, suite, opts.clone(), counts.samples, counts.with_code)?;
         let mut tally = Tally::new();
+        let mut paths = PathsTally::new(graded.clone());
         let pass = source.for_each_sample(sorted, &mut |s| {
             tally.add_sample(suite, &s);
+            paths.add_sample(&s);
             exporter.add(s)
         });
         match pass {
             Err(e) if !sorted && e.is::<OutOfOrder>() => sorted = true,
             Err(e) => return Err(e),
-            Ok(()) => break (tally, exporter),
+            Ok(()) => break (tally, paths, exporter),
         }
     };
+    source.for_each_usage(&mut |u| {
+        paths.add_usage(&u);
+        Ok(())
+    })?;
+    let strategies = paths.finish(suite);
     let groups = tally.finish();
     let code_files = exporter.code_files();
-    let files = exporter.finish(run, &groups, gap, level1)?;
+    let files = exporter.finish(run, &groups, gap, level1, strategies.as_ref())?;
     Ok(Written {
         groups,
         files,
         code_files,
+        strategies,
     })
 }
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::GroupMetrics;
+use crate::analyze::paths::PathsReport;
 use crate::model::ExportSample;
 use crate::suite::Suite;
 
@@ -51,6 +52,8 @@ pub struct Finished<'a> {
     pub gap: Option<&'a GapReport>,
     /// Level 1 (probes, answers, judges), if the run asked probes.
     pub level1: Option<&'a Level1Report>,
+    /// The strategy comparison, when the run has more than one strategy.
+    pub strategies: Option<&'a PathsReport>,
 }
 
 /// Makes a format's sink for one report.

@@ -158,6 +158,7 @@ fn gap() -> GapReport {
                 notes: Vec::new(),
             },
         ],
+        by_strategy: Vec::new(),
         spearman: None,
         mcnemar: Vec::new(),
         judge_agreement: None,
@@ -178,6 +179,7 @@ fn render_with(samples: &[ExportSample], gap: Option<&GapReport>) -> String {
         groups: &groups,
         gap,
         level1: None,
+        strategies: None,
         samples,
         total_samples: samples.len() as u64,
         pages: &[],
@@ -287,6 +289,7 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
         &groups,
         None,
         None,
+        None,
         &samples,
     )
     .unwrap();
@@ -345,7 +348,7 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
         e.add(s.clone()).unwrap();
     }
     let written = e
-        .finish(serde_json::json!({}), &groups, None, None)
+        .finish(serde_json::json!({}), &groups, None, None, None)
         .unwrap();
     assert_eq!(written.len(), 2, "{written:?}");
     let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
@@ -370,7 +373,7 @@ fn without_gap_the_page_says_so_and_large_runs_get_drill_down_pages() {
     for s in samples.iter().take(10) {
         e.add(s.clone()).unwrap();
     }
-    e.finish(serde_json::json!({}), &groups, None, None)
+    e.finish(serde_json::json!({}), &groups, None, None, None)
         .unwrap();
     let h = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
     assert_eq!(count(&h, "<details class=\"sample\""), 3);
@@ -447,6 +450,7 @@ fn markdown_and_json_match_their_snapshots() {
         &groups,
         Some(&g),
         Some(&level1()),
+        None,
         &samples,
     )
     .unwrap();
@@ -566,6 +570,7 @@ fn level1_is_in_the_html_report_and_its_page() {
         &groups,
         None,
         Some(&l),
+        None,
         &[],
     )
     .unwrap();
@@ -637,6 +642,7 @@ fn tests_that_did_not_run_are_no_security_failures_in_any_format() {
         &suite,
         serde_json::json!({}),
         &groups,
+        None,
         None,
         None,
         &samples,
@@ -711,6 +717,7 @@ fn long_subject_names_are_cut_on_the_right_with_the_full_name_in_a_title() {
         groups: &groups,
         gap: None,
         level1: None,
+        strategies: None,
         samples: &[],
         total_samples: 0,
         pages: &[],

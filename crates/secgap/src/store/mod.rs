@@ -777,25 +777,40 @@ impl Store {
     /// calls used and cost (a sample from before turns were kept counts
     /// as one turn).
     pub fn sample_usage(&self) -> Result<Vec<SampleUsage>> {
+        let mut out = Vec::new();
+        self.for_each_usage(|u| {
+            out.push(u);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Store::sample_usage`], one sample at a time, in sample order.
+    pub fn for_each_usage(&self, mut f: impl FnMut(SampleUsage) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
             "SELECT s.subject, s.strategy, s.task, s.sample_index,
                     MAX(1, (SELECT COUNT(*) FROM turns t WHERE t.sample_id = s.id)),
                     COUNT(c.rowid), COALESCE(SUM(c.input_tokens), 0), COALESCE(SUM(c.output_tokens), 0),
-                    SUM(CASE WHEN c.cached = 0 THEN c.cost_usd END)
+                    SUM(CASE WHEN c.cached = 0 THEN c.cost_usd END),
+                    COALESCE(SUM(c.cached), 0),
+                    COALESCE(SUM(c.cached = 0 AND c.error IS NULL AND c.cost_usd IS NULL), 0)
              FROM samples s LEFT JOIN model_calls c ON c.sample_id = s.id
              GROUP BY s.id ORDER BY s.id",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok(SampleUsage {
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            f(SampleUsage {
                 key: key_at(r, 0)?,
                 turns: r.get(4)?,
                 calls: r.get(5)?,
                 input_tokens: r.get::<_, i64>(6)? as u64,
                 output_tokens: r.get::<_, i64>(7)? as u64,
                 cost_usd: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+                cached_calls: r.get(9)?,
+                unpriced_calls: r.get(10)?,
+            })?;
+        }
+        Ok(())
     }
 
     /// Every graded identify turn (principle-self's first answer), by sample.
@@ -1020,6 +1035,14 @@ impl SampleSource for Store {
                 + self.count(SampleStatus::GenerationError)?,
             with_code: self.count_with_code()?,
         })
+    }
+
+    fn for_each_usage(&self, f: &mut dyn FnMut(SampleUsage) -> Result<()>) -> Result<()> {
+        Store::for_each_usage(self, f)
+    }
+
+    fn self_identified(&self) -> Result<Vec<SelfIdentified>> {
+        Store::self_identified(self)
     }
 }
 
@@ -1451,6 +1474,8 @@ mod tests {
             (2, 3, 30, 15)
         );
         assert_eq!(usage[0].cost_usd, Some(0.75));
+        // The call without a cost reached the provider: the spend is unknown.
+        assert_eq!((usage[0].cached_calls, usage[0].unpriced_calls), (0, 1));
         let who: Vec<i64> = store
             .conn
             .prepare("SELECT turn FROM model_calls ORDER BY rowid")

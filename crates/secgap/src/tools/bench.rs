@@ -91,11 +91,14 @@ pub fn sandbox(iterations: usize, argv: Vec<String>) -> Result<SandboxBench> {
 }
 
 /// `secgap bench report`: a synthetic run of `samples` scored samples over
-/// the suite's tasks (4 subjects, 4 verdicts each), then `secgap report`
-/// on it in a child process, timed, with the child's peak resident memory
-/// from wait4(2): once for the analysis and the HTML report (with the
-/// JSON and Markdown summaries), once for every format. The synthetic run
-/// is built first and not timed.
+/// the suite's tasks (2 subjects × 2 strategies, baseline and
+/// generic-reminder, paired on every task and sample index; 4 verdicts
+/// each), then `secgap report` on it in a child process, timed, with the
+/// child's peak resident memory from wait4(2): once for the analysis and
+/// the HTML report (with the JSON and Markdown summaries, the strategy
+/// comparison included), once for every format, and once for the paths
+/// analysis alone (`secgap compare --strategies`). The synthetic run is
+/// built first and not timed.
 #[derive(Debug, Serialize)]
 pub struct ReportBench {
     pub samples: u64,
@@ -106,6 +109,16 @@ pub struct ReportBench {
     pub html: ChildRun,
     /// `secgap report` with every format (CSV, JSON lines, SARIF, JUnit too).
     pub all_formats: ChildRun,
+    /// `secgap compare --strategies generic-reminder,baseline --json`: the
+    /// strategies' pairing and paired tests on their own.
+    pub paths: ChildRun,
+}
+
+impl ReportBench {
+    /// Seconds per million samples of a child run.
+    pub fn per_million(&self, c: &ChildRun) -> f64 {
+        c.secs * 1e6 / self.samples.max(1) as f64
+    }
 }
 
 /// One timed `secgap report` child.
@@ -160,13 +173,22 @@ pub fn report(
     if tasks.is_empty() {
         bail!("the suite has no tasks");
     }
-    let subjects: Vec<String> = (0..4).map(|i| format!("synthetic:model-{i}")).collect();
-    let per = (samples as usize).div_ceil(subjects.len() * tasks.len()) as u32;
+    let subjects: Vec<String> = (0..2).map(|i| format!("synthetic:model-{i}")).collect();
+    let reminder = crate::model::StrategyRef {
+        name: "generic-reminder".into(),
+        version: 1,
+    };
+    let strategies = [crate::generate::strategy::default_strategy(), reminder];
+    // (subject, strategy) arms, 4 as before: each a group of the metrics.
+    let arms: Vec<(usize, &str)> = (0..subjects.len())
+        .flat_map(|s| strategies.iter().map(move |st| (s, st.name.as_str())))
+        .collect();
+    let per = (samples as usize).div_ceil(arms.len() * tasks.len()) as u32;
     let config = crate::plan::RunConfig::new(
         suite,
         &tasks,
         subjects.clone(),
-        &[crate::generate::strategy::default_strategy()],
+        &strategies,
         per,
         false,
         &Default::default(),
@@ -180,15 +202,16 @@ pub fn report(
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     'fill: for index in 0..per {
         for task in &tasks {
-            for (si, subject) in subjects.iter().enumerate() {
+            for (ai, &(si, strategy)) in arms.iter().enumerate() {
+                let subject = &subjects[si];
                 if made == samples {
                     break 'fill;
                 }
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                let functional = (x % 100) < 70 + 5 * si as u64;
-                let secure = ((x >> 8) % 100) < 40 + 10 * si as u64;
+                let functional = (x % 100) < 70 + 5 * ai as u64;
+                let secure = ((x >> 8) % 100) < 40 + 10 * ai as u64;
                 let verdict = |test: &str, kind, cwe, pass: bool| Verdict {
                     test: test.to_string(),
                     kind,
@@ -228,7 +251,7 @@ pub fn report(
                 batch.push(SampleRecord {
                     key: crate::plan::SampleKey {
                         subject: subject.as_str().into(),
-                        strategy: "baseline".into(),
+                        strategy: strategy.into(),
                         task: task.id.as_str().into(),
                         index,
                     },
@@ -278,6 +301,13 @@ pub fn report(
         "--out".as_ref(),
         report.as_os_str(),
     ])?;
+    let paths = time_child(&[
+        "compare".as_ref(),
+        dir.as_os_str(),
+        "--strategies".as_ref(),
+        "generic-reminder,baseline".as_ref(),
+        "--json".as_ref(),
+    ])?;
     Ok(ReportBench {
         samples: made,
         verdicts,
@@ -285,5 +315,6 @@ pub fn report(
         db_bytes,
         html,
         all_formats,
+        paths,
     })
 }

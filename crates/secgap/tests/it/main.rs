@@ -14,6 +14,7 @@ mod forgery;
 mod html_report;
 mod layering;
 mod levels;
+mod paths;
 mod providers;
 mod strategies;
 mod support;

@@ -17,11 +17,12 @@ pub fn render_comparison(c: &Comparison) -> String {
     let _ = writeln!(
         h,
         "<header><h1>Paired comparison</h1>\n<p class=\"lead\">A = <strong>{}</strong>, B = <strong>{}</strong></p>\n\
-         <dl class=\"meta\"><dt>Paired samples</dt><dd>{} (matched on strategy, task and sample index)</dd>\
+         <dl class=\"meta\"><dt>Paired samples</dt><dd>{} (matched on {})</dd>\
          <dt>Unmatched</dt><dd>{} of A, {} of B (left out)</dd></dl></header>",
         esc(&c.a),
         esc(&c.b),
         c.pairs,
+        esc(&c.matched_on),
         c.unmatched_a,
         c.unmatched_b
     );

@@ -13,6 +13,7 @@ pub mod drill;
 pub mod highlight;
 pub mod level1;
 pub mod page;
+pub mod strategies;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -25,6 +26,7 @@ use serde_json::Value;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::{GroupMetrics, Interval};
+use crate::analyze::paths::PathsReport;
 use crate::analyze::text::p_is;
 use crate::model::ExportSample;
 use crate::report::escape::esc;
@@ -50,6 +52,8 @@ pub struct ReportInput<'a> {
     pub gap: Option<&'a GapReport>,
     /// Level 1, if the run asked probes (a section here, and level1.html).
     pub level1: Option<&'a Level1Report>,
+    /// The strategy comparison, when the run has more than one strategy.
+    pub strategies: Option<&'a PathsReport>,
     /// The samples shown on the report page itself (the first page).
     pub samples: &'a [ExportSample],
     /// All samples of the run.
@@ -150,6 +154,7 @@ impl ReportSink for Html<'_> {
             groups: done.groups,
             gap: done.gap,
             level1: done.level1,
+            strategies: done.strategies,
             samples: &self.first_page,
             total_samples: self.total,
             pages: &self.pages,
@@ -198,7 +203,12 @@ pub fn render(input: &ReportInput) -> String {
     page_head(&mut h, &title);
     header(&mut h, input);
     leaderboard(&mut h, input.groups);
-    strategies(&mut h, input.groups);
+    strategies::section(
+        &mut h,
+        input.strategies,
+        input.gap,
+        &unique(input.groups.iter().map(|g| g.strategy.clone())).join(", "),
+    );
     cwe_heat_map(&mut h, input.groups);
     match input.gap {
         Some(gap) => gap_sections(&mut h, gap),
@@ -520,47 +530,6 @@ fn bar_chart(h: &mut String, groups: &[GroupMetrics]) {
         );
     }
     h.push_str("</svg>\n<p class=\"note\">Bars: the share of all samples that are functional and secure; whiskers: Wilson 95 % interval. With the same number of samples on every task this equals func-sec@1.</p>\n");
-}
-
-fn strategies(h: &mut String, groups: &[GroupMetrics]) {
-    h.push_str("<section id=\"strategies\">\n<h2>Strategy comparison</h2>\n");
-    let strategies = unique(groups.iter().map(|g| g.strategy.clone()));
-    if strategies.len() < 2 {
-        let _ = writeln!(
-            h,
-            "<p class=\"note\">This run used one strategy ({}), so there is nothing to compare.</p>",
-            esc(strategies.first().map_or("none", String::as_str))
-        );
-        h.push_str("</section>\n");
-        return;
-    }
-    let subjects = unique(groups.iter().map(|g| g.subject.clone()));
-    h.push_str("<div class=\"scroll\"><table><thead><tr><th>subject</th>");
-    for s in &strategies {
-        let _ = write!(h, "<th class=\"num\">{}</th>", esc(s));
-    }
-    h.push_str("</tr></thead><tbody>\n");
-    for subj in &subjects {
-        let _ = write!(h, "<tr><td>{}</td>", esc(subj));
-        for st in &strategies {
-            match groups
-                .iter()
-                .find(|g| &g.subject == subj && &g.strategy == st)
-            {
-                Some(g) => {
-                    let _ = write!(
-                        h,
-                        "<td class=\"num\">{}<br><span class=\"ci\">{}</span></td>",
-                        pct(g.func_sec.rate),
-                        pct_ci(&g.func_sec.ci95)
-                    );
-                }
-                None => h.push_str("<td class=\"num\">–</td>"),
-            }
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody></table></div>\n<p class=\"note\">func-sec rate with its Wilson 95 % interval per subject and strategy.</p>\n</section>\n");
 }
 
 /// A colour from red (0) through pale yellow to green (1).

@@ -170,7 +170,6 @@ fn every_strategy_takes_its_turns_and_is_compared_with_the_baseline() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let _ = v;
 
     let store = Store::open(&dir.join(secgap::store::DB_FILE)).unwrap();
     let keys = store.done().unwrap();
@@ -224,13 +223,13 @@ fn every_strategy_takes_its_turns_and_is_compared_with_the_baseline() {
     // tests fail, and stops at once where the first code passes them.
     let mut tool: Vec<&Vec<TurnKind>> = kinds_by_strategy["tool-feedback"].iter().collect();
     tool.sort();
-    assert_eq!(
-        tool,
-        [&vec![Write]; 6]
-            .into_iter()
-            .chain([&vec![Write, Revise]; 2])
-            .collect::<Vec<_>>()
-    );
+    let python = ids
+        .iter()
+        .filter(|t| suite.task(t).unwrap().language.name() == "python")
+        .count();
+    let mut want = vec![vec![Write]; ids.len() - python];
+    want.extend(vec![vec![Write, Revise]; python]);
+    assert_eq!(tool, want.iter().collect::<Vec<_>>());
 
     // What each sample scored, as the fixture was scripted: (functional,
     // functional and secure) by strategy and language.
@@ -253,6 +252,98 @@ fn every_strategy_takes_its_turns_and_is_compared_with_the_baseline() {
             "{:?}",
             r.key
         );
+    }
+
+    // The paired comparison with the baseline shows what the fixture was
+    // scripted to do: (b, c) = pairs only the strategy / only the baseline
+    // got right, and McNemar's exact two-sided p = min(1, 2 P(X <= min(b, c)))
+    // for X ~ Binomial(b + c, 1/2).
+    let n = ids.len() as u64;
+    let c_tasks = ids
+        .iter()
+        .filter(|t| suite.task(t).unwrap().language.name() == "c")
+        .count() as u64;
+    let p = python as u64;
+    let mcnemar = |b: u64, c: u64| -> f64 {
+        let m = b + c;
+        if m == 0 {
+            return 1.0;
+        }
+        let k = b.min(c);
+        let choose =
+            |m: u64, i: u64| (0..i).fold(1.0, |acc, j| acc * (m - j) as f64 / (j + 1) as f64);
+        let tail: f64 = (0..=k).map(|i| choose(m, i)).sum::<f64>() / 2f64.powi(m as i32);
+        (2.0 * tail).min(1.0)
+    };
+    // (strategy, functional (b, c), func-sec (b, c))
+    let scripted: &[(&str, (u64, u64), (u64, u64))] = &[
+        ("generic-reminder", (0, 0), (0, 0)),
+        ("cwe-reminder", (p, 0), (n, 0)),
+        ("principle-oracle", (p, c_tasks), (n - c_tasks, 0)),
+        ("principle-self", (p, 0), (n, 0)),
+        ("self-review", (p, 0), (n, 0)),
+        ("tool-feedback", (p, 0), (p, 0)),
+    ];
+    let comparisons = v["strategies"]["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), scripted.len(), "{:#}", v["strategies"]);
+    for (st, func, fsec) in scripted {
+        let c = comparisons
+            .iter()
+            .find(|c| c["strategy"] == *st)
+            .unwrap_or_else(|| panic!("no comparison for {st}"));
+        assert_eq!(c["baseline"], "baseline");
+        assert_eq!(c["pairs"], n, "{st}");
+        for (outcome, (b, cc)) in [("functional", func), ("func_sec", fsec)] {
+            let o = c["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["outcome"] == outcome)
+                .unwrap();
+            let m = &o["result"]["Ok"];
+            assert_eq!(
+                (m["b"].as_u64().unwrap(), m["c"].as_u64().unwrap()),
+                (*b, *cc),
+                "{st} {outcome}: {o}"
+            );
+            let want = mcnemar(*b, *cc);
+            let got = m["exact"]["p_value"].as_f64().unwrap();
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{st} {outcome}: p {got} != {want}"
+            );
+            let diff = m["difference"].as_f64().unwrap();
+            assert!(
+                (diff - (*b as f64 - *cc as f64) / n as f64).abs() < 1e-9,
+                "{st} {outcome}"
+            );
+        }
+    }
+    // Turns per sample in the cost rows: principle-self two, self-review three.
+    let rows = v["strategies"]["rows"].as_array().unwrap();
+    let turns = |st: &str| {
+        rows.iter().find(|r| r["strategy"] == st).unwrap()["turns_per_sample"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(turns("baseline"), 1.0);
+    assert_eq!(turns("principle-self"), 2.0);
+    assert_eq!(turns("self-review"), 3.0);
+    assert_eq!(turns("tool-feedback"), (n + p) as f64 / n as f64);
+
+    // The report's strategy section shows the same comparisons.
+    let out = secgap().arg("report").arg(&dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.join("report/report.html")).unwrap();
+    assert!(page.contains("<section id=\"strategies\">"));
+    let md = std::fs::read_to_string(dir.join("report/summary.md")).unwrap();
+    assert!(md.contains("## Strategies against the baseline"), "{md}");
+    for (st, ..) in scripted {
+        assert!(page.contains(st) && md.contains(st), "{st}");
     }
 }
 

@@ -276,7 +276,8 @@ fn every_strategy_takes_its_turns_and_is_compared_with_the_baseline() {
         (2.0 * tail).min(1.0)
     };
     // (strategy, functional (b, c), func-sec (b, c))
-    let scripted: &[(&str, (u64, u64), (u64, u64))] = &[
+    type Discordant = (u64, u64);
+    let scripted: &[(&str, Discordant, Discordant)] = &[
         ("generic-reminder", (0, 0), (0, 0)),
         ("cwe-reminder", (p, 0), (n, 0)),
         ("principle-oracle", (p, c_tasks), (n - c_tasks, 0)),

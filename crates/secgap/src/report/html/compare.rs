@@ -104,18 +104,7 @@ fn difference_plot(h: &mut String, c: &Comparison) {
         "<svg class=\"chart diff\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-label=\"Paired difference A minus B with 95% intervals\">",
         left + width + 30.0
     );
-    for t in [-1.0, -0.5, 0.0, 0.5, 1.0] {
-        let _ = writeln!(
-            h,
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/>\
-             <text x=\"{0:.1}\" y=\"{3:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6475\">{4:+.0} %</text>",
-            x(t),
-            height - 22.0,
-            if t == 0.0 { "#5b6475" } else { "#d5dae3" },
-            height - 8.0,
-            100.0 * t
-        );
-    }
+    difference_grid(h, x, height, " %");
     for (i, (name, m)) in rows.iter().enumerate() {
         let y = 24.0 + row_h * i as f64;
         let _ = writeln!(
@@ -138,4 +127,22 @@ fn difference_plot(h: &mut String, c: &Comparison) {
         );
     }
     h.push_str("</svg>\n<p class=\"note\">Dots: A − B; bars: 95 % interval; red when the exact McNemar p is below 0.05.</p>\n");
+}
+
+/// The vertical grid of a plot of differences from −100 to +100 points:
+/// a line and a label (with `unit` after the number) every 50 points,
+/// the zero line darker; `x` maps a difference (−1..1) to its position.
+pub(super) fn difference_grid(h: &mut String, x: impl Fn(f64) -> f64, height: f64, unit: &str) {
+    for t in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+        let _ = writeln!(
+            h,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/>\
+             <text x=\"{0:.1}\" y=\"{3:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6475\">{4:+.0}{unit}</text>",
+            x(t),
+            height - 22.0,
+            if t == 0.0 { "#5b6475" } else { "#d5dae3" },
+            height - 8.0,
+            100.0 * t
+        );
+    }
 }

@@ -240,18 +240,7 @@ fn chart(h: &mut String, p: &PathsReport) {
         "<svg class=\"chart paths\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0:.0} {height:.0}\" width=\"{0:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"Δsec and Δfunc of each strategy against the baseline with 95 % intervals\">",
         left + width + 30.0
     );
-    for t in [-1.0, -0.5, 0.0, 0.5, 1.0] {
-        let _ = writeln!(
-            h,
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.1}\" stroke=\"{2}\" stroke-width=\"1\"/>\
-             <text x=\"{0:.1}\" y=\"{3:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6475\">{4:+.0}</text>",
-            x(t),
-            height - 22.0,
-            if t == 0.0 { "#5b6475" } else { "#d5dae3" },
-            height - 8.0,
-            100.0 * t
-        );
-    }
+    super::compare::difference_grid(h, x, height, "");
     for (i, (label, short, d, lo, hi, pv)) in rows.iter().enumerate() {
         let y = 20.0 + row_h * i as f64;
         let colour = if *short == "sec" {

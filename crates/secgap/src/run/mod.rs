@@ -245,6 +245,8 @@ pub fn execute_plan(
     }
 
     let queue = Mutex::new(todo.iter());
+    // tool-feedback's visible-test runs: no more at once than executions.
+    let visible_slots = tools::Slots::new(opts.jobs);
     let stop = AtomicBool::new(false);
     let total = todo.len();
     let mut executed = 0usize;
@@ -261,7 +263,7 @@ pub fn execute_plan(
         for _ in 0..opts.gen_jobs.max(1).min(total.max(1)) {
             let gen_tx = gen_tx.clone();
             let (queue, stop, budget, progress) = (&queue, &stop, &budget, &progress);
-            let (subjects, strategies) = (&subjects, &strategies);
+            let (subjects, strategies, slots) = (&subjects, &strategies, &visible_slots);
             let timeout = opts.sample_timeout;
             scope.spawn(move || loop {
                 if stop.load(Ordering::SeqCst) {
@@ -271,7 +273,7 @@ pub fn execute_plan(
                     Some(k) => k.clone(),
                     None => break,
                 };
-                let g = generate_sample(suite, subjects, strategies, &key, budget, timeout);
+                let g = generate_sample(suite, subjects, strategies, &key, budget, timeout, slots);
                 progress.generated();
                 if gen_tx.send(g).is_err() {
                     break;
@@ -542,6 +544,7 @@ fn generate_sample(
     key: &SampleKey,
     budget: &Budget,
     timeout: Duration,
+    slots: &tools::Slots,
 ) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
     let strategy = strategies[key.strategy.as_str()].as_ref();
@@ -581,7 +584,7 @@ fn generate_sample(
         suite,
         task,
         subject,
-        tools: &tools::RunTools { suite },
+        tools: &tools::RunTools { suite, slots },
         sample: key.index,
         deadline: Some(t0 + timeout),
     });

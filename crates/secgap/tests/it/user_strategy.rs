@@ -274,3 +274,72 @@ fn user_strategies_are_listed_and_in_the_config_schema() {
         stderr(&out)
     );
 }
+
+/// A user strategy is compared with the baseline like a built-in one: the
+/// fixture writes the insecure reference when asked plainly and the secure
+/// one after its own list of risks.
+#[test]
+fn a_user_strategy_is_compared_with_the_baseline_pair_by_pair() {
+    let _sandboxes = crate::support::shared_sandboxes();
+    let read = |f: &str| {
+        std::fs::read_to_string(builtin().join("tasks/py-upload-read/refs").join(f)).unwrap()
+    };
+    let (secure, insecure) = (read("secure.py"), read("insecure_join.py"));
+    let server = FixtureServer::start(Script::answering(move |req: &Value| {
+        let last = last_user_text(req);
+        if last.contains("Do not write code yet") {
+            RISKS.to_string()
+        } else if last.starts_with("Your list:") {
+            format!("```python\n{secure}\n```\n")
+        } else {
+            format!("```python\n{insecure}\n```\n")
+        }
+    }));
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("secgap.toml"), PLAN_FIRST).unwrap();
+    let subject = format!("openai-compat:{}/v1#fixture-model", server.base_url());
+    let run = tmp.path().join("run");
+    let out = secgap(tmp.path())
+        .arg("run")
+        .arg("--suite")
+        .arg(builtin())
+        .args([
+            "--tasks",
+            "py-upload-read",
+            "--strategy",
+            "baseline,plan-first",
+        ])
+        .args(["--subject", &subject, "--json", "--out"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &v["strategies"]["comparisons"][0];
+    assert_eq!(c["strategy"], "plan-first", "{v}");
+    assert_eq!(c["baseline"], "baseline");
+    let fs = c["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["outcome"] == "func_sec")
+        .unwrap();
+    assert_eq!(
+        (fs["rate_a"].as_f64(), fs["rate_b"].as_f64()),
+        (Some(1.0), Some(0.0))
+    );
+    assert_eq!(fs["result"]["Ok"]["b"], 1);
+    assert_eq!(fs["result"]["Ok"]["c"], 0);
+    let out = secgap(tmp.path())
+        .args(["compare"])
+        .arg(&run)
+        .args(["--strategies", "plan-first,baseline"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("A = plan-first") && text.contains("B = baseline"),
+        "{text}"
+    );
+}

@@ -345,12 +345,38 @@ enum ListWhat {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if only_prints(&cli.command) {
+        die_on_closed_stdout();
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             2
         }
+    }
+}
+
+/// Commands that read and print and talk to no process or server, so a
+/// closed stdout (`secgap list tasks | head`) may end them quietly.
+fn only_prints(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::List(_)
+            | Command::Schema { .. }
+            | Command::Compare { .. }
+            | Command::Analyze { .. }
+    )
+}
+
+/// Let SIGPIPE end the process, as it ends other Unix tools, instead of
+/// the print panicking on EPIPE. Only for [`only_prints`] commands: a run
+/// must survive a model connection or a sandboxed child that goes away.
+fn die_on_closed_stdout() {
+    // SAFETY: restores the default action of one signal before any thread
+    // starts; nothing else in the process handles SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -839,3 +839,41 @@ fn fail_under_gates_set_the_exit_status() {
         assert!(!tmp.path().join("never").exists(), "{gate}");
     }
 }
+
+/// `secgap list principles --json | head -1`: the reader goes away after
+/// one line and secgap ends quietly, by SIGPIPE like other Unix tools,
+/// instead of panicking on the failed print.
+#[test]
+fn a_closed_stdout_ends_a_listing_quietly() {
+    use std::io::BufRead;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::ExitStatusExt;
+    // A pipe of one page, so that secgap's 30 KiB of output must wait for
+    // the reader and is still being written when the reader leaves.
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    assert!(unsafe { libc::fcntl(fds[0], libc::F_SETPIPE_SZ, 4096) } >= 4096);
+    let child = bin()
+        .args(["list", "principles", "--json", "--suite"])
+        .arg(builtin())
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(std::fs::File::from(read_end));
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), "[");
+    drop(out);
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        done.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?}: {err}",
+        done.status
+    );
+}

@@ -47,10 +47,20 @@ pub struct Param {
 }
 
 /// The parameter values a strategy was made with, by parameter name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params(std::collections::BTreeMap<String, u32>);
 
 impl Params {
+    /// Every parameter of kind `k` at its default.
+    fn default_of(k: &Kind) -> Params {
+        Params(
+            k.params
+                .iter()
+                .map(|p| (p.name.to_string(), p.default))
+                .collect(),
+        )
+    }
+
     /// The value of `name`, which the kind declares (so it is always set).
     pub fn get(&self, name: &str) -> u32 {
         self.0[name]
@@ -459,17 +469,6 @@ pub fn check_support(subject: &dyn Subject, strategy: &dyn Strategy) -> Result<(
         ));
     }
     Ok(())
-}
-
-impl Params {
-    fn default_of(k: &Kind) -> Params {
-        Params(
-            k.params
-                .iter()
-                .map(|p| (p.name.to_string(), p.default))
-                .collect(),
-        )
-    }
 }
 
 #[cfg(test)]

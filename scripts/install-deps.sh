@@ -3,7 +3,7 @@
 # util-linux's prlimit, gcc with AddressSanitizer/UBSan, Python 3, Node.js
 # (Debian's nodejs: JavaScript tasks use only its standard library), Go
 # (Debian's golang-go, 1.19: Go tasks build offline with the standard
-# library only), and the
+# library only), npm and pip (for the web environments), and the
 # programs the built-in tasks call. Safe to run again: it only installs
 # what is missing.
 set -euo pipefail
@@ -18,14 +18,21 @@ have() { command -v "$1" >/dev/null 2>&1; }
 [ -x /usr/bin/go ] || need+=(golang-go)
 [ -x /usr/bin/gzip ] || need+=(gzip)
 [ -x /usr/bin/du ] || need+=(coreutils)
+have npm || need+=(npm)
+# pip downloads the Flask environment's pinned wheels (scripts/install-envs.sh).
+if ! python3 -m pip --version >/dev/null 2>&1 && ! have pip3 && ! have pip; then need+=(python3-pip); fi
 # Headless Chromium renders the HTML report in its test (tests/html_report.rs).
 have chromium || need+=(chromium)
 if [ -x /usr/bin/gcc ] && ! echo 'int main(void){return 0;}' | /usr/bin/gcc -x c -fsanitize=address,undefined -o /dev/null - >/dev/null 2>&1; then
     need+=(libasan8 libubsan1)
 fi
 
+# The web-application environments (Flask, Express, Go net/http) are
+# installed after the system packages, from their pinned files.
+envs() { "$(dirname "$0")/install-envs.sh"; }
 if [ ${#need[@]} -eq 0 ]; then
-    echo "install-deps: everything is installed"
+    echo "install-deps: every system package is installed"
+    envs
     exit 0
 fi
 echo "install-deps: installing ${need[*]}"
@@ -37,3 +44,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+envs

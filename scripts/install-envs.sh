@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies of every web-application environment of a suite
 # (default suites/builtin) once, ahead of time, into $SECGAP_ENVS/<id>
-# (default ~/.local/share/secgap/envs/<id>). Tests never install anything:
+# (default /var/lib/secgap/envs/<id> for root, whose sandboxes run as
+# nobody; ~/.local/share/secgap/envs/<id> for anyone else). Tests never install anything:
 # the sandbox mounts that folder read-only at /env. Safe to run again: an
 # environment whose pinned files have not changed is left as it is.
 #   pip:  requirements.txt with --require-hashes, wheels unpacked into site/
@@ -10,8 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite="${1:-${SECGAP_SUITE:-suites/builtin}}"
-root="${SECGAP_ENVS:-${HOME:-/root}/.local/share/secgap/envs}"
+if [ "$(id -u)" -eq 0 ]; then default=/var/lib/secgap/envs; else default="${HOME}/.local/share/secgap/envs"; fi
+root="${SECGAP_ENVS:-$default}"
 mkdir -p "$root"
+chmod 755 "$root" "$(dirname "$root")" 2>/dev/null || true
 
 pip_cmd() {
     if python3 -m pip --version >/dev/null 2>&1; then echo "python3 -m pip";

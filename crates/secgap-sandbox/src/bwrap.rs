@@ -52,6 +52,26 @@ pub struct Spec {
     /// A second sandbox the command starts inside this one for the code
     /// under test (see [`Worker`]); None: the command runs alone.
     pub worker: Option<Worker>,
+    /// Which network the sandbox has.
+    pub network: Network,
+    /// A cgroup's `cgroup.procs` file (see [`crate::cgroup::Cgroup`]) that
+    /// the sandbox joins before anything of it runs, so that every process
+    /// of it is in that cgroup.
+    pub cgroup: Option<PathBuf>,
+}
+
+/// The network a sandbox sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Network {
+    /// A network namespace of its own holding only a loopback that nothing
+    /// else shares: nothing is reachable (function-level tests, builds).
+    #[default]
+    Isolated,
+    /// The network namespace of the thread that starts the sandbox. Only
+    /// for a thread that made a private, loopback-only namespace of its
+    /// own first (see [`crate::netns`]), so that the app and the harness's
+    /// test runner share a loopback that nothing else can reach.
+    Caller,
 }
 
 /// The sandbox inside the sandbox: where the candidate's code runs when the
@@ -186,6 +206,9 @@ fn bwrap_args(spec: &Spec, bwrap: &Path) -> Vec<String> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |parts: &[&str]| a.extend(parts.iter().map(|s| s.to_string()));
     push(&["--unshare-all", "--unshare-user"]);
+    if spec.network == Network::Caller {
+        push(&["--share-net"]);
+    }
     // A checker must make its worker's namespaces; the worker itself, and
     // every sandbox without a worker, can make none.
     if spec.worker.is_none() {
@@ -286,10 +309,100 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 /// Run `spec` in a fresh sandbox. An error means the harness could not run
 /// the sandbox at all; everything the sandboxed code does is in the Outcome.
 pub fn run(spec: &Spec) -> Result<Outcome> {
+    spawn(spec)?.finish()
+}
+
+/// A sandbox that is running; see [`spawn`]. Dropping it kills the whole
+/// sandbox.
+pub struct Sandboxed {
+    running: supervise::Running,
+    channel_reader: Option<Reader>,
+    nonce: String,
+}
+
+impl Sandboxed {
+    /// The pid of bubblewrap, outside the sandbox: every process of the
+    /// sandbox descends from it.
+    pub fn pid(&self) -> i32 {
+        self.running.pid()
+    }
+
+    /// Whether the sandbox has ended (its command exited or was killed).
+    pub fn has_exited(&mut self) -> bool {
+        self.running.has_exited()
+    }
+
+    /// Wait for the sandbox to end (or its limits to end it).
+    pub fn finish(self) -> Result<Outcome> {
+        let Sandboxed {
+            running,
+            channel_reader,
+            nonce,
+        } = self;
+        let done = running.finish().context("waiting for the sandbox")?;
+        Ok(outcome(done, channel_reader, nonce))
+    }
+
+    /// End the sandbox now, killing every process in it, and collect what
+    /// it printed.
+    pub fn stop(self) -> Result<Outcome> {
+        let Sandboxed {
+            running,
+            channel_reader,
+            nonce,
+        } = self;
+        let done = running.stop().context("stopping the sandbox")?;
+        Ok(outcome(done, channel_reader, nonce))
+    }
+}
+
+fn outcome(done: supervise::Finished, channel_reader: Option<Reader>, nonce: String) -> Outcome {
+    {
+        let channel = channel_reader.map(|r| r.join().bytes).unwrap_or_default();
+        // bwrap reports a child killed by signal N as exit code 128 + N.
+        let exit = match done.exit {
+            Exit::Code(c) if (129..=128 + 64).contains(&c) => Exit::Signal(c - 128),
+            e => e,
+        };
+        Outcome {
+            exit,
+            killed: done.killed,
+            wall: done.wall,
+            stdout: done.stdout,
+            stderr: done.stderr,
+            channel,
+            nonce,
+        }
+    }
+}
+
+/// Start `spec` in a fresh sandbox and return at once; call
+/// [`Sandboxed::finish`] or [`Sandboxed::stop`] on the same thread.
+pub fn spawn(spec: &Spec) -> Result<Sandboxed> {
     let bwrap = bwrap_path().context(
         "bubblewrap (bwrap) is not installed; install it with `apt-get install bubblewrap` (see `secgap doctor`)",
     )?;
     let mut cmd = Command::new(&bwrap);
+    if let Some(procs) = &spec.cgroup {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(procs)
+            .with_context(|| format!("open {}", procs.display()))?;
+        let fd = std::os::fd::OwnedFd::from(file);
+        let raw = fd.as_raw_fd();
+        // Registered first, so it runs before the descriptors are closed.
+        // SAFETY: only write(2) between fork and exec; the descriptor stays
+        // open in the parent (held by the closure) until the command is spawned.
+        unsafe {
+            cmd.pre_exec(move || {
+                let _keep = &fd;
+                if libc::write(raw, b"0".as_ptr().cast(), 1) != 1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     cmd.args(bwrap_args(spec, &bwrap))
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)));
@@ -365,20 +478,9 @@ pub fn run(spec: &Spec) -> Result<Outcome> {
         let _ = f.write_all(fd4.as_bytes());
     }
 
-    let done = running.finish().context("waiting for the sandbox")?;
-    let channel = channel_reader.map(|r| r.join().bytes).unwrap_or_default();
-    // bwrap reports a child killed by signal N as exit code 128 + N.
-    let exit = match done.exit {
-        Exit::Code(c) if (129..=128 + 64).contains(&c) => Exit::Signal(c - 128),
-        e => e,
-    };
-    Ok(Outcome {
-        exit,
-        killed: done.killed,
-        wall: done.wall,
-        stdout: done.stdout,
-        stderr: done.stderr,
-        channel,
+    Ok(Sandboxed {
+        running,
+        channel_reader,
         nonce,
     })
 }

@@ -178,6 +178,7 @@ pub fn spawn(mut cmd: Command, opts: Options) -> std::io::Result<Running> {
         budget,
         stdout,
         stderr,
+        exited: false,
         _same_thread: PhantomData,
     })
 }
@@ -193,6 +194,8 @@ pub struct Running {
     budget: Option<Arc<Budget>>,
     stdout: Stream,
     stderr: Stream,
+    /// The leader's exit was seen by [`has_exited`](Self::has_exited).
+    exited: bool,
     /// Not Send: the thread that spawned the child must be the one that
     /// waits for it, or the child's death signal could fire early.
     _same_thread: PhantomData<*const ()>,
@@ -211,6 +214,27 @@ impl Running {
         self.pid
     }
 
+    /// Whether the leader has exited (without waiting, and without reaping
+    /// it: [`finish`](Self::finish) or [`stop`](Self::stop) still collects it).
+    pub fn has_exited(&mut self) -> bool {
+        if self.exited {
+            return true;
+        }
+        while let Ok(e) = self.events.try_recv() {
+            match e {
+                Event::Exited => self.exited = true,
+                Event::OutputFull => kill_group(self.pid),
+            }
+        }
+        self.exited
+    }
+
+    /// Kill the whole group now, then collect it as [`finish`](Self::finish) does.
+    pub fn stop(self) -> std::io::Result<Finished> {
+        kill_group(self.pid);
+        self.finish()
+    }
+
     /// Wait for the leader to exit, killing the group at the wall-clock
     /// limit or the output limit; then kill whatever is left of the group,
     /// reap the leader and collect the output.
@@ -218,6 +242,9 @@ impl Running {
         let deadline = self.started + self.opts.wall;
         let mut timed_out = false;
         loop {
+            if self.exited {
+                break;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
                 Ok(Event::Exited) | Err(RecvTimeoutError::Disconnected) => break,

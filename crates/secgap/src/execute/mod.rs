@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::lang::{self, layout, Invocation, TaskFiles, INTERFACE_MISSING, LOAD_CHECK};
 mod feedback;
 pub mod oracles;
+pub mod web;
 
 pub use feedback::{feedback_text, BUILD_LOG_LIMIT, MESSAGE_LIMIT};
 
@@ -62,6 +63,9 @@ pub enum Step {
     /// The code built but reaches for the harness (see
     /// [`lang::LanguageSupport::tampering`]): rejected before it ran.
     Tampering,
+    /// A web app built (or needs no build) but never accepted connections
+    /// on its port within the readiness wait: a start-up failure.
+    Startup,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,6 +160,9 @@ pub fn execute_selected(
     opts: &ExecOptions,
     selection: TestSelection,
 ) -> Result<Execution> {
+    if let Some(w) = &task.web {
+        return web::execute(task, w, code, opts, selection);
+    }
     let selected: Vec<&TestDecl> = task
         .tests
         .iter()
@@ -207,6 +214,7 @@ pub fn execute_selected(
                 "not run: the candidate was rejected as tampering with the harness",
                 Cause::Tampering,
             ),
+            Some(Step::Startup) => ("not run: the app did not start", Cause::NotRun),
             _ => ("not run: the candidate did not build", Cause::NotRun),
         };
         let verdicts = selected
@@ -366,7 +374,7 @@ pub fn truncate(s: &str, n: usize) -> String {
     format!("{}\n[... {} more bytes]", &s[..cut], s.len() - cut)
 }
 
-const STAGE_PREFIX: &str = "secgap-stage-";
+pub(crate) const STAGE_PREFIX: &str = "secgap-stage-";
 
 /// Remove staging folders left by secgap processes that no longer exist
 /// (a harness killed with SIGKILL cannot clean up after itself). Returns
@@ -484,6 +492,8 @@ impl Stage {
             channel: true,
             after_nonce: None,
             worker: None,
+            network: Default::default(),
+            cgroup: None,
         }
     }
 

@@ -120,6 +120,12 @@ pub enum Cause {
     Timeout,
     /// Killed by the sandbox for printing more than the output limit.
     OutputLimit,
+    /// A web app reached the memory limit of its whole process tree and
+    /// the kernel killed a process of it.
+    MemoryLimit,
+    /// The harness's own test runner decided, from what it observed of a
+    /// web app from outside (responses, files, the process's health).
+    Observed,
     /// A sanitizer (ASan, LSan, UBSan) reported an error.
     Sanitizer,
     /// The race detector reported a data race.
@@ -198,6 +204,8 @@ pub enum Failure {
     NoCode,
     /// The code did not build, or could not even be loaded by any test.
     BuildError,
+    /// A web app built but never accepted connections on its port.
+    StartupFailure,
     /// The code built (or needs no build) but could not be loaded, or does
     /// not define the task's interface; the build log says which.
     LoadError,
@@ -238,6 +246,7 @@ impl Failure {
             Failure::Refusal => "refusal",
             Failure::NoCode => "no_code",
             Failure::BuildError => "build_error",
+            Failure::StartupFailure => "startup_failure",
             Failure::LoadError => "load_error",
             Failure::Timeout { .. } => "timeout",
             Failure::SandboxLimit { .. } => "sandbox_limit",
@@ -280,6 +289,7 @@ impl std::str::FromStr for Failure {
             ("refusal", None) => Failure::Refusal,
             ("no_code", None) => Failure::NoCode,
             ("build_error", None) => Failure::BuildError,
+            ("startup_failure", None) => Failure::StartupFailure,
             ("load_error", None) => Failure::LoadError,
             ("timeout", Some(test)) => Failure::Timeout { test },
             ("sandbox_limit", Some(test)) => Failure::SandboxLimit { test },
@@ -311,6 +321,7 @@ mod tests {
             Failure::Refusal,
             Failure::NoCode,
             Failure::BuildError,
+            Failure::StartupFailure,
             Failure::LoadError,
             Failure::Timeout { test: "t1".into() },
             Failure::SandboxLimit { test: "t2".into() },

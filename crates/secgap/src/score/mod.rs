@@ -27,6 +27,7 @@ pub fn score(ex: &Execution) -> (Scores, Option<Failure>) {
             .all(|v| v.outcome == TestOutcome::Error && v.cause == Cause::Reported);
     let failure = match ex.build.as_ref().filter(|b| !b.ok) {
         Some(b) if b.failed == Some(Step::Load) => Some(Failure::LoadError),
+        Some(b) if b.failed == Some(Step::Startup) => Some(Failure::StartupFailure),
         Some(b) if b.failed == Some(Step::Tampering) => Some(Failure::Tampering {
             found: b
                 .tampering
@@ -63,7 +64,7 @@ fn failure_of(v: &Verdict) -> Failure {
     let test = v.test.clone();
     match v.cause {
         Cause::Timeout => Failure::Timeout { test },
-        Cause::OutputLimit => Failure::SandboxLimit { test },
+        Cause::OutputLimit | Cause::MemoryLimit => Failure::SandboxLimit { test },
         Cause::HarnessError => Failure::HarnessError { test },
         _ => Failure::TestFailure { test },
     }

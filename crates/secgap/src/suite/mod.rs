@@ -17,6 +17,9 @@ use toml::Spanned;
 use crate::lang::Language;
 pub use crate::model::{Cwe, TestKind};
 
+pub mod web;
+pub use web::{Environment, WebTask};
+
 // ---------------------------------------------------------------------------
 // File formats (what the JSON Schema describes)
 // ---------------------------------------------------------------------------
@@ -213,6 +216,10 @@ pub struct Task {
     pub tests: Vec<TestDecl>,
     pub secure_ref: PathBuf,
     pub insecure_refs: Vec<InsecureRef>,
+    /// A web-application scenario in one environment (None: a function
+    /// task): how its app is built, started and attacked.
+    #[serde(skip)]
+    pub web: Option<std::sync::Arc<WebTask>>,
 }
 
 impl Task {
@@ -232,7 +239,10 @@ pub struct Suite {
     pub root: PathBuf,
     pub manifest: SuiteManifest,
     pub principles: Vec<Principle>,
+    /// Function-level tasks, then one task per scenario × environment.
     pub tasks: Vec<Task>,
+    /// The environments web-application scenarios are built in.
+    pub environments: Vec<std::sync::Arc<Environment>>,
     /// SHA-256 over every file of the suite, in path order.
     pub content_hash: String,
 }
@@ -371,7 +381,20 @@ pub fn load(root: &Path) -> Result<Suite, SuiteError> {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    for lang in tasks.iter().map(|t| t.language).collect::<BTreeSet<_>>() {
+    let mut environments = Vec::new();
+    match web::load(&root, &known) {
+        Ok((envs, mut web_tasks)) => {
+            environments = envs;
+            tasks.append(&mut web_tasks);
+        }
+        Err(mut e) => errors.append(&mut e),
+    }
+    for lang in tasks
+        .iter()
+        .filter(|t| t.web.is_none())
+        .map(|t| t.language)
+        .collect::<BTreeSet<_>>()
+    {
         let rt = root.join("runtime").join(lang.runtime_dir_name());
         if !rt.is_dir() {
             errors.push(Located {
@@ -396,6 +419,7 @@ pub fn load(root: &Path) -> Result<Suite, SuiteError> {
         manifest,
         principles,
         tasks,
+        environments,
         content_hash,
     })
 }
@@ -686,6 +710,7 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
         tests,
         secure_ref,
         insecure_refs,
+        web: None,
     })
 }
 
@@ -738,6 +763,8 @@ pub fn schemas() -> serde_json::Value {
         "suite.toml": schemars::schema_for!(SuiteManifest),
         "principles.toml": schemars::schema_for!(PrincipleFile),
         "task.toml": schemars::schema_for!(TaskManifest),
+        "environment.toml": schemars::schema_for!(web::EnvironmentManifest),
+        "scenario.toml": schemars::schema_for!(web::ScenarioManifest),
     })
 }
 

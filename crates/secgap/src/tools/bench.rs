@@ -47,6 +47,8 @@ pub fn sandbox(iterations: usize, argv: Vec<String>) -> Result<SandboxBench> {
         channel: true,
         after_nonce: None,
         worker: None,
+        network: Default::default(),
+        cgroup: None,
     };
     let mut bare = Vec::with_capacity(iterations);
     let mut boxed = Vec::with_capacity(iterations);

@@ -59,6 +59,8 @@ pub fn run_checks() -> Vec<Check> {
             channel: false,
             after_nonce: None,
             worker: None,
+            network: Default::default(),
+            cgroup: None,
         };
         match sandbox::run(&spec) {
             Ok(o) if o.exit == Exit::Code(0) => {

@@ -298,6 +298,8 @@ fn run_python(script: &str, mounts: Vec<Mount>, wall: Duration) -> sandbox::Outc
         channel: false,
         after_nonce: None,
         worker: None,
+        network: Default::default(),
+        cgroup: None,
     };
     bounded(
         wall * 3 + Duration::from_secs(30),

@@ -126,6 +126,8 @@ fn the_worker_sees_the_workspace_and_nothing_of_the_checker() {
             binds: vec![("/work".into(), true), ("/runtime".into(), false)],
             workdir: "/work".into(),
         }),
+        network: Default::default(),
+        cgroup: None,
     };
     let out = sandbox::run(&spec).expect("run the pair");
     let text = out.stdout.text();

@@ -276,7 +276,7 @@ pub struct SuiteArgs {
     #[arg(long, value_name = "DIR")]
     pub suite: Option<PathBuf>,
     /// Only these tasks (comma-separated ids or prefixes ending in '*')
-    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    #[arg(long, alias = "task", value_name = "IDS", value_delimiter = ',')]
     pub tasks: Vec<String>,
     #[arg(long, value_name = "LANG", help = format!(
         "Only tasks in this language ({})", crate::lang::Language::listed(", ")

@@ -74,8 +74,12 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
             }
             if let Some(b) = &ex.build {
                 if !b.ok {
+                    let what = match b.failed {
+                        Some(execute::Step::Startup) => "does not start",
+                        _ => "does not build",
+                    };
                     problems.push(format!(
-                        "{name} does not build:\n{}",
+                        "{name} {what}:\n{}",
                         indent(&execute::truncate(&b.log, 2000))
                     ));
                     continue;
@@ -89,14 +93,15 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
                         .filter(|v| v.outcome != TestOutcome::Pass)
                     {
                         problems.push(format!(
-                            "secure reference {name} fails {} test `{}`: {}{}",
+                            "secure reference {name} fails {} test `{}`: {}{}{}",
                             v.kind.as_str(),
                             v.test,
                             first_line(&v.message),
                             match v.kind {
                                 TestKind::Security => " (the test flags safe code: fix the test)",
                                 TestKind::Functional => " (fix the test or the reference)",
-                            }
+                            },
+                            web_evidence(task, v)
                         ));
                     }
                 }
@@ -105,9 +110,10 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
                         v.kind == TestKind::Functional && v.outcome != TestOutcome::Pass
                     }) {
                         problems.push(format!(
-                            "insecure reference {name} fails functional test `{}`: {} (an insecure reference must work for ordinary use, so the security tests are what catch it)",
+                            "insecure reference {name} fails functional test `{}`: {} (an insecure reference must work for ordinary use, so the security tests are what catch it){}",
                             v.test,
-                            first_line(&v.message)
+                            first_line(&v.message),
+                            web_evidence(task, v)
                         ));
                     }
                     let caught: Vec<&str> = ex
@@ -162,6 +168,14 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
         executions,
         wall_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// A web test's requests and responses, which say why it failed.
+fn web_evidence(task: &Task, v: &execute::Verdict) -> String {
+    match (&task.web, &v.evidence) {
+        (Some(_), Some(e)) => format!("\n{}", indent(&execute::truncate(e, 3000))),
+        _ => String::new(),
+    }
 }
 
 fn first_line(s: &str) -> &str {

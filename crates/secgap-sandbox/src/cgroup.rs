@@ -103,7 +103,10 @@ impl Cgroup {
                     t.lines()
                         .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse::<u64>().ok())
                 })
-                .map_or_else(|| self.read_u64("memory.failcnt").unwrap_or(0) > 0, |n| n > 0)
+                .map_or_else(
+                    || self.read_u64("memory.failcnt").unwrap_or(0) > 0,
+                    |n| n > 0,
+                )
         }
     }
 

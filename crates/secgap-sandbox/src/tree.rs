@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn the_tree_of_this_process_counts_a_busy_child() {
         let mut child = std::process::Command::new("/bin/sh")
-            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 5"])
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 5",
+            ])
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1500));

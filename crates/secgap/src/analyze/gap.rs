@@ -820,6 +820,7 @@ mod tests {
             },
             principles: Vec::new(),
             tasks: Vec::new(),
+            environments: Vec::new(),
             content_hash: String::new(),
         }
     }

@@ -609,6 +609,7 @@ mod tests {
             },
             principles: Vec::new(),
             tasks: Vec::new(),
+            environments: Vec::new(),
             content_hash: String::new(),
         };
         let mut t = PathsTally::new(Vec::new());

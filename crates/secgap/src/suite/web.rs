@@ -310,7 +310,10 @@ pub enum Action {
     Request(Box<Request>),
     /// Exact bytes on a fresh connection, then the expectations on
     /// whatever came back (if anything parses as a response).
-    Raw { bytes: String, expect: Expect },
+    Raw {
+        bytes: String,
+        expect: Expect,
+    },
     Check(Check),
 }
 
@@ -423,10 +426,13 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, Located> {
 
 /// Load `environments/` and `scenarios/` of the suite at `root`, if it has
 /// them, as tasks (one per scenario × environment with references).
+/// The environments and the tasks made from the scenarios.
+type Loaded = (Vec<Arc<Environment>>, Vec<Task>);
+
 pub(super) fn load(
     root: &Path,
     principles: &BTreeMap<&str, &Principle>,
-) -> Result<(Vec<Arc<Environment>>, Vec<Task>), Vec<Located>> {
+) -> Result<Loaded, Vec<Located>> {
     let scen_dir = root.join("scenarios");
     let env_dir = root.join("environments");
     if !scen_dir.is_dir() {
@@ -580,7 +586,9 @@ fn load_scenario(
             match serde_json::from_str::<serde_json::Value>(&text) {
                 Ok(doc) => {
                     let version = doc.get("openapi").and_then(|v| v.as_str()).unwrap_or("");
-                    if !version.starts_with("3.") || !doc.get("paths").is_some_and(|p| p.is_object()) {
+                    if !version.starts_with("3.")
+                        || !doc.get("paths").is_some_and(|p| p.is_object())
+                    {
                         errors.push(Located {
                             file: openapi_path.clone(),
                             line: Some(1),
@@ -599,7 +607,10 @@ fn load_scenario(
         Err(e) => {
             errors.push(src.at(
                 &m.openapi,
-                format!("cannot read the OpenAPI document {}: {e}", openapi_path.display()),
+                format!(
+                    "cannot read the OpenAPI document {}: {e}",
+                    openapi_path.display()
+                ),
             ));
             String::new()
         }
@@ -628,14 +639,18 @@ fn load_scenario(
                     )),
                     Some(c) if !m.cwes.contains(&c) => errors.push(src.at(
                         &t.name,
-                        format!("exploit `{name}` probes {c}, which is not in the scenario's `cwes`"),
+                        format!(
+                            "exploit `{name}` probes {c}, which is not in the scenario's `cwes`"
+                        ),
                     )),
                     Some(_) => {}
                 }
                 if t.attack.as_deref().is_none_or(|a| a.trim().is_empty()) {
                     errors.push(src.at(
                         &t.name,
-                        format!("exploit `{name}` must describe its attack: add `attack = \"...\"`"),
+                        format!(
+                            "exploit `{name}` must describe its attack: add `attack = \"...\"`"
+                        ),
                     ));
                 }
                 if let Some(v) = &t.visible {
@@ -649,7 +664,9 @@ fn load_scenario(
                 if t.cwe.is_some() {
                     errors.push(src.at(
                         &t.name,
-                        format!("functional test `{name}` has a `cwe`; only security tests name one"),
+                        format!(
+                            "functional test `{name}` has a `cwe`; only security tests name one"
+                        ),
                     ));
                 }
             }
@@ -689,7 +706,10 @@ fn load_scenario(
         errors.push(src.at(&m.id, "scenario declares no functional test"));
     }
     if !decls.iter().any(|t| t.kind == TestKind::Security) {
-        errors.push(src.at(&m.id, "scenario declares no exploit (a `kind = \"security\"` test)"));
+        errors.push(src.at(
+            &m.id,
+            "scenario declares no exploit (a `kind = \"security\"` test)",
+        ));
     }
     if decls.iter().any(|t| t.kind == TestKind::Functional) && !decls.iter().any(|t| t.visible) {
         errors.push(src.at(&m.id, "scenario holds back every functional test (`visible = false`); keep at least one visible"));
@@ -727,7 +747,10 @@ fn load_scenario(
             {
                 errors.push(src.at(
                     s,
-                    format!("{what} `{}` must be a path inside the scenario folder", s.get_ref()),
+                    format!(
+                        "{what} `{}` must be a path inside the scenario folder",
+                        s.get_ref()
+                    ),
                 ));
             } else if !p.is_file() {
                 errors.push(src.at(s, format!("{what} `{}` does not exist", p.display())));
@@ -745,7 +768,10 @@ fn load_scenario(
             if !m.cwes.contains(&r.cwe) {
                 errors.push(src.at(
                     &r.file,
-                    format!("insecure reference exhibits {}, which is not in the scenario's `cwes`", r.cwe),
+                    format!(
+                        "insecure reference exhibits {}, which is not in the scenario's `cwes`",
+                        r.cwe
+                    ),
                 ));
             }
             if !decls
@@ -754,7 +780,10 @@ fn load_scenario(
             {
                 errors.push(src.at(
                     &r.file,
-                    format!("insecure reference exhibits {} but no exploit probes it", r.cwe),
+                    format!(
+                        "insecure reference exhibits {} but no exploit probes it",
+                        r.cwe
+                    ),
                 ));
             }
             insecure.push(InsecureRef {
@@ -853,7 +882,11 @@ fn check_step(
     for v in s.expect_json.values() {
         collect_strings(v, &mut json_strings);
     }
-    for text in strings.iter().copied().chain(json_strings.iter().map(String::as_str)) {
+    for text in strings
+        .iter()
+        .copied()
+        .chain(json_strings.iter().map(String::as_str))
+    {
         for v in template_vars(text) {
             if !known.contains(v) {
                 return Err(format!(
@@ -879,7 +912,9 @@ fn check_step(
     };
     for (ptr, _) in &expect.json {
         if !(ptr.is_empty() || ptr.starts_with('/')) {
-            return Err(format!("{at}: `expect_json` key `{ptr}` is not a JSON pointer (write `/field`)"));
+            return Err(format!(
+                "{at}: `expect_json` key `{ptr}` is not a JSON pointer (write `/field`)"
+            ));
         }
     }
     let requesty = s.method.is_some()
@@ -891,7 +926,9 @@ fn check_step(
         || s.multipart.is_some();
     if let Some(check) = &s.check {
         if requesty || s.raw.is_some() {
-            return Err(format!("{at}: a step is a request or a `check`, not both; split it in two"));
+            return Err(format!(
+                "{at}: a step is a request or a `check`, not both; split it in two"
+            ));
         }
         let check = match check.get_ref() {
             CheckKind::NoFileOutside => Check::NoFileOutside,
@@ -990,15 +1027,21 @@ fn check_step(
         .map(|m| m.get_ref().to_ascii_uppercase())
         .unwrap_or_else(|| "GET".into());
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(format!("{at}: `method = \"{method}\"` is not an HTTP method"));
+        return Err(format!(
+            "{at}: `method = \"{method}\"` is not an HTTP method"
+        ));
     }
     let mut capture = Vec::new();
     for (var, from) in &s.capture {
         if !is_identifier(var) {
-            return Err(format!("{at}: capture variable `{var}` must be an identifier"));
+            return Err(format!(
+                "{at}: capture variable `{var}` must be an identifier"
+            ));
         }
         if BUILTIN_VARS.contains(&var.as_str()) {
-            return Err(format!("{at}: capture variable `{var}` would hide a built-in variable; pick another name"));
+            return Err(format!(
+                "{at}: capture variable `{var}` would hide a built-in variable; pick another name"
+            ));
         }
         let c = if let Some(h) = from.strip_prefix("header:") {
             Capture::Header(h.trim().to_string())

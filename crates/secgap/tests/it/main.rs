@@ -20,4 +20,5 @@ mod strategies;
 mod support;
 mod user_strategy;
 mod visible;
+mod web;
 mod worker_sandbox;

@@ -66,7 +66,11 @@ pub enum HttpError {
 
 /// Send `request` (complete bytes) to `addr` on a fresh connection and
 /// read one response, within `timeout` overall.
-pub fn exchange(addr: SocketAddr, request: &[u8], timeout: Duration) -> Result<Response, HttpError> {
+pub fn exchange(
+    addr: SocketAddr,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<Response, HttpError> {
     let started = Instant::now();
     let mut s = TcpStream::connect_timeout(&addr, timeout.min(Duration::from_secs(2)))
         .map_err(|e| HttpError::Connect(e.to_string()))?;
@@ -223,7 +227,10 @@ pub fn parse(raw: &[u8]) -> Result<Response, String> {
     let mut parts = status_line.splitn(3, ' ');
     let version = parts.next().unwrap_or_default();
     if !version.starts_with("HTTP/1.") {
-        return Err(format!("status line `{}`", status_line.chars().take(80).collect::<String>()));
+        return Err(format!(
+            "status line `{}`",
+            status_line.chars().take(80).collect::<String>()
+        ));
     }
     let status: u16 = parts
         .next()
@@ -275,10 +282,8 @@ pub fn request_bytes(
     for (k, v) in headers {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        if !has("content-length") {
-            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
+    if (!body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH")) && !has("content-length") {
+        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     if !has("connection") {
         out.push_str("Connection: close\r\n");

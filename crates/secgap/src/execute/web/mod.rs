@@ -319,7 +319,8 @@ fn copy_app(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
         if ft.is_dir() {
             staged.extend(copy_app(&e.path(), &dst)?);
         } else if ft.is_file() {
-            std::fs::copy(e.path(), &dst).with_context(|| format!("copy {}", e.path().display()))?;
+            std::fs::copy(e.path(), &dst)
+                .with_context(|| format!("copy {}", e.path().display()))?;
             let exec = e.metadata()?.permissions().mode() & 0o111 != 0;
             set_mode(&dst, if exec { 0o755 } else { 0o644 })?;
             staged.push(dst);

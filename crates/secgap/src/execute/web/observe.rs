@@ -91,7 +91,10 @@ pub fn weak_forms(password: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = vec![("the password in plain text".to_string(), p.to_vec())];
     for (name, d) in digests {
         let hex = crate::suite::hex(&d);
-        out.push((format!("its unsalted {name} in hex"), hex.clone().into_bytes()));
+        out.push((
+            format!("its unsalted {name} in hex"),
+            hex.clone().into_bytes(),
+        ));
         out.push((
             format!("its unsalted {name} in hex"),
             hex.to_ascii_uppercase().into_bytes(),
@@ -108,18 +111,27 @@ pub fn weak_forms(password: &str) -> Vec<(String, Vec<u8>)> {
 
 /// Where under `root` (every file, recursively, except `skip`) a weak
 /// form of `password` is stored: (file relative to `root`, which form).
-pub fn find_weak_password(root: &Path, skip: &[PathBuf], password: &str) -> Option<(PathBuf, String)> {
+pub fn find_weak_password(
+    root: &Path,
+    skip: &[PathBuf],
+    password: &str,
+) -> Option<(PathBuf, String)> {
     let forms = weak_forms(password);
     let mut files = Vec::new();
     collect(root, &mut files);
     for f in files {
-        if skip.iter().any(|s| *s == f) {
+        if skip.contains(&f) {
             continue;
         }
-        let Ok(data) = std::fs::read(&f) else { continue };
+        let Ok(data) = std::fs::read(&f) else {
+            continue;
+        };
         for (name, form) in &forms {
             if !form.is_empty() && data.windows(form.len()).any(|w| w == form.as_slice()) {
-                return Some((f.strip_prefix(root).unwrap_or(&f).to_path_buf(), name.clone()));
+                return Some((
+                    f.strip_prefix(root).unwrap_or(&f).to_path_buf(),
+                    name.clone(),
+                ));
             }
         }
     }
@@ -127,7 +139,9 @@ pub fn find_weak_password(root: &Path, skip: &[PathBuf], password: &str) -> Opti
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         match e.file_type() {
@@ -153,7 +167,10 @@ mod tests {
         assert_eq!(difference(&before, &snapshot(d.path(), &app)), None);
         std::fs::write(d.path().join("pwned"), "x").unwrap();
         let diff = difference(&before, &snapshot(d.path(), &app)).unwrap();
-        assert!(diff.contains("/srv/pwned") && diff.contains("created"), "{diff}");
+        assert!(
+            diff.contains("/srv/pwned") && diff.contains("created"),
+            "{diff}"
+        );
         std::fs::remove_file(d.path().join("pwned")).unwrap();
         std::fs::write(d.path().join("secret.txt"), "longer").unwrap();
         assert!(difference(&before, &snapshot(d.path(), &app))
@@ -181,7 +198,10 @@ mod tests {
         assert!(found.1.contains("SHA-256"), "{found:?}");
         let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(pw.as_bytes()));
         std::fs::write(d.path().join("data/users.db"), format!("alice|{md5}")).unwrap();
-        assert!(find_weak_password(d.path(), &[], pw).unwrap().1.contains("MD5 in base64"));
+        assert!(find_weak_password(d.path(), &[], pw)
+            .unwrap()
+            .1
+            .contains("MD5 in base64"));
         // A salted, iterated hash holds none of the forms.
         std::fs::write(
             d.path().join("data/users.db"),

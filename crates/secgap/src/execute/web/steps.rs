@@ -154,7 +154,10 @@ fn request(live: &mut Live, label: &str, r: &Request) -> Result<(), String> {
             content,
             content_type,
         } => {
-            if let Some(ct) = content_type.as_ref().filter(|_| !has(&headers, "content-type")) {
+            if let Some(ct) = content_type
+                .as_ref()
+                .filter(|_| !has(&headers, "content-type"))
+            {
                 headers.push(("Content-Type".into(), ct.clone()));
             }
             fill(content, &vars).into_bytes()
@@ -316,8 +319,8 @@ fn expect(live: &Live, want: &Expect, resp: &Response) -> Result<(), String> {
         }
     }
     if !want.json.is_empty() {
-        let doc: serde_json::Value = serde_json::from_slice(&resp.body)
-            .map_err(|e| format!("expected a JSON body: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&resp.body).map_err(|e| format!("expected a JSON body: {e}"))?;
         for (ptr, value) in &want.json {
             let value = fill_json(value, &live.vars);
             match doc.pointer(ptr) {
@@ -349,7 +352,11 @@ fn expect(live: &Live, want: &Expect, resp: &Response) -> Result<(), String> {
         let sub = fill(sub, &live.vars);
         match resp.header(name) {
             Some(v) if v.to_ascii_lowercase().contains(&sub.to_ascii_lowercase()) => {}
-            Some(v) => return Err(format!("expected header `{name}` to contain `{sub}`, got `{v}`")),
+            Some(v) => {
+                return Err(format!(
+                    "expected header `{name}` to contain `{sub}`, got `{v}`"
+                ))
+            }
             None => return Err(format!("expected a `{name}` header")),
         }
     }

@@ -98,6 +98,24 @@ pub struct GroupMetrics {
     /// (failure `tampering`) rather than ones that did not build or load.
     pub tampering: u64,
     pub per_cwe: Vec<CweRate>,
+    /// The same rates within each environment and each scenario of the
+    /// web-application level (empty for a run of function tasks only).
+    pub per_slice: Vec<SliceMetrics>,
+}
+
+/// The group's rates within one slice of its tasks: the tasks of one
+/// environment (`dimension` = "environment") or of one scenario
+/// (`dimension` = "scenario").
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceMetrics {
+    pub dimension: &'static str,
+    pub name: String,
+    pub tasks: usize,
+    pub samples: u64,
+    pub at_k: Vec<AtK>,
+    pub functional: Rate,
+    pub secure: Rate,
+    pub func_sec: Rate,
 }
 
 /// The k values reported: these, up to the smallest n.
@@ -118,6 +136,8 @@ struct Count {
 struct TaskTally {
     count: Count,
     cwes: Vec<(Cwe, u64)>,
+    /// The slices (dimension, name) the task belongs to.
+    slices: Vec<(&'static str, String)>,
 }
 
 #[derive(Default)]
@@ -149,10 +169,21 @@ impl Tally {
             return;
         };
         let key = s.key();
-        let cwes = suite.task(&key.task).map_or(&[][..], |t| &t.cwes[..]);
+        let task = suite.task(&key.task);
+        let cwes = task.map_or(&[][..], |t| &t.cwes[..]);
+        let slices: Vec<(&'static str, String)> = task
+            .and_then(|t| t.web.as_ref())
+            .map(|w| {
+                vec![
+                    ("environment", w.environment.id.clone()),
+                    ("scenario", w.scenario.clone()),
+                ]
+            })
+            .unwrap_or_default();
         self.count(
             (&key.subject, &key.strategy, &key.task),
             cwes,
+            slices,
             (functional, secure, s.not_run(), s.tampering()),
             |cwe| s.secure_against(cwe),
         );
@@ -175,6 +206,7 @@ impl Tally {
         self.count(
             (subject, strategy, task),
             cwes,
+            Vec::new(),
             (functional, secure, not_run, tampering),
             |cwe| passes(security.iter().copied(), cwe),
         );
@@ -189,6 +221,7 @@ impl Tally {
         &mut self,
         (subject, strategy, task): (&str, &str, &str),
         cwes: &[Cwe],
+        slices: Vec<(&'static str, String)>,
         (functional, secure, not_run, tampering): (bool, bool, bool, bool),
         secure_against: impl Fn(Cwe) -> bool,
     ) {
@@ -217,6 +250,7 @@ impl Tally {
                     TaskTally {
                         count: Count::default(),
                         cwes: cwes.iter().map(|&c| (c, 0)).collect(),
+                        slices,
                     },
                 ));
                 g.task_index.insert(task.to_string(), g.tasks.len() - 1);
@@ -331,10 +365,9 @@ pub fn summarize(samples: &[SampleOutcome]) -> Vec<GroupMetrics> {
     t.finish()
 }
 
-fn group(g: GroupTally) -> GroupMetrics {
-    let mut tasks_sorted = g.tasks;
-    tasks_sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let per_task: Vec<&Count> = tasks_sorted.iter().map(|(_, t)| &t.count).collect();
+/// pass@k (and pass^k) over tasks, each task's estimate from its own
+/// samples, averaged over the tasks; k up to the smallest n.
+fn at_k_of(per_task: &[&Count]) -> (u32, Vec<AtK>) {
     let n = per_task.iter().map(|c| c.n).min().unwrap_or(0);
     let tasks = per_task.len();
     let mean =
@@ -351,6 +384,46 @@ fn group(g: GroupTally) -> GroupMetrics {
             func_sec_all: mean(&|c| pass_hat_k(c.n, c.fs, k)),
         })
         .collect();
+    (n, at_k)
+}
+
+/// The rates of the tasks of each slice, slices in name order per dimension.
+fn slices_of(tasks: &[(String, TaskTally)]) -> Vec<SliceMetrics> {
+    let mut by: BTreeMap<(&'static str, &str), Vec<&Count>> = BTreeMap::new();
+    for (_, t) in tasks {
+        for (dim, name) in &t.slices {
+            by.entry((dim, name)).or_default().push(&t.count);
+        }
+    }
+    let mut out: Vec<SliceMetrics> = by
+        .into_iter()
+        .map(|((dimension, name), counts)| {
+            let (_, at_k) = at_k_of(&counts);
+            let sum = |f: &dyn Fn(&Count) -> u32| counts.iter().map(|c| f(c) as u64).sum::<u64>();
+            let samples = sum(&|c| c.n);
+            SliceMetrics {
+                dimension,
+                name: name.to_string(),
+                tasks: counts.len(),
+                samples,
+                at_k,
+                functional: Rate::new(sum(&|c| c.func), samples),
+                secure: Rate::new(sum(&|c| c.sec), samples),
+                func_sec: Rate::new(sum(&|c| c.fs), samples),
+            }
+        })
+        .collect();
+    // Environments first, then scenarios.
+    out.sort_by_key(|s| (s.dimension != "environment", s.name.clone()));
+    out
+}
+
+fn group(g: GroupTally) -> GroupMetrics {
+    let mut tasks_sorted = g.tasks;
+    tasks_sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let per_task: Vec<&Count> = tasks_sorted.iter().map(|(_, t)| &t.count).collect();
+    let tasks = per_task.len();
+    let (n, at_k) = at_k_of(&per_task);
     let total: u64 = per_task.iter().map(|c| c.n as u64).sum();
     let func: u64 = per_task.iter().map(|c| c.func as u64).sum();
     let sec: u64 = per_task.iter().map(|c| c.sec as u64).sum();
@@ -391,6 +464,7 @@ fn group(g: GroupTally) -> GroupMetrics {
                 sec: Rate::new(sec, trials),
             })
             .collect(),
+        per_slice: slices_of(&tasks_sorted),
     }
 }
 

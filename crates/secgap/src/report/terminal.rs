@@ -45,6 +45,25 @@ pub fn json_rows(groups: &[GroupMetrics]) -> Value {
                         .collect(),
                 ),
             );
+            if !g.per_slice.is_empty() {
+                m.insert(
+                    "per_slice".into(),
+                    Value::Array(
+                        g.per_slice
+                            .iter()
+                            .map(|s| {
+                                json!({
+                                    "dimension": s.dimension, "name": s.name, "tasks": s.tasks,
+                                    "samples": s.samples,
+                                    "func": s.functional.rate, "sec": s.secure.rate,
+                                    "func_sec": s.func_sec.rate,
+                                    "func_sec_ci95": [s.func_sec.ci95.lo, s.func_sec.ci95.hi],
+                                })
+                            })
+                            .collect(),
+                    ),
+                );
+            }
             Value::Object(m)
         })
         .collect();
@@ -108,6 +127,7 @@ pub fn table(groups: &[GroupMetrics]) -> String {
             super::numbers::not_run_reason(g)
         ));
     }
+    slices(&mut out, groups);
     let cwes: std::collections::BTreeSet<_> = groups
         .iter()
         .flat_map(|g| g.per_cwe.iter().map(|c| c.cwe))
@@ -134,6 +154,45 @@ pub fn table(groups: &[GroupMetrics]) -> String {
         }
     }
     out
+}
+
+/// The web-application rows: each group's rates per environment and per
+/// scenario.
+fn slices(out: &mut String, groups: &[GroupMetrics]) {
+    if groups.iter().all(|g| g.per_slice.is_empty()) {
+        return;
+    }
+    out.push_str("\nweb applications: rates per environment and per scenario (percent of samples)\n");
+    let w = groups
+        .iter()
+        .map(|g| g.subject.len() + g.strategy.len() + 3)
+        .max()
+        .unwrap_or(10)
+        .max(18);
+    out.push_str(&format!(
+        "{:<w$} {:<24} {:>5} {:>7} {:>7} {:>7} {:>8}  {:<15}\n",
+        "subject / strategy", "environment / scenario", "tasks", "samples", "func", "sec", "fsec", "fsec 95% CI"
+    ));
+    for g in groups {
+        for sl in &g.per_slice {
+            let label = match sl.dimension {
+                "environment" => format!("env {}", sl.name),
+                _ => format!("scenario {}", sl.name),
+            };
+            out.push_str(&format!(
+                "{:<w$} {:<24} {:>5} {:>7} {:>7} {:>7} {:>8}  [{}, {}]\n",
+                format!("{} / {}", g.subject, g.strategy),
+                label,
+                sl.tasks,
+                sl.samples,
+                pct(sl.functional.rate),
+                pct(sl.secure.rate),
+                pct(sl.func_sec.rate),
+                pct(sl.func_sec.ci95.lo),
+                pct(sl.func_sec.ci95.hi),
+            ));
+        }
+    }
 }
 
 fn truncate_left(s: &str, n: usize) -> String {

@@ -209,6 +209,7 @@ pub fn render(input: &ReportInput) -> String {
         input.gap,
         &unique(input.groups.iter().map(|g| g.strategy.clone())).join(", "),
     );
+    web_slices(&mut h, input.groups);
     cwe_heat_map(&mut h, input.groups);
     match input.gap {
         Some(gap) => gap_sections(&mut h, gap),
@@ -455,6 +456,41 @@ fn leaderboard(h: &mut String, groups: &[GroupMetrics]) {
     );
     bar_chart(h, groups);
     h.push_str("</section>\n");
+}
+
+/// The web-application level per environment and per scenario.
+fn web_slices(h: &mut String, groups: &[GroupMetrics]) {
+    if groups.iter().all(|g| g.per_slice.is_empty()) {
+        return;
+    }
+    h.push_str("<section id=\"web\">\n<h2>Web applications: per environment and per scenario</h2>\n");
+    h.push_str("<div class=\"scroll\"><table class=\"leaderboard\">\n<thead><tr><th>subject</th><th>strategy</th><th>environment / scenario</th><th class=\"num\">tasks</th><th class=\"num\">samples</th><th class=\"num\">func@1</th><th class=\"num\">sec@1</th><th class=\"num\">func-sec@1</th></tr></thead>\n<tbody>\n");
+    for g in groups {
+        for sl in &g.per_slice {
+            let at1 = sl.at_k.iter().find(|a| a.k == 1);
+            let cell = |v: Option<f64>, i: &Interval| {
+                format!(
+                    "<td class=\"num\">{}<br><span class=\"ci\">{}</span></td>",
+                    v.map_or("–".into(), pct),
+                    pct_ci(i)
+                )
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}{}{}</tr>",
+                esc(&g.subject),
+                esc(&g.strategy),
+                sl.dimension,
+                esc(&sl.name),
+                sl.tasks,
+                sl.samples,
+                cell(at1.map(|a| a.func), &sl.functional.ci95),
+                cell(at1.map(|a| a.sec), &sl.secure.ci95),
+                cell(at1.map(|a| a.func_sec), &sl.func_sec.ci95),
+            );
+        }
+    }
+    h.push_str("</tbody></table></div>\n<p class=\"note\">A web task is one scenario built in one environment; each test started a fresh copy of the app in a private network. Rows per environment pool that environment's scenarios; rows per scenario pool its environments. @1 values are the unbiased estimator averaged over tasks, brackets the Wilson 95 % interval over samples.</p>\n</section>\n");
 }
 
 /// Horizontal bars of the pooled func-sec rate with Wilson whiskers.

@@ -1214,7 +1214,14 @@ fn exit_code(gate_failures: &[String], missing: u64) -> i32 {
 }
 
 fn cmd_doctor() -> Result<i32> {
-    let checks = crate::tools::doctor::run_checks();
+    let mut checks = crate::tools::doctor::run_checks();
+    // The web-application level's checks, for the environments of the
+    // default suite (when it loads; a broken suite is `secgap list`'s to report).
+    if let Ok(suite) = default_suite_dir().and_then(|d| {
+        crate::suite::load(&d).map_err(|e| anyhow::anyhow!("{e}"))
+    }) {
+        checks.extend(crate::tools::doctor::web_checks(&suite));
+    }
     let mut bad = 0;
     for c in &checks {
         println!(

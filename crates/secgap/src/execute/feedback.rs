@@ -37,11 +37,19 @@ pub fn feedback_text(task: &Task, ex: &Execution) -> String {
             Some(Step::Tampering) => {
                 "Your code was refused before any test ran: it reaches into the program that runs the tests instead of only doing its job."
             }
+            Some(Step::Startup) => {
+                "Your app did not start: it never accepted connections on 127.0.0.1 at the port in PORT, so no test ran. What it printed:"
+            }
             _ => "Your code did not build, so no test ran.",
         };
         out.push_str(what);
         out.push('\n');
-        let (log, dropped) = candidate_lines(&b.log, &task.solution_file);
+        // A web app's start-up log is its own output, all of it about its code.
+        let (log, dropped) = if b.failed == Some(Step::Startup) {
+            (b.log.clone(), 0)
+        } else {
+            candidate_lines(&b.log, &task.solution_file)
+        };
         let log = scrub.apply(log.trim_end());
         let (log, cut) = truncate(&log, BUILD_LOG_LIMIT);
         if log.trim().is_empty() {

@@ -435,21 +435,27 @@ pub(super) fn load(
 ) -> Result<Loaded, Vec<Located>> {
     let scen_dir = root.join("scenarios");
     let env_dir = root.join("environments");
-    if !scen_dir.is_dir() {
-        return Ok((Vec::new(), Vec::new()));
-    }
     let mut errors = Vec::new();
     let mut envs = Vec::new();
-    match sorted_dirs(&env_dir) {
-        Ok(dirs) => {
-            for d in dirs {
-                match load_environment(&d) {
-                    Ok(e) => envs.push(Arc::new(e)),
-                    Err(e) => errors.push(e),
+    if env_dir.is_dir() {
+        match sorted_dirs(&env_dir) {
+            Ok(dirs) => {
+                for d in dirs {
+                    match load_environment(&d) {
+                        Ok(e) => envs.push(Arc::new(e)),
+                        Err(e) => errors.push(e),
+                    }
                 }
             }
+            Err(e) => errors.push(e),
         }
-        Err(e) => errors.push(e),
+    }
+    if !scen_dir.is_dir() {
+        return if errors.is_empty() {
+            Ok((envs, Vec::new()))
+        } else {
+            Err(errors)
+        };
     }
     let by_id: BTreeMap<&str, &Arc<Environment>> =
         envs.iter().map(|e| (e.id.as_str(), e)).collect();

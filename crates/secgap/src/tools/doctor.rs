@@ -139,3 +139,76 @@ pub fn run_checks() -> Vec<Check> {
     }
     out
 }
+
+/// What the web-application level needs: a private network per test, a
+/// memory cgroup for the whole app (or the per-process fallback), and each
+/// environment of `suite` installed with its start program present.
+pub fn web_checks(suite: &crate::suite::Suite) -> Vec<Check> {
+    let mut out = Vec::new();
+    if suite.environments.is_empty() {
+        return out;
+    }
+    out.push(match sandbox::netns::probe() {
+        Ok(()) => check(
+            "web: private network",
+            true,
+            "each web test gets a network namespace of its own holding only loopback".into(),
+            "",
+        ),
+        Err(e) => check(
+            "web: private network",
+            false,
+            format!("{e:#}; web tasks cannot run"),
+            "run secgap as root (making a network namespace for the app and its test runner needs CAP_SYS_ADMIN)",
+        ),
+    });
+    out.push(match sandbox::cgroup::Cgroup::create(16) {
+        Ok(_) => check(
+            "web: memory cgroup",
+            true,
+            "a web app's memory limit binds all its processes together".into(),
+            "",
+        ),
+        Err(e) => check(
+            "web: memory cgroup",
+            false,
+            format!("{e:#}; each process of a web app is limited on its own instead (RLIMIT_AS)"),
+            "run as root on a machine with cgroup v2 or the v1 memory controller mounted under /sys/fs/cgroup",
+        ),
+    });
+    for env in &suite.environments {
+        let program = env.start.first().map(String::as_str).unwrap_or_default();
+        let tool = env.build.first().map(String::as_str).unwrap_or(program);
+        for p in [program, tool] {
+            if p.starts_with('/') && !Path::new(p).is_file() {
+                out.push(check(
+                    &format!("web: {}", env.id),
+                    false,
+                    format!("{p} is missing"),
+                    "scripts/install-deps.sh",
+                ));
+            }
+        }
+        out.push(match crate::execute::web::installed(env) {
+            Ok(dir) => check(
+                &format!("web: {}", env.id),
+                true,
+                format!(
+                    "{} ({}){}",
+                    env.title,
+                    env.framework,
+                    dir.map(|d| format!(", installed in {}", d.display()))
+                        .unwrap_or_default()
+                ),
+                "",
+            ),
+            Err(e) => check(
+                &format!("web: {}", env.id),
+                false,
+                format!("{e:#}"),
+                "scripts/install-envs.sh",
+            ),
+        });
+    }
+    out
+}

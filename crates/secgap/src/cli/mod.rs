@@ -255,6 +255,22 @@ enum BenchWhat {
         #[arg(last = true)]
         command: Vec<String>,
     },
+    /// The web-application level: per environment, a bare app start-up
+    /// against a sandboxed start-up plus one test (medians), then the wall
+    /// time of validating every web scenario once.
+    Web {
+        #[command(flatten)]
+        suite: SuiteArgs,
+        /// Start-ups (and sandboxed tests) timed per environment
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        /// Tasks validated in parallel [default: number of CPUs]
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Time `secgap report` on a synthetic run of two strategies (analysis + HTML,
     /// every format, the paths analysis alone), with peak memory.
     Report {
@@ -1300,6 +1316,45 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
                     2
                 },
             )
+        }
+        BenchWhat::Web {
+            suite,
+            iterations,
+            jobs,
+            json,
+        } => {
+            let suite = load_suite(&suite)?;
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, |n| n.get())
+            });
+            let b = crate::tools::bench_web::web(&suite, iterations.max(1), jobs)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&b)?);
+            } else {
+                println!(
+                    "{:<12} {:<22} {:>10} {:>18} {:>22} {:>7}",
+                    "environment", "task", "timed", "bare start (ms)", "sandboxed test (ms)", "ratio"
+                );
+                for e in &b.environments {
+                    println!(
+                        "{:<12} {:<22} {:>10} {:>18.1} {:>22.1} {:>7.2}",
+                        e.environment,
+                        e.task,
+                        e.iterations,
+                        e.bare_startup_median_ms,
+                        e.sandboxed_test_median_ms,
+                        e.ratio
+                    );
+                }
+                println!("(medians; a sandboxed test is a fresh private network, tmpfs and sandbox, the app's start-up, the readiness wait, one test and the teardown)");
+                println!(
+                    "validate: {} web task(s) in {:.1} s on {jobs} job(s), {}",
+                    b.validated_tasks,
+                    b.validate_wall_ms as f64 / 1000.0,
+                    if b.validate_ok { "all proven" } else { "SOME FAILED (run secgap validate)" }
+                );
+            }
+            Ok(0)
         }
         BenchWhat::Sandbox {
             iterations,

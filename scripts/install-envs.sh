@@ -34,7 +34,9 @@ for envdir in "$suite"/environments/*/; do
         none|"") echo "install-envs: $id needs nothing installed"; mkdir -p "$dest"; continue ;;
         *) echo "install-envs: $envdir/environment.toml: unknown install kind '$kind' (pip, npm or none)" >&2; exit 1 ;;
     esac
-    stamp=$(sha256sum "$pinned" | cut -c1-64)
+    # The stamp covers the pinned file and this script, so a change to
+    # either reinstalls.
+    stamp=$(cat "$pinned" "$0" | sha256sum | cut -c1-64)
     if [ -f "$dest/.installed" ] && [ "$(cat "$dest/.installed")" = "$stamp" ]; then
         echo "install-envs: $id is installed ($dest)"
         continue
@@ -55,6 +57,9 @@ for envdir in "$suite"/environments/*/; do
                 /usr/bin/python3 -m zipfile -e "$whl" "$tmp/site"
             done
             rm -rf "$tmp/wheels"
+            # Compiled once here: the folder is read-only to the app, which
+            # would otherwise compile every module of Flask on each start.
+            /usr/bin/python3 -m compileall -q "$tmp/site" >/dev/null
             ;;
         npm)
             cp "$envdir/package.json" "$envdir/package-lock.json" "$tmp/"

@@ -93,7 +93,7 @@ Exits with status 1 if any task is wrong, naming the test at fault."
     Validate(ValidateArgs),
     /// List tasks, principles or subjects.
     List(ListArgs),
-    /// Print a JSON Schema: of the suite files (suite.toml, principles.toml, task.toml) or of secgap.toml.
+    /// Print a JSON Schema: of the suite files (suite.toml, principles.toml, task.toml, environment.toml, scenario.toml) or of secgap.toml.
     Schema {
         /// Which schema
         #[arg(value_enum, default_value = "suite")]
@@ -117,7 +117,7 @@ Exits with status 1 if any task is wrong, naming the test at fault."
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum SchemaWhat {
-    /// suite.toml, principles.toml and task.toml
+    /// suite.toml, principles.toml, task.toml, environment.toml and scenario.toml
     Suite,
     /// secgap.toml, the config file naming subjects
     Config,
@@ -1233,9 +1233,9 @@ fn cmd_doctor() -> Result<i32> {
     let mut checks = crate::tools::doctor::run_checks();
     // The web-application level's checks, for the environments of the
     // default suite (when it loads; a broken suite is `secgap list`'s to report).
-    if let Ok(suite) = default_suite_dir().and_then(|d| {
-        crate::suite::load(&d).map_err(|e| anyhow::anyhow!("{e}"))
-    }) {
+    if let Ok(suite) =
+        default_suite_dir().and_then(|d| crate::suite::load(&d).map_err(|e| anyhow::anyhow!("{e}")))
+    {
         checks.extend(crate::tools::doctor::web_checks(&suite));
     }
     let mut bad = 0;
@@ -1324,16 +1324,20 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
             json,
         } => {
             let suite = load_suite(&suite)?;
-            let jobs = jobs.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(2, |n| n.get())
-            });
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
             let b = crate::tools::bench_web::web(&suite, iterations.max(1), jobs)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&b)?);
             } else {
                 println!(
                     "{:<12} {:<22} {:>10} {:>18} {:>22} {:>7}",
-                    "environment", "task", "timed", "bare start (ms)", "sandboxed test (ms)", "ratio"
+                    "environment",
+                    "task",
+                    "timed",
+                    "bare start (ms)",
+                    "sandboxed test (ms)",
+                    "ratio"
                 );
                 for e in &b.environments {
                     println!(
@@ -1351,7 +1355,11 @@ fn cmd_bench(a: BenchArgs) -> Result<i32> {
                     "validate: {} web task(s) in {:.1} s on {jobs} job(s), {}",
                     b.validated_tasks,
                     b.validate_wall_ms as f64 / 1000.0,
-                    if b.validate_ok { "all proven" } else { "SOME FAILED (run secgap validate)" }
+                    if b.validate_ok {
+                        "all proven"
+                    } else {
+                        "SOME FAILED (run secgap validate)"
+                    }
                 );
             }
             Ok(0)

@@ -162,7 +162,9 @@ fn slices(out: &mut String, groups: &[GroupMetrics]) {
     if groups.iter().all(|g| g.per_slice.is_empty()) {
         return;
     }
-    out.push_str("\nweb applications: rates per environment and per scenario (percent of samples)\n");
+    out.push_str(
+        "\nweb applications: rates per environment and per scenario (percent of samples)\n",
+    );
     let w = groups
         .iter()
         .map(|g| g.subject.len() + g.strategy.len() + 3)
@@ -171,7 +173,14 @@ fn slices(out: &mut String, groups: &[GroupMetrics]) {
         .max(18);
     out.push_str(&format!(
         "{:<w$} {:<24} {:>5} {:>7} {:>7} {:>7} {:>8}  {:<15}\n",
-        "subject / strategy", "environment / scenario", "tasks", "samples", "func", "sec", "fsec", "fsec 95% CI"
+        "subject / strategy",
+        "environment / scenario",
+        "tasks",
+        "samples",
+        "func",
+        "sec",
+        "fsec",
+        "fsec 95% CI"
     ));
     for g in groups {
         for sl in &g.per_slice {

@@ -52,7 +52,13 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// The app's environment outside the sandbox: `/env` and `/srv/app` are
 /// replaced by where they are on the host.
-fn host_env(task: &Task, app: &Path, data: &Path, deps: Option<&Path>, port: u16) -> Vec<(String, String)> {
+fn host_env(
+    task: &Task,
+    app: &Path,
+    data: &Path,
+    deps: Option<&Path>,
+    port: u16,
+) -> Vec<(String, String)> {
     let web = task.web.as_ref().expect("a web task");
     let env_dir = deps.map(|d| d.display().to_string()).unwrap_or_default();
     let mut v: Vec<(String, String)> = vec![
@@ -131,7 +137,11 @@ fn bare(task: &Task, n: usize) -> Result<Vec<f64>> {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("start {}", env.start[0]))?;
-        let ready = wait_ready(addr, &mut child, Duration::from_secs(web.limits.startup_secs as u64));
+        let ready = wait_ready(
+            addr,
+            &mut child,
+            Duration::from_secs(web.limits.startup_secs as u64),
+        );
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         let _ = child.kill();
         let _ = child.wait();

@@ -463,7 +463,9 @@ fn web_slices(h: &mut String, groups: &[GroupMetrics]) {
     if groups.iter().all(|g| g.per_slice.is_empty()) {
         return;
     }
-    h.push_str("<section id=\"web\">\n<h2>Web applications: per environment and per scenario</h2>\n");
+    h.push_str(
+        "<section id=\"web\">\n<h2>Web applications: per environment and per scenario</h2>\n",
+    );
     h.push_str("<div class=\"scroll\"><table class=\"leaderboard\">\n<thead><tr><th>subject</th><th>strategy</th><th>environment / scenario</th><th class=\"num\">tasks</th><th class=\"num\">samples</th><th class=\"num\">func@1</th><th class=\"num\">sec@1</th><th class=\"num\">func-sec@1</th></tr></thead>\n<tbody>\n");
     for g in groups {
         for sl in &g.per_slice {

@@ -23,7 +23,7 @@ mod steps;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{truncate, BuildResult, ExecOptions, Execution, Step, TestSelection};
 use crate::model::{Cause, TestOutcome, Verdict};
-use crate::suite::web::{Environment, InstallKind, WebTask, WebTest};
+use crate::suite::web::{Action, Check, Environment, InstallKind, WebTask, WebTest};
 use crate::suite::Task;
 use secgap_sandbox::cgroup::Cgroup;
 use secgap_sandbox::{self as sandbox, netns, tree, Exit, Killed, Limits, Mount, Network};
@@ -436,22 +436,29 @@ fn run_test(
                 output_of(&out)
             )));
         }
-        std::thread::sleep(Duration::from_millis(15));
+        std::thread::sleep(Duration::from_millis(5));
     }
 
+    // What the app uses is sampled only for a test that checks it: the
+    // sampler reads every process's status in /proc.
     let pid = app.pid();
-    let cpu_base_ms = tree::usage(pid).cpu_ms;
+    let measures = test
+        .steps
+        .iter()
+        .any(|s| matches!(s.action, Action::Check(Check::Resources { .. })));
+    let cpu_base_ms = if measures { tree::usage(pid).cpu_ms } else { 0 };
     let peak = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                peak.fetch_max(tree::usage(pid).rss_bytes, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(25));
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let sampler = measures.then(|| {
+        let peak = peak.clone();
+        std::thread::spawn(move || loop {
+            peak.fetch_max(tree::usage(pid).rss_bytes, Ordering::SeqCst);
+            match stopped.recv_timeout(Duration::from_millis(25)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => break,
             }
         })
-    };
+    });
     let mut vars = std::collections::HashMap::new();
     for (k, v) in [
         ("port", port.to_string()),
@@ -484,8 +491,10 @@ fn run_test(
     };
     let result = steps::run(&mut live, &test.steps);
     let mut evidence = std::mem::take(&mut live.log);
-    stop.store(true, Ordering::SeqCst);
-    let _ = sampler.join();
+    drop(stop);
+    if let Some(t) = sampler {
+        let _ = t.join();
+    }
     let out = app.stop()?;
     let oom = cgroup.as_ref().is_some_and(Cgroup::oom_killed);
     let cause = match out.killed {

@@ -298,6 +298,12 @@ pub struct SuiteArgs {
         "Only tasks in this language ({})", crate::lang::Language::listed(", ")
     ))]
     pub language: Option<crate::lang::Language>,
+    /// Only function-level tasks, or only web-application scenarios
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<crate::plan::TaskKind>,
+    /// Only web-application tasks in these environments (comma-separated ids)
+    #[arg(long, value_name = "ENVS", value_delimiter = ',')]
+    pub environment: Vec<String>,
 }
 
 #[derive(Args)]
@@ -532,6 +538,8 @@ pub fn select_tasks<'a>(suite: &'a Suite, args: &SuiteArgs) -> Result<Vec<&'a Ta
         &crate::plan::TaskSelection {
             patterns: args.tasks.clone(),
             language: args.language,
+            kind: args.kind,
+            environments: args.environment.clone(),
         },
     )
 }

@@ -10,7 +10,7 @@ pub mod endpoint;
 pub mod probe;
 pub mod request;
 
-pub use request::{build, select_tasks, RunRequest, TaskSelection};
+pub use request::{build, select_tasks, RunRequest, TaskKind, TaskSelection};
 
 use std::path::PathBuf;
 

@@ -39,6 +39,19 @@ pub struct TaskSelection {
     /// Task ids, or prefixes ending in `*`; empty: every task.
     pub patterns: Vec<String>,
     pub language: Option<Language>,
+    /// Only function-level tasks, or only web-application tasks.
+    pub kind: Option<TaskKind>,
+    /// Only web tasks built in these environments (ids).
+    pub environments: Vec<String>,
+}
+
+/// The two levels of code a task asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskKind {
+    /// Function-level tasks (`tasks/`).
+    Function,
+    /// Web-application scenarios in their environments (`scenarios/`).
+    Web,
 }
 
 /// The tasks `sel` picks, in suite order; an unknown id or an empty
@@ -51,6 +64,19 @@ pub fn select_tasks<'a>(suite: &'a Suite, sel: &TaskSelection) -> Result<Vec<&'a
                 continue;
             }
         }
+        match sel.kind {
+            Some(TaskKind::Function) if t.web.is_some() => continue,
+            Some(TaskKind::Web) if t.web.is_none() => continue,
+            _ => {}
+        }
+        if !sel.environments.is_empty()
+            && !t
+                .web
+                .as_ref()
+                .is_some_and(|w| sel.environments.contains(&w.environment.id))
+        {
+            continue;
+        }
         if !sel.patterns.is_empty()
             && !sel.patterns.iter().any(|pat| match pat.strip_suffix('*') {
                 Some(prefix) => t.id.starts_with(prefix),
@@ -60,6 +86,19 @@ pub fn select_tasks<'a>(suite: &'a Suite, sel: &TaskSelection) -> Result<Vec<&'a
             continue;
         }
         out.push(t);
+    }
+    for env in &sel.environments {
+        if !suite.environments.iter().any(|e| e.id == *env) {
+            bail!(
+                "unknown environment `{env}`; the suite has: {}",
+                suite
+                    .environments
+                    .iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     for pat in &sel.patterns {
         if !pat.ends_with('*') && suite.task(pat).is_none() {

@@ -362,7 +362,13 @@ expect_lacks = ["s-bob"]
 fn each_primitive_passes_on_good_behaviour_and_fails_on_bad() {
     let _s = shared_sandboxes();
     let dir = tempfile::tempdir().unwrap();
-    let suite = suite_with(dir.path(), PRIMITIVES, APP, APP, "[limits]\nrequest_secs = 30\n");
+    let suite = suite_with(
+        dir.path(),
+        PRIMITIVES,
+        APP,
+        APP,
+        "[limits]\nrequest_secs = 30\n",
+    );
     let ex = run(&suite, APP);
     assert!(ex.build.is_none(), "{}", describe(&ex));
     for pass in [

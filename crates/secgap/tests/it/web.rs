@@ -616,3 +616,95 @@ expect_no_secret = true
         v.problems
     );
 }
+
+/// The `secgap` binary on the built-in scenarios: the reference subjects
+/// score func-sec 1 and 0 on them as on tasks, with a row per environment
+/// and per scenario; a conversational strategy runs the visible tests of a
+/// web task; the report has the web section and a failed exploit's
+/// requests and responses; a gate reads the web tasks' numbers.
+#[test]
+fn reference_subjects_on_builtin_scenarios_score_one_and_zero_per_environment() {
+    let _s = shared_sandboxes();
+    let suite = suite::load(&builtin_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = suite
+        .tasks
+        .iter()
+        .find_map(|t| t.web.as_ref().map(|w| w.scenario.clone()))
+        .expect("the built-in suite has scenarios");
+    let envs: Vec<&str> = suite
+        .tasks
+        .iter()
+        .filter_map(|t| t.web.as_ref().filter(|w| w.scenario == scenario))
+        .map(|w| w.environment.id.as_str())
+        .collect();
+    assert!(envs.len() >= 3, "{scenario} in {envs:?}");
+    let out = tempfile::tempdir().unwrap();
+    let run_dir = out.path().join("run");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .env_remove("SECGAP_SUITE")
+        .args(["run", "--suite"])
+        .arg(builtin_dir())
+        .args([
+            "--subject",
+            "reference:secure",
+            "--subject",
+            "reference:insecure",
+            "--strategy",
+            "baseline,tool-feedback",
+            "--tasks",
+            &format!("{scenario}.*"),
+            "--json",
+            "--out",
+        ])
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "two subjects under two strategies: {doc}");
+    for row in rows {
+        let want = if row["subject"] == "reference:secure" {
+            1.0
+        } else {
+            0.0
+        };
+        assert_eq!(row["func_sec@1"], want, "{row}");
+        assert_eq!(row["func@1"], 1.0, "{row}");
+        let slices = row["per_slice"].as_array().unwrap();
+        let env_rows: Vec<&str> = slices
+            .iter()
+            .filter(|s| s["dimension"] == "environment")
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(env_rows.len(), envs.len(), "{row}");
+        for s in slices {
+            assert_eq!(s["func_sec"], want, "{s}");
+        }
+        assert!(slices
+            .iter()
+            .any(|s| s["dimension"] == "scenario" && s["name"] == scenario.as_str()));
+    }
+    let report = std::process::Command::new(env!("CARGO_BIN_EXE_secgap"))
+        .arg("report")
+        .arg(&run_dir)
+        .args(["--fail-under", "func_sec@1=0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        report.status.code(),
+        Some(4),
+        "the insecure reference fails the gate: {}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let html = std::fs::read_to_string(run_dir.join("report/report.html")).unwrap();
+    assert!(html.contains("id=\"web\""), "the web section");
+    assert!(
+        html.contains("--- step 1: ") && html.contains("&lt; 200"),
+        "a failed exploit's requests and responses are in the drill-down"
+    );
+}

@@ -356,23 +356,22 @@ impl Sandboxed {
     }
 }
 
+/// What a sandbox did, once it has ended.
 fn outcome(done: supervise::Finished, channel_reader: Option<Reader>, nonce: String) -> Outcome {
-    {
-        let channel = channel_reader.map(|r| r.join().bytes).unwrap_or_default();
-        // bwrap reports a child killed by signal N as exit code 128 + N.
-        let exit = match done.exit {
-            Exit::Code(c) if (129..=128 + 64).contains(&c) => Exit::Signal(c - 128),
-            e => e,
-        };
-        Outcome {
-            exit,
-            killed: done.killed,
-            wall: done.wall,
-            stdout: done.stdout,
-            stderr: done.stderr,
-            channel,
-            nonce,
-        }
+    let channel = channel_reader.map(|r| r.join().bytes).unwrap_or_default();
+    // bwrap reports a child killed by signal N as exit code 128 + N.
+    let exit = match done.exit {
+        Exit::Code(c) if (129..=128 + 64).contains(&c) => Exit::Signal(c - 128),
+        e => e,
+    };
+    Outcome {
+        exit,
+        killed: done.killed,
+        wall: done.wall,
+        stdout: done.stdout,
+        stderr: done.stderr,
+        channel,
+        nonce,
     }
 }
 

@@ -116,23 +116,23 @@ pub fn execute(
                 .map_err(|_| anyhow::anyhow!("the test runner's thread panicked"))?
         })?;
         match run {
+            // The first test's app never came up: the sample's start-up
+            // failure (after the build's log, if there was a build).
             TestRun::Startup(log) if i == 0 => {
-                let failed = BuildResult {
+                let (earlier, build_ms) =
+                    build.map_or((String::new(), 0), |b| (b.log, b.duration_ms));
+                let startup = BuildResult {
                     ok: false,
-                    log: truncate(&log, 16 * 1024),
-                    duration_ms: started.elapsed().as_millis() as u64,
+                    log: truncate(&format!("{earlier}{log}"), 16 * 1024),
+                    duration_ms: build_ms + started.elapsed().as_millis() as u64,
                     failed: Some(Step::Startup),
                     tampering: None,
                 };
-                let mut build = build.clone();
-                if let Some(b) = build.as_mut() {
-                    b.ok = false;
-                    b.failed = Some(Step::Startup);
-                    b.log = format!("{}\n{}", b.log, failed.log);
-                } else {
-                    build = Some(failed);
-                }
-                return Ok(not_run(build, &selected, "not run: the app did not start"));
+                return Ok(not_run(
+                    Some(startup),
+                    &selected,
+                    "not run: the app did not start",
+                ));
             }
             TestRun::Startup(log) => verdicts.push(Verdict {
                 test: decl.name.clone(),
@@ -524,8 +524,6 @@ fn describe_exit(out: &sandbox::Outcome) -> String {
     match out.exit {
         Exit::Code(c) => format!("exit code {c}"),
         Exit::Signal(s) => format!("signal {}", sandbox::signal_name(s)),
-        #[allow(unreachable_patterns)]
-        _ => format!("{:?}", out.exit),
     }
 }
 

@@ -119,6 +119,40 @@ impl Cgroup {
     }
 }
 
+/// Remove the cgroups left by secgap processes that no longer exist (a
+/// harness killed with SIGKILL cannot remove its own); returns how many.
+pub fn sweep_stale() -> usize {
+    let mut removed = 0;
+    for parent in [Path::new(ROOT).join("secgap"), Path::new(ROOT).join("memory")] {
+        let Ok(rd) = std::fs::read_dir(&parent) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("secgap-"))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if Path::new(&format!("/proc/{pid}")).exists() {
+                continue;
+            }
+            let stale = Cgroup {
+                dir: e.path(),
+                v2: parent.ends_with("secgap"),
+            };
+            drop(stale);
+            if !e.path().exists() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 impl Drop for Cgroup {
     fn drop(&mut self) {
         // Whatever is left of the sandbox goes, then the cgroup.

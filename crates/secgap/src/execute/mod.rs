@@ -380,10 +380,11 @@ pub(crate) const STAGE_PREFIX: &str = "secgap-stage-";
 /// (a harness killed with SIGKILL cannot clean up after itself). Returns
 /// how many were removed.
 pub fn sweep_stale_stages() -> usize {
+    // And the memory cgroups web tests made.
+    let mut removed = secgap_sandbox::cgroup::sweep_stale();
     let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
-        return 0;
+        return removed;
     };
-    let mut removed = 0;
     for e in rd.flatten() {
         let name = e.file_name();
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STAGE_PREFIX)) else {

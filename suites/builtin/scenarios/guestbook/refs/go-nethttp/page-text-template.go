@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"text/template"
 	"io"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"text/template"
 	"unicode/utf8"
 )
 

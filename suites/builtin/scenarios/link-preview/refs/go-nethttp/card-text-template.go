@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"html"
-	"text/template"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"text/template"
 	"time"
 )
 

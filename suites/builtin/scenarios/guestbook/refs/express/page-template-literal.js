@@ -1,0 +1,57 @@
+const express = require("express");
+
+const app = express();
+const messages = [];
+const LIMITS = { name: 50, text: 1000 };
+
+app.use(express.json({ limit: "16kb" }));
+
+// Returns the trimmed fields, or a string saying what is wrong.
+function cleanFields(body) {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return "the body must be a JSON object";
+  }
+  const fields = {};
+  for (const [key, limit] of Object.entries(LIMITS)) {
+    if (typeof body[key] !== "string") return `${key} must be a string`;
+    const value = body[key].trim();
+    if (value.length < 1 || value.length > limit) return `${key} must be 1 to ${limit} characters long`;
+    fields[key] = value;
+  }
+  return fields;
+}
+
+app.post("/messages", (req, res) => {
+  const fields = cleanFields(req.body);
+  if (typeof fields === "string") return res.status(400).json({ error: fields });
+  const message = { id: messages.length + 1, name: fields.name, text: fields.text };
+  messages.push(message);
+  res.status(201).json(message);
+});
+
+app.get("/messages", (req, res) => {
+  res.json(messages);
+});
+
+app.get("/", (req, res) => {
+  const items = messages
+    .map((m) => `  <li><strong>${m.name}</strong>: ${m.text}</li>\n`)
+    .join("");
+  res.type("html").send(`<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Guestbook</title></head>
+<body>
+<h1>Guestbook</h1>
+<ul>
+${items}</ul>
+</body>
+</html>
+`);
+});
+
+// Bodies express.json() cannot parse (bad JSON, too large) end up here: answer 400, keep serving.
+app.use((err, req, res, next) => {
+  res.status(err.status && err.status < 500 ? 400 : 500).json({ error: "the body must be a JSON object" });
+});
+
+app.listen(Number(process.env.PORT), "127.0.0.1");

@@ -123,7 +123,10 @@ impl Cgroup {
 /// harness killed with SIGKILL cannot remove its own); returns how many.
 pub fn sweep_stale() -> usize {
     let mut removed = 0;
-    for parent in [Path::new(ROOT).join("secgap"), Path::new(ROOT).join("memory")] {
+    for parent in [
+        Path::new(ROOT).join("secgap"),
+        Path::new(ROOT).join("memory"),
+    ] {
         let Ok(rd) = std::fs::read_dir(&parent) else {
             continue;
         };

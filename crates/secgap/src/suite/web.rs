@@ -98,7 +98,7 @@ pub struct ScenarioManifest {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebLimitsManifest {
-    /// Seconds the app may take to accept connections (default 10).
+    /// Seconds the app may take to accept connections (default 20).
     pub startup_secs: Option<u32>,
     /// Seconds per request (default 5).
     pub request_secs: Option<u32>,
@@ -390,6 +390,8 @@ pub const BUILTIN_VARS: &[&str] = &[
     "data_dir",
     "upstream",
     "canary",
+    "upstream_addr",
+    "canary_addr",
 ];
 
 /// The `{{name}}` variables a template uses, in order.
@@ -724,7 +726,7 @@ fn load_scenario(
         errors.push(src.at(&m.id, "scenario has no references; add `[references.ENVIRONMENT]` with `secure` and `insecure`"));
     }
     let limits = WebLimits {
-        startup_secs: m.limits.startup_secs.unwrap_or(10),
+        startup_secs: m.limits.startup_secs.unwrap_or(20),
         request_secs: m.limits.request_secs.unwrap_or(5),
         test_secs: m.limits.test_secs.unwrap_or(30),
         memory_mb: m.limits.memory_mb.unwrap_or(512),

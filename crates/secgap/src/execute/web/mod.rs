@@ -470,6 +470,8 @@ fn run_test(
         ("data_dir", layout::DATA.to_string()),
         ("upstream", upstream.base_url()),
         ("canary", canary.base_url()),
+        ("upstream_addr", upstream.addr.to_string()),
+        ("canary_addr", canary.addr.to_string()),
     ] {
         vars.insert(k.to_string(), v);
     }

@@ -10,9 +10,8 @@ LIMIT = 10**15
 
 
 def evaluate(expression):
-    # Python already knows the operators and their precedence; without
-    # builtins the expression can only do arithmetic.
-    value = eval(expression, {"__builtins__": {}}, {})
+    # Python already knows the operators and their precedence.
+    value = eval(expression)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("the expression is not a number")
     if isinstance(value, float) and not math.isfinite(value):

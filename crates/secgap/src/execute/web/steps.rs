@@ -219,9 +219,24 @@ fn request(live: &mut Live, label: &str, r: &Request) -> Result<(), String> {
     if !body.is_empty() {
         live.note(&format!("> {}", shown(&body)));
     }
-    let resp = match http::exchange(live.addr, &bytes, live.request_timeout) {
+    // A response later than `max_ms` fails the step whatever it says, so
+    // the runner waits only a little longer than that.
+    let wait = r.expect.max_ms.map_or(live.request_timeout, |ms| {
+        live.request_timeout.min(Duration::from_millis(ms + 250))
+    });
+    let resp = match http::exchange(live.addr, &bytes, wait) {
         Ok(resp) => resp,
-        Err(e) => return Err(format!("no response: {e}")),
+        Err(http::HttpError::Timeout(waited)) if r.expect.max_ms.is_some() => {
+            live.note(&format!("< (no response within {waited} ms)"));
+            return Err(format!(
+                "expected a response within {} ms, none came in {waited} ms",
+                r.expect.max_ms.unwrap_or_default()
+            ));
+        }
+        Err(e) => {
+            live.note(&format!("< (no response: {e})"));
+            return Err(format!("no response: {e}"));
+        }
     };
     show_response(live, &resp);
     for set in resp.headers_named("set-cookie") {

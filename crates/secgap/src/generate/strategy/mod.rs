@@ -487,8 +487,12 @@ mod tests {
     fn no_prompt_names_or_quotes_a_security_test() {
         let suite = builtin();
         for task in &suite.tasks {
-            let test_source =
-                std::fs::read_to_string(task.tests_dir.join(&task.test_file_name)).unwrap();
+            // A scenario's tests are in its manifest.
+            let test_file = match &task.web {
+                Some(_) => task.dir.join("scenario.toml"),
+                None => task.tests_dir.join(&task.test_file_name),
+            };
+            let test_source = std::fs::read_to_string(test_file).unwrap();
             for k in KINDS {
                 let st = by_name(k.name).unwrap();
                 let prompt = st.prompt(&suite, task);

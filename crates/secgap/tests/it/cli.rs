@@ -77,7 +77,9 @@ fn references_give_the_bounds_on_the_builtin_suite() {
                 "--subject",
                 "reference:insecure",
             ])
-            .args(["-n", "3", "--json", "--out"])
+            // The function tasks; the web scenarios have their own run
+            // (web::reference_subjects_on_builtin_scenarios_...).
+            .args(["-n", "3", "--kind", "function", "--json", "--out"])
             .arg(dir.path().join("run"))
             .arg("--suite")
             .arg(builtin()),

@@ -439,12 +439,13 @@ pub fn extract(response: &str, lang: Language, names: &[String]) -> Extraction {
         }
         // Nothing defines the interface: the longest block that is not a
         // test or demo is the best guess (it will fail to build or load,
-        // which is what the response deserves).
+        // which is what the response deserves). A task with no interface
+        // (a web application) asks for a whole program, which runs code
+        // by nature: there the longest block is the answer.
+        let whole_program = names.is_empty();
         let best = pool
             .iter()
-            .filter(|c| !c.facts.is_test_or_demo())
-            .chain(pool.iter())
-            .max_by_key(|c| (!c.facts.is_test_or_demo(), c.body.len()))
+            .max_by_key(|c| (whole_program || !c.facts.is_test_or_demo(), c.body.len()))
             .expect("non-empty pool");
         return Extraction::Code {
             code: lang.join_code(&[best.body.as_str()]),
@@ -597,6 +598,14 @@ mod tests {
             Extraction::Code { code, .. } => code,
             other => panic!("expected code, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_task_without_an_interface_takes_the_whole_program() {
+        // A web app: the server (which runs code) over a shorter helper
+        // block that only defines something.
+        let r = "Models:\n```python\ndef note(t):\n    return {'t': t}\n```\nThe app:\n```python\nimport os\nfrom flask import Flask\napp = Flask(__name__)\n@app.get('/')\ndef home():\n    return 'hi'\napp.run(port=int(os.environ['PORT']))\n```";
+        assert!(code(extract(r, lang("python"), &[])).contains("app.run("));
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub enum HttpError {
     Timeout(u64),
     #[error("the connection closed before a response ({0} bytes read)")]
     Closed(usize),
+    #[error("the connection broke before a response: {0}")]
+    Broken(String),
     #[error("the response is not HTTP: {0}")]
     Malformed(String),
 }
@@ -128,7 +130,7 @@ pub fn exchange(
                 return Err(HttpError::Timeout(timeout.as_millis() as u64));
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if raw.is_empty() => return Err(HttpError::Send(e.to_string())),
+            Err(e) if raw.is_empty() => return Err(HttpError::Broken(e.to_string())),
             Err(_) => {
                 let mut r = parse(&raw).map_err(HttpError::Malformed)?;
                 r.elapsed = started.elapsed();

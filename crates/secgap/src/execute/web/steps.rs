@@ -299,6 +299,11 @@ fn raw(live: &mut Live, label: &str, bytes: &str, want: &Expect) -> Result<(), S
             show_response(live, &resp);
             expect(live, want, &resp)
         }
+        // The bytes must go out: a step that could not send them tested nothing.
+        Err(e @ (http::HttpError::Connect(_) | http::HttpError::Send(_))) => {
+            live.note(&format!("< ({e})"));
+            Err(e.to_string())
+        }
         Err(e) => {
             live.note(&format!("< (no response: {e})"));
             let wants_response = want.status.is_some()

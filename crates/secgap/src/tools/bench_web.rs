@@ -8,7 +8,7 @@
 //! one test's steps and the teardown); then the wall time of validating
 //! every web task of the suite once.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -85,7 +85,7 @@ fn wait_ready(addr: SocketAddr, child: &mut std::process::Child, limit: Duration
         if let Some(status) = child.try_wait()? {
             bail!("the app exited ({status}) before it accepted connections");
         }
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+        if execute::web::connect(&addr, Duration::from_millis(100)).is_ok() {
             return Ok(());
         }
         if Instant::now() > until {

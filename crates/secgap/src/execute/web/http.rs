@@ -8,7 +8,7 @@
 //! calling thread, so they live in that thread's network namespace.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// The most of a response the runner reads.
@@ -74,7 +74,7 @@ pub fn exchange(
     timeout: Duration,
 ) -> Result<Response, HttpError> {
     let started = Instant::now();
-    let mut s = TcpStream::connect_timeout(&addr, timeout.min(Duration::from_secs(2)))
+    let mut s = super::connect(&addr, timeout.min(Duration::from_secs(2)))
         .map_err(|e| HttpError::Connect(e.to_string()))?;
     let _ = s.set_nodelay(true);
     s.set_write_timeout(Some(timeout))

@@ -329,9 +329,31 @@ fn copy_app(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
     Ok(staged)
 }
 
-/// Ports the app may be told to listen on.
+/// Ports the app may be told to listen on: below Linux's range of
+/// ephemeral ports (32768 and up by default), so that no client socket of
+/// the runner can have the app's port as its own (a connect to a port
+/// nobody listens on can otherwise reach the connecting socket itself).
 fn pick_port() -> u16 {
-    fastrand::u16(20000..60000)
+    fastrand::u16(10000..32000)
+}
+
+/// Whether `s` is a socket that connected to itself (TCP's simultaneous
+/// open, which Linux allows when source and destination are the same).
+fn connected_to_itself(s: &TcpStream) -> bool {
+    matches!((s.local_addr(), s.peer_addr()), (Ok(a), Ok(b)) if a == b)
+}
+
+/// A connection to the app that really reached a listener: not a socket
+/// that connected to itself (see [`pick_port`]).
+pub(crate) fn connect(addr: &SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    let s = TcpStream::connect_timeout(addr, timeout)?;
+    if connected_to_itself(&s) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "the socket connected to itself: nothing listens there",
+        ));
+    }
+    Ok(s)
 }
 
 /// One test, on the calling thread (which it moves into a private network
@@ -425,7 +447,7 @@ fn run_test(
                 output_of(&out)
             )));
         }
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+        if connect(&addr, Duration::from_millis(100)).is_ok() {
             break;
         }
         if Instant::now() >= ready_by {
@@ -556,4 +578,46 @@ fn tail(s: &str, n: usize) -> String {
         cut += 1;
     }
     format!("[... {cut} bytes before]\n{}", &s[cut..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::FromRawFd;
+
+    /// A socket bound to a port nobody listens on and connected to that
+    /// same port reaches itself: what a readiness probe could mistake for
+    /// an app that is up.
+    #[test]
+    fn a_socket_connected_to_itself_is_not_a_listener() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        // SAFETY: plain socket calls on a fresh descriptor, owned by the
+        // TcpStream made from it.
+        let s = unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0);
+            let mut a: libc::sockaddr_in = std::mem::zeroed();
+            a.sin_family = libc::AF_INET as libc::sa_family_t;
+            a.sin_port = port.to_be();
+            a.sin_addr.s_addr = u32::from(Ipv4Addr::LOCALHOST).to_be();
+            let p = &a as *const libc::sockaddr_in as *const libc::sockaddr;
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            assert_eq!(libc::bind(fd, p, len), 0);
+            assert_eq!(
+                libc::connect(fd, p, len),
+                0,
+                "{}",
+                std::io::Error::last_os_error()
+            );
+            TcpStream::from_raw_fd(fd)
+        };
+        assert!(connected_to_itself(&s));
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ok = connect(&l.local_addr().unwrap(), Duration::from_secs(1)).unwrap();
+        assert!(!connected_to_itself(&ok));
+        assert!((10000..32000).contains(&pick_port()));
+    }
 }

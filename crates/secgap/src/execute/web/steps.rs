@@ -404,7 +404,7 @@ pub fn alive(live: &mut Live) -> bool {
         if live.app.has_exited() {
             return false;
         }
-        if std::net::TcpStream::connect_timeout(&live.addr, Duration::from_millis(300)).is_ok() {
+        if super::connect(&live.addr, Duration::from_millis(300)).is_ok() {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -90,7 +90,7 @@ def public(note):
 
 def find_note(note_id, owner):
     for note in db["notes"]:
-        if note["id"] == note_id and note["owner"] == owner:
+        if note["id"] == note_id:
             return note
     return None
 
@@ -120,14 +120,11 @@ def one_note(note_id):
     if user is None:
         return jsonify(error="authentication required"), 401
     with lock:
-        if request.method == "GET":
-            note = next((n for n in db["notes"] if n["id"] == note_id), None)
-            if note is None:
-                return jsonify(error="note not found"), 404
-            return jsonify(public(note))
         note = find_note(note_id, user)
         if note is None:
             return jsonify(error="note not found"), 404
+        if request.method == "GET":
+            return jsonify(public(note))
         db["notes"].remove(note)
         save()
     return "", 204

@@ -8,12 +8,15 @@ const USERNAME = /^[A-Za-z0-9_-]{3,32}$/;
 const tokens = new Map(); // token -> username; sessions need not survive a restart
 
 function load() {
+  let saved = { users: {}, notes: [], nextId: 1 };
   try {
-    return JSON.parse(fs.readFileSync(DATA_FILE, "utf8"));
+    saved = JSON.parse(fs.readFileSync(DATA_FILE, "utf8"));
   } catch (err) {
-    if (err.code === "ENOENT") return { users: {}, notes: [], nextId: 1 };
-    throw err;
+    if (err.code !== "ENOENT") throw err;
   }
+  // No prototype, so that no username can clash with the keys of Object.prototype.
+  saved.users = Object.assign(Object.create(null), saved.users);
+  return saved;
 }
 
 const db = load();

@@ -482,107 +482,32 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
     let m: TaskManifest = src.parse().map_err(|e| vec![e])?;
     let mut errors = Vec::new();
 
-    let folder = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if m.id.get_ref() != &folder {
-        errors.push(src.at(
-            &m.id,
-            format!(
-                "task id `{}` must equal its folder name `{folder}`",
-                m.id.get_ref()
-            ),
-        ));
-    }
-    if !is_kebab(m.id.get_ref()) {
-        errors.push(src.at(&m.id, "task id must be kebab-case (a-z, 0-9, '-')"));
-    }
-    if m.cwes.is_empty() {
-        errors.push(src.at(&m.id, "task lists no CWEs; add `cwes = [N, ...]`"));
-    }
-    for p in &m.principles {
-        if !principles.contains_key(p.get_ref().as_str()) {
-            errors.push(src.at(
-                p,
-                format!(
-                    "unknown principle id `{}`; use an id from principles.toml (`secgap list principles`) or add it there",
-                    p.get_ref()
-                ),
-            ));
-        }
-    }
-    if m.principles.is_empty() {
-        errors.push(src.at(
-            &m.id,
-            "task lists no principles; add `principles = [\"id\", ...]`",
-        ));
-    }
+    check_header(
+        &src,
+        "task",
+        dir,
+        (&m.id, &m.cwes, &m.principles),
+        principles,
+        &mut errors,
+    );
 
     let mut names = BTreeSet::new();
     let mut tests = Vec::new();
     for t in &m.tests {
-        let name = t.name.get_ref().clone();
-        if !is_identifier(&name) {
-            errors.push(src.at(
-                &t.name,
-                format!("test name `{name}` must be an identifier (letters, digits, '_')"),
-            ));
-        }
-        if !names.insert(name.clone()) {
-            errors.push(src.at(&t.name, format!("test `{name}` is declared twice")));
-        }
-        match t.kind {
-            TestKind::Security => {
-                match t.cwe {
-                    None => errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "security test `{name}` must name the CWE it probes: add `cwe = N`"
-                        ),
-                    )),
-                    Some(c) if !m.cwes.contains(&c) => errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "security test `{name}` probes {c}, which is not in the task's `cwes`"
-                        ),
-                    )),
-                    Some(_) => {}
-                }
-                if t.attack.as_deref().is_none_or(|a| a.trim().is_empty()) {
-                    errors.push(src.at(
-                        &t.name,
-                        format!("security test `{name}` must describe its attack: add `attack = \"...\"`"),
-                    ));
-                }
-                if let Some(v) = &t.visible {
-                    errors.push(src.at(
-                        v,
-                        format!(
-                            "security test `{name}` sets `visible`, but a security test is never shown to the subject; remove the `visible` line (only functional tests may set it)"
-                        ),
-                    ));
-                }
-            }
-            TestKind::Functional => {
-                if t.cwe.is_some() {
-                    errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "functional test `{name}` has a `cwe`; only security tests name one"
-                        ),
-                    ));
-                }
-            }
-        }
-        tests.push(TestDecl {
-            name,
-            kind: t.kind,
-            cwe: t.cwe,
-            attack: t.attack.clone(),
-            visible: t.kind == TestKind::Functional
-                && t.visible.as_ref().is_none_or(|v| *v.get_ref()),
-        });
+        tests.push(check_test(
+            &src,
+            "task",
+            TestFields {
+                name: &t.name,
+                kind: t.kind,
+                cwe: t.cwe,
+                attack: t.attack.as_deref(),
+                visible: t.visible.as_ref(),
+            },
+            &m.cwes,
+            &mut names,
+            &mut errors,
+        ));
     }
     if !tests.iter().any(|t| t.kind == TestKind::Functional) {
         errors.push(src.at(&m.id, "task declares no functional test"));
@@ -598,26 +523,8 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
         ));
     }
 
-    let mut file_in_task = |s: &Spanned<String>, what: &str| -> PathBuf {
-        let rel = Path::new(s.get_ref());
-        let p = dir.join(rel);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| c == std::path::Component::ParentDir)
-        {
-            errors.push(src.at(
-                s,
-                format!(
-                    "{what} `{}` must be a path inside the task folder",
-                    s.get_ref()
-                ),
-            ));
-        } else if !p.is_file() {
-            errors.push(src.at(s, format!("{what} `{}` does not exist", p.display())));
-        }
-        p
-    };
+    let mut file_in_task =
+        |s: &Spanned<String>, what: &str| file_inside(&src, dir, "task", s, what, &mut errors);
     let test_path = file_in_task(&m.test_file, "test file");
     let secure_ref = file_in_task(&m.references.secure, "secure reference");
     let mut insecure_refs = Vec::new();
@@ -712,6 +619,164 @@ fn load_task(dir: &Path, principles: &BTreeMap<&str, &Principle>) -> Result<Task
         insecure_refs,
         web: None,
     })
+}
+
+/// The checks every manifest's head gets (`what`: "task" or "scenario"):
+/// the id equals its folder's name and is kebab-case, and the CWEs and
+/// the principles are listed, the principles known to the catalog.
+fn check_header(
+    src: &Source,
+    what: &str,
+    dir: &Path,
+    (id, cwes, listed): (&Spanned<String>, &[Cwe], &[Spanned<String>]),
+    principles: &BTreeMap<&str, &Principle>,
+    errors: &mut Vec<Located>,
+) {
+    let folder = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if id.get_ref() != &folder {
+        errors.push(src.at(
+            id,
+            format!(
+                "{what} id `{}` must equal its folder name `{folder}`",
+                id.get_ref()
+            ),
+        ));
+    }
+    if !is_kebab(id.get_ref()) {
+        errors.push(src.at(id, format!("{what} id must be kebab-case (a-z, 0-9, '-')")));
+    }
+    if cwes.is_empty() {
+        errors.push(src.at(id, format!("{what} lists no CWEs; add `cwes = [N, ...]`")));
+    }
+    for p in listed {
+        if !principles.contains_key(p.get_ref().as_str()) {
+            errors.push(src.at(
+                p,
+                format!(
+                    "unknown principle id `{}`; use an id from principles.toml (`secgap list principles`) or add it there",
+                    p.get_ref()
+                ),
+            ));
+        }
+    }
+    if listed.is_empty() {
+        errors.push(src.at(
+            id,
+            format!("{what} lists no principles; add `principles = [\"id\", ...]`"),
+        ));
+    }
+}
+
+/// What a declared test says about itself, in a task or a scenario.
+struct TestFields<'a> {
+    name: &'a Spanned<String>,
+    kind: TestKind,
+    cwe: Option<Cwe>,
+    attack: Option<&'a str>,
+    visible: Option<&'a Spanned<bool>>,
+}
+
+/// Check one declared test of a `what` ("task" or "scenario") whose CWEs
+/// are `cwes`; `names` collects the names seen so far.
+fn check_test(
+    src: &Source,
+    what: &str,
+    t: TestFields,
+    cwes: &[Cwe],
+    names: &mut BTreeSet<String>,
+    errors: &mut Vec<Located>,
+) -> TestDecl {
+    let name = t.name.get_ref().clone();
+    if !is_identifier(&name) {
+        errors.push(src.at(
+            t.name,
+            format!("test name `{name}` must be an identifier (letters, digits, '_')"),
+        ));
+    }
+    if !names.insert(name.clone()) {
+        errors.push(src.at(t.name, format!("test `{name}` is declared twice")));
+    }
+    match t.kind {
+        TestKind::Security => {
+            match t.cwe {
+                None => errors.push(src.at(
+                    t.name,
+                    format!("security test `{name}` must name the CWE it probes: add `cwe = N`"),
+                )),
+                Some(c) if !cwes.contains(&c) => errors.push(src.at(
+                    t.name,
+                    format!(
+                        "security test `{name}` probes {c}, which is not in the {what}'s `cwes`"
+                    ),
+                )),
+                Some(_) => {}
+            }
+            if t.attack.is_none_or(|a| a.trim().is_empty()) {
+                errors.push(src.at(
+                    t.name,
+                    format!(
+                        "security test `{name}` must describe its attack: add `attack = \"...\"`"
+                    ),
+                ));
+            }
+            if let Some(v) = t.visible {
+                errors.push(src.at(
+                    v,
+                    format!(
+                        "security test `{name}` sets `visible`, but a security test is never shown to the subject; remove the `visible` line (only functional tests may set it)"
+                    ),
+                ));
+            }
+        }
+        TestKind::Functional => {
+            if t.cwe.is_some() {
+                errors.push(src.at(
+                    t.name,
+                    format!("functional test `{name}` has a `cwe`; only security tests name one"),
+                ));
+            }
+        }
+    }
+    TestDecl {
+        name,
+        kind: t.kind,
+        cwe: t.cwe,
+        attack: t.attack.map(str::to_string),
+        visible: t.kind == TestKind::Functional && t.visible.is_none_or(|v| *v.get_ref()),
+    }
+}
+
+/// The file a manifest names at `s` (`what` it is), which must lie inside
+/// `dir`, the `folder` ("task" or "scenario") folder, and exist.
+fn file_inside(
+    src: &Source,
+    dir: &Path,
+    folder: &str,
+    s: &Spanned<String>,
+    what: &str,
+    errors: &mut Vec<Located>,
+) -> PathBuf {
+    let rel = Path::new(s.get_ref());
+    let p = dir.join(rel);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        errors.push(src.at(
+            s,
+            format!(
+                "{what} `{}` must be a path inside the {folder} folder",
+                s.get_ref()
+            ),
+        ));
+    } else if !p.is_file() {
+        errors.push(src.at(s, format!("{what} `{}` does not exist", p.display())));
+    }
+    p
 }
 
 /// SHA-256 of every regular file under `root` (path and content), in path order.

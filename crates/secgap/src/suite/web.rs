@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{
-    is_identifier, is_kebab, InsecureManifest, InsecureRef, Located, Principle, Source, Task,
-    TaskLimits, TestDecl,
+    check_header, check_test, file_inside, is_identifier, is_kebab, InsecureManifest, InsecureRef,
+    Located, Principle, Source, Task, TaskLimits, TestFields,
 };
 use crate::lang::Language;
 use crate::model::{Cwe, TestKind};
@@ -552,42 +552,14 @@ fn load_scenario(
     let src = Source::read(&dir.join("scenario.toml")).map_err(|e| vec![e])?;
     let m: ScenarioManifest = src.parse().map_err(|e| vec![e])?;
     let mut errors = Vec::new();
-    let folder = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if m.id.get_ref() != &folder {
-        errors.push(src.at(
-            &m.id,
-            format!(
-                "scenario id `{}` must equal its folder name `{folder}`",
-                m.id.get_ref()
-            ),
-        ));
-    }
-    if !is_kebab(m.id.get_ref()) {
-        errors.push(src.at(&m.id, "scenario id must be kebab-case (a-z, 0-9, '-')"));
-    }
-    if m.cwes.is_empty() {
-        errors.push(src.at(&m.id, "scenario lists no CWEs; add `cwes = [N, ...]`"));
-    }
-    for p in &m.principles {
-        if !principles.contains_key(p.get_ref().as_str()) {
-            errors.push(src.at(
-                p,
-                format!(
-                    "unknown principle id `{}`; use an id from principles.toml (`secgap list principles`) or add it there",
-                    p.get_ref()
-                ),
-            ));
-        }
-    }
-    if m.principles.is_empty() {
-        errors.push(src.at(
-            &m.id,
-            "scenario lists no principles; add `principles = [\"id\", ...]`",
-        ));
-    }
+    check_header(
+        &src,
+        "scenario",
+        dir,
+        (&m.id, &m.cwes, &m.principles),
+        principles,
+        &mut errors,
+    );
     let openapi_path = dir.join(m.openapi.get_ref());
     let openapi = match std::fs::read_to_string(&openapi_path) {
         Ok(text) => {
@@ -628,57 +600,21 @@ fn load_scenario(
     let mut decls = Vec::new();
     let mut tests = Vec::new();
     for t in &m.tests {
-        let name = t.name.get_ref().clone();
-        if !is_identifier(&name) {
-            errors.push(src.at(
-                &t.name,
-                format!("test name `{name}` must be an identifier (letters, digits, '_')"),
-            ));
-        }
-        if !names.insert(name.clone()) {
-            errors.push(src.at(&t.name, format!("test `{name}` is declared twice")));
-        }
-        match t.kind {
-            TestKind::Security => {
-                match t.cwe {
-                    None => errors.push(src.at(
-                        &t.name,
-                        format!("exploit `{name}` must name the CWE it probes: add `cwe = N`"),
-                    )),
-                    Some(c) if !m.cwes.contains(&c) => errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "exploit `{name}` probes {c}, which is not in the scenario's `cwes`"
-                        ),
-                    )),
-                    Some(_) => {}
-                }
-                if t.attack.as_deref().is_none_or(|a| a.trim().is_empty()) {
-                    errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "exploit `{name}` must describe its attack: add `attack = \"...\"`"
-                        ),
-                    ));
-                }
-                if let Some(v) = &t.visible {
-                    errors.push(src.at(
-                        v,
-                        format!("exploit `{name}` sets `visible`, but a security test is never shown to the subject; remove the line"),
-                    ));
-                }
-            }
-            TestKind::Functional => {
-                if t.cwe.is_some() {
-                    errors.push(src.at(
-                        &t.name,
-                        format!(
-                            "functional test `{name}` has a `cwe`; only security tests name one"
-                        ),
-                    ));
-                }
-            }
-        }
+        let decl = check_test(
+            &src,
+            "scenario",
+            TestFields {
+                name: &t.name,
+                kind: t.kind,
+                cwe: t.cwe,
+                attack: t.attack.as_deref(),
+                visible: t.visible.as_ref(),
+            },
+            &m.cwes,
+            &mut names,
+            &mut errors,
+        );
+        let name = decl.name.clone();
         if t.steps.is_empty() {
             errors.push(src.at(&t.name, format!("test `{name}` has no steps")));
         }
@@ -695,14 +631,7 @@ fn load_scenario(
                 Err(message) => errors.push(src.at(&t.name, message)),
             }
         }
-        decls.push(TestDecl {
-            name: name.clone(),
-            kind: t.kind,
-            cwe: t.cwe,
-            attack: t.attack.clone(),
-            visible: t.kind == TestKind::Functional
-                && t.visible.as_ref().is_none_or(|v| *v.get_ref()),
-        });
+        decls.push(decl);
         tests.push(WebTest {
             name,
             kind: t.kind,
@@ -745,25 +674,8 @@ fn load_scenario(
             ));
             continue;
         };
-        let mut file_in = |s: &Spanned<String>, what: &str| -> PathBuf {
-            let rel = Path::new(s.get_ref());
-            let p = dir.join(rel);
-            if rel.is_absolute()
-                || rel
-                    .components()
-                    .any(|c| c == std::path::Component::ParentDir)
-            {
-                errors.push(src.at(
-                    s,
-                    format!(
-                        "{what} `{}` must be a path inside the scenario folder",
-                        s.get_ref()
-                    ),
-                ));
-            } else if !p.is_file() {
-                errors.push(src.at(s, format!("{what} `{}` does not exist", p.display())));
-            }
-            p
+        let mut file_in = |s: &Spanned<String>, what: &str| {
+            file_inside(&src, dir, "scenario", s, what, &mut errors)
         };
         let secure_ref = file_in(&refs.secure, "secure reference");
         let mut insecure_refs = Vec::new();

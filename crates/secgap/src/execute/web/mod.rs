@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::{truncate, BuildResult, ExecOptions, Execution, Step, TestSelection};
+use super::{set_mode, truncate, BuildResult, ExecOptions, Execution, Step, TestSelection};
 use crate::model::{Cause, TestOutcome, Verdict};
 use crate::suite::web::{Action, Check, Environment, InstallKind, WebTask, WebTest};
 use crate::suite::Task;
@@ -232,10 +232,13 @@ impl Stage {
     }
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("chmod {}", path.display()))
+/// The environment's installed dependencies, read-only at `/env`.
+fn env_mount(deps: Option<&Path>) -> Option<Mount> {
+    deps.map(|d| Mount {
+        host: d.to_path_buf(),
+        dest: layout::ENV.into(),
+        writable: false,
+    })
 }
 
 /// The environment every build and app gets.
@@ -264,13 +267,7 @@ fn run_build(
         dest: layout::APP.into(),
         writable: true,
     }];
-    if let Some(d) = deps {
-        mounts.push(Mount {
-            host: d.to_path_buf(),
-            dest: layout::ENV.into(),
-            writable: false,
-        });
-    }
+    mounts.extend(env_mount(deps));
     let spec = sandbox::Spec {
         argv: env.build.clone(),
         env: base_env(env),
@@ -398,13 +395,7 @@ fn run_test(
         dest: layout::SRV.into(),
         writable: true,
     }];
-    if let Some(d) = deps {
-        mounts.push(Mount {
-            host: d.to_path_buf(),
-            dest: layout::ENV.into(),
-            writable: false,
-        });
-    }
+    mounts.extend(env_mount(deps));
     // A cgroup bounds the memory of the whole app; where the machine has
     // none to give, each process is bounded instead (see `secgap doctor`).
     let cgroup = Cgroup::create(web.limits.memory_mb as u64).ok();

@@ -172,7 +172,7 @@ fn slices(out: &mut String, groups: &[GroupMetrics]) {
         .unwrap_or(10)
         .max(18);
     out.push_str(&format!(
-        "{:<w$} {:<24} {:>5} {:>7} {:>7} {:>7} {:>8}  {:<15}\n",
+        "{:<w$} {:<24} {:>5} {:>7} {:>7} {:>7} {:>8}  {}\n",
         "subject / strategy",
         "environment / scenario",
         "tasks",

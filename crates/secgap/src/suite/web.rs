@@ -194,6 +194,16 @@ pub struct StepManifest {
     /// `resources`: resident memory the app's processes may hold together.
     #[serde(default)]
     pub max_memory_mb: Option<u64>,
+    /// Stop the app and start it again on the same `/srv` (what it
+    /// stored survives; what it kept in memory does not).
+    #[serde(default)]
+    #[schemars(with = "bool")]
+    pub restart: Option<Spanned<bool>>,
+    /// A trusted Python 3 script (relative to the scenario folder) run by
+    /// the harness for an attack that needs logic; exit status 0 passes.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub script: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -315,6 +325,10 @@ pub enum Action {
         expect: Expect,
     },
     Check(Check),
+    /// Stop the app and start it again on the same files.
+    Restart,
+    /// Run a trusted script (absolute path) against the app.
+    Script(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -621,7 +635,7 @@ fn load_scenario(
         let mut known: BTreeSet<String> = BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
         let mut steps = Vec::new();
         for (i, s) in t.steps.iter().enumerate() {
-            match check_step(s, i + 1, &name, &known) {
+            match check_step(s, i + 1, &name, &known, dir) {
                 Ok(step) => {
                     if let Action::Request(r) = &step.action {
                         known.extend(r.capture.iter().map(|(v, _)| v.clone()));
@@ -769,9 +783,48 @@ fn check_step(
     n: usize,
     test: &str,
     known: &BTreeSet<String>,
+    dir: &Path,
 ) -> Result<Step, String> {
     let at = format!("test `{test}`, step {n}");
     let label = s.name.clone().unwrap_or_else(|| format!("step {n}"));
+    let restart = s.restart.as_ref().is_some_and(|r| *r.get_ref());
+    let others = s.method.is_some()
+        || s.path.is_some()
+        || s.raw.is_some()
+        || s.check.is_some()
+        || s.json.is_some()
+        || s.body.is_some()
+        || s.form.is_some()
+        || s.multipart.is_some();
+    if restart || s.script.is_some() {
+        if others || (restart && s.script.is_some()) {
+            return Err(format!(
+                "{at}: `restart` and `script` are steps of their own; give them no request, check or other action"
+            ));
+        }
+        let action = match &s.script {
+            Some(rel) => {
+                let r = Path::new(rel.get_ref());
+                let p = dir.join(r);
+                if r.is_absolute()
+                    || r.components().any(|c| c == std::path::Component::ParentDir)
+                    || !p.is_file()
+                {
+                    return Err(format!(
+                        "{at}: `script = \"{}\"` must name a file inside the scenario folder",
+                        rel.get_ref()
+                    ));
+                }
+                Action::Script(p)
+            }
+            None => Action::Restart,
+        };
+        return Ok(Step {
+            label,
+            wait_ms: s.wait_ms.unwrap_or(0),
+            action,
+        });
+    }
     // Every template string of the step must use known variables only.
     let mut strings: Vec<&str> = Vec::new();
     if let Some(p) = &s.path {

@@ -708,3 +708,114 @@ fn reference_subjects_on_builtin_scenarios_score_one_and_zero_per_environment() 
         "a failed exploit's requests and responses are in the drill-down"
     );
 }
+
+/// A restart keeps what the app stored and loses what it held in memory;
+/// a script (trusted, run by the harness in the test's network) decides
+/// an attack that needs logic, and its last line says why it failed.
+#[test]
+fn a_restart_keeps_the_files_and_a_script_decides_by_its_exit_status() {
+    let _s = shared_sandboxes();
+    let dir = tempfile::tempdir().unwrap();
+    let tests = r#"
+[[tests]]
+name = "stored_survives"
+kind = "functional"
+[[tests.steps]]
+path = "/touch?where={{data_dir}}/kept.txt"
+[[tests.steps]]
+restart = true
+[[tests.steps]]
+script = "kept.py"
+[[tests.steps]]
+check = "alive"
+
+[[tests]]
+name = "crash_then_restart_comes_back"
+kind = "functional"
+[[tests.steps]]
+raw = "GET /crash HTTP/1.1\r\nHost: x\r\n\r\n"
+[[tests.steps]]
+restart = true
+[[tests.steps]]
+path = "/safe"
+expect_contains = ["nothing to see"]
+
+[[tests]]
+name = "script_passes"
+kind = "functional"
+[[tests.steps]]
+script = "probe_ok.py"
+
+[[tests]]
+name = "script_finds_the_leak"
+kind = "security"
+cwe = 22
+attack = "A script looks for the planted secret in every response of a walk."
+[[tests.steps]]
+script = "walk.py"
+"#;
+    // The scripts are in place before the suite loads (it checks them).
+    let s = dir.path().join("scenarios/probe");
+    std::fs::create_dir_all(&s).unwrap();
+    std::fs::write(
+        s.join("probe_ok.py"),
+        r#"import os, sys, urllib.request
+base = os.environ["SECGAP_BASE"]
+body = urllib.request.urlopen(base + "/safe", timeout=5).read().decode()
+kept = os.path.exists(os.path.join(os.environ["SECGAP_SRV"], "app", "data"))
+print("saw", body, "data folder there:", kept)
+sys.exit(0 if body == "nothing to see" and kept else 1)
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        s.join("kept.py"),
+        "import os, sys\nsys.exit(0 if os.path.exists(os.path.join(os.environ['SECGAP_SRV'], 'app/data/kept.txt')) else 1)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.join("walk.py"),
+        r#"import os, sys, urllib.request
+base, secret = os.environ["SECGAP_BASE"], os.environ["SECGAP_SECRET"]
+for path in ["/safe", "/me", "/leak"]:
+    body = urllib.request.urlopen(base + path, timeout=5).read().decode()
+    if secret in body:
+        print("the secret leaked at", path)
+        sys.exit(1)
+print("no leak")
+"#,
+    )
+    .unwrap();
+    let suite = suite_with(dir.path(), tests, APP, APP, "");
+    let ex = run(&suite, APP);
+    for t in [
+        "stored_survives",
+        "crash_then_restart_comes_back",
+        "script_passes",
+    ] {
+        assert_eq!(
+            verdict(&ex, t).outcome,
+            TestOutcome::Pass,
+            "{t}:\n{}",
+            describe(&ex)
+        );
+    }
+    let walk = verdict(&ex, "script_finds_the_leak");
+    assert_eq!(walk.outcome, TestOutcome::Fail, "{}", describe(&ex));
+    assert!(
+        walk.message.contains("the secret leaked at /leak"),
+        "{}",
+        walk.message
+    );
+    // An app that does not come back from a restart fails the step.
+    let once = APP.replace("# DAEMON", "if os.path.exists('/srv/app/data/ran'):\n    sys.exit(7)\nopen('/srv/app/data/ran', 'w').write('1')");
+    let ex = run(&suite, &once);
+    let v = verdict(&ex, "stored_survives");
+    assert_eq!(v.outcome, TestOutcome::Fail, "{}", describe(&ex));
+    assert!(
+        v.message
+            .contains("step 2: the app exited (exit code 7) when started again"),
+        "{}",
+        v.message
+    );
+}

@@ -23,7 +23,7 @@ mod steps;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -426,11 +426,9 @@ fn run_test(
         cgroup: cgroup.as_ref().map(Cgroup::procs_file),
     };
     let mut app = sandbox::spawn(&spec)?;
-
-    // Readiness: the app accepts connections on its port, within the wait.
-    let ready_by = Instant::now() + Duration::from_secs(web.limits.startup_secs as u64);
-    loop {
-        if app.has_exited() {
+    match wait_ready(&mut app, &addr, web.limits.startup_secs) {
+        Ok(()) => {}
+        Err(NotReady::Exited) => {
             let out = app.finish()?;
             return Ok(TestRun::Startup(format!(
                 "[secgap] the app exited ({}) before it accepted connections on port {port}\n{}",
@@ -438,10 +436,7 @@ fn run_test(
                 output_of(&out)
             )));
         }
-        if connect(&addr, Duration::from_millis(100)).is_ok() {
-            break;
-        }
-        if Instant::now() >= ready_by {
+        Err(NotReady::Silent) => {
             let out = app.stop()?;
             return Ok(TestRun::Startup(format!(
                 "[secgap] the app did not accept connections on 127.0.0.1:{port} within {} s\n{}",
@@ -449,23 +444,27 @@ fn run_test(
                 output_of(&out)
             )));
         }
-        std::thread::sleep(Duration::from_millis(5));
     }
 
     // What the app uses is sampled only for a test that checks it: the
     // sampler reads every process's status in /proc.
-    let pid = app.pid();
+    let pid = Arc::new(AtomicI32::new(app.pid()));
     let measures = test
         .steps
         .iter()
         .any(|s| matches!(s.action, Action::Check(Check::Resources { .. })));
-    let cpu_base_ms = if measures { tree::usage(pid).cpu_ms } else { 0 };
+    let cpu_base_ms = if measures {
+        tree::usage(app.pid()).cpu_ms
+    } else {
+        0
+    };
     let peak = Arc::new(AtomicU64::new(0));
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let sampler = measures.then(|| {
-        let peak = peak.clone();
+        let (peak, pid) = (peak.clone(), pid.clone());
         std::thread::spawn(move || loop {
-            peak.fetch_max(tree::usage(pid).rss_bytes, Ordering::SeqCst);
+            let now = tree::usage(pid.load(Ordering::SeqCst)).rss_bytes;
+            peak.fetch_max(now, Ordering::SeqCst);
             match stopped.recv_timeout(Duration::from_millis(25)) {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 _ => break,
@@ -498,18 +497,34 @@ fn run_test(
         staged,
         before,
         canary: &canary,
-        app: &mut app,
+        app: Some(app),
+        spec: &spec,
+        startup_secs: web.limits.startup_secs,
+        pid,
         cpu_base_ms,
         peak_rss: peak,
         request_timeout: Duration::from_secs(web.limits.request_secs as u64),
+        script_timeout: wall,
         log: String::new(),
+        earlier_output: String::new(),
     };
     let result = steps::run(&mut live, &test.steps);
     let mut evidence = std::mem::take(&mut live.log);
+    evidence.push_str(&live.earlier_output);
+    let app = live.app.take();
     drop(stop);
     if let Some(t) = sampler {
         let _ = t.join();
     }
+    let Some(app) = app else {
+        // A restart found the app gone for good: nothing is left to stop.
+        drop(cgroup);
+        return Ok(TestRun::Done {
+            result,
+            evidence,
+            cause: Cause::Observed,
+        });
+    };
     let out = app.stop()?;
     let oom = cgroup.as_ref().is_some_and(Cgroup::oom_killed);
     let cause = match out.killed {
@@ -535,7 +550,36 @@ fn run_test(
     })
 }
 
-fn describe_exit(out: &sandbox::Outcome) -> String {
+/// Why an app never became ready.
+pub(crate) enum NotReady {
+    /// It exited first.
+    Exited,
+    /// It ran but did not accept a connection within the wait.
+    Silent,
+}
+
+/// Wait until the app accepts a connection on `addr`, at most `secs`.
+pub(crate) fn wait_ready(
+    app: &mut sandbox::Sandboxed,
+    addr: &SocketAddr,
+    secs: u32,
+) -> std::result::Result<(), NotReady> {
+    let ready_by = Instant::now() + Duration::from_secs(secs as u64);
+    loop {
+        if app.has_exited() {
+            return Err(NotReady::Exited);
+        }
+        if connect(addr, Duration::from_millis(100)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() >= ready_by {
+            return Err(NotReady::Silent);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+pub(crate) fn describe_exit(out: &sandbox::Outcome) -> String {
     match out.exit {
         Exit::Code(c) => format!("exit code {c}"),
         Exit::Signal(s) => format!("signal {}", sandbox::signal_name(s)),
@@ -543,7 +587,7 @@ fn describe_exit(out: &sandbox::Outcome) -> String {
 }
 
 /// The app's own output, for evidence.
-fn output_of(out: &sandbox::Outcome) -> String {
+pub(crate) fn output_of(out: &sandbox::Outcome) -> String {
     let mut s = String::new();
     let err = out.stderr.text();
     let std = out.stdout.text();

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,11 +34,20 @@ pub struct Live<'a> {
     pub staged: Vec<PathBuf>,
     pub before: std::collections::BTreeMap<PathBuf, observe::Entry>,
     pub canary: &'a Server,
-    pub app: &'a mut Sandboxed,
+    /// The running app; None once a restart could not bring it back.
+    pub app: Option<Sandboxed>,
+    /// How the app is started (again, by a restart).
+    pub spec: &'a secgap_sandbox::Spec,
+    pub startup_secs: u32,
+    /// The app sandbox's pid, for the resource sampler (it changes on a restart).
+    pub pid: Arc<AtomicI32>,
     pub cpu_base_ms: u64,
     pub peak_rss: Arc<AtomicU64>,
     pub request_timeout: Duration,
+    pub script_timeout: Duration,
     pub log: String,
+    /// What the app printed before a restart, for evidence.
+    pub earlier_output: String,
 }
 
 impl Live<'_> {
@@ -123,6 +132,8 @@ pub fn run(live: &mut Live, steps: &[Step]) -> Result<(), String> {
             Action::Request(r) => request(live, &step.label, r),
             Action::Raw { bytes, expect } => raw(live, &step.label, bytes, expect),
             Action::Check(c) => check(live, &step.label, c),
+            Action::Restart => restart(live, &step.label),
+            Action::Script(path) => script(live, &step.label, path),
         };
         if let Err(why) = result {
             let message = format!("{}: {why}", step.label);
@@ -398,10 +409,109 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Stop the app and start it again on the same files.
+fn restart(live: &mut Live, label: &str) -> Result<(), String> {
+    live.note(&format!("--- {label}: restart the app"));
+    if let Some(app) = live.app.take() {
+        let out = app
+            .stop()
+            .map_err(|e| format!("cannot stop the app: {e:#}"))?;
+        live.earlier_output.push_str(&format!(
+            "[secgap] before the restart:\n{}",
+            super::output_of(&out)
+        ));
+    }
+    let mut app = secgap_sandbox::spawn(live.spec)
+        .map_err(|e| format!("cannot start the app again: {e:#}"))?;
+    match super::wait_ready(&mut app, &live.addr, live.startup_secs) {
+        Ok(()) => {
+            live.pid.store(app.pid(), Ordering::SeqCst);
+            // CPU is counted from the new process's readiness on.
+            live.cpu_base_ms = tree::usage(app.pid()).cpu_ms;
+            live.app = Some(app);
+            Ok(())
+        }
+        Err(why) => {
+            let exited = matches!(why, super::NotReady::Exited);
+            let out = app
+                .stop()
+                .map_err(|e| format!("cannot stop the app: {e:#}"))?;
+            live.earlier_output.push_str(&super::output_of(&out));
+            Err(if exited {
+                format!(
+                    "the app exited ({}) when started again",
+                    super::describe_exit(&out)
+                )
+            } else {
+                format!(
+                    "the app did not accept connections within {} s when started again",
+                    live.startup_secs
+                )
+            })
+        }
+    }
+}
+
+/// Run a trusted script against the app: exit status 0 passes; its last
+/// line of output says why it failed.
+fn script(live: &mut Live, label: &str, path: &std::path::Path) -> Result<(), String> {
+    live.note(&format!("--- {label}: script {}", path.display()));
+    let mut cmd = std::process::Command::new("/usr/bin/python3");
+    cmd.arg("-I").arg(path).env_clear();
+    cmd.env("PATH", "/usr/bin:/bin");
+    cmd.env("SECGAP_BASE", format!("http://{}", live.addr));
+    cmd.env("SECGAP_SRV", &live.srv);
+    cmd.env("SECGAP_CANARY_HITS", live.canary.hits().to_string());
+    for (k, v) in &live.vars {
+        cmd.env(format!("SECGAP_{}", k.to_ascii_uppercase()), v);
+    }
+    // The script's sockets live in this thread's private network.
+    let done = secgap_sandbox::supervise::run(
+        cmd,
+        secgap_sandbox::supervise::Options {
+            wall: live.script_timeout,
+            keep: 16 * 1024,
+            output_limit: Some(1 << 20),
+            drain: secgap_sandbox::supervise::Drain::AtMost(Duration::from_secs(1)),
+        },
+    )
+    .map_err(|e| format!("cannot run the script: {e}"))?;
+    let out = done.stdout.text();
+    let err = done.stderr.text();
+    if !out.trim().is_empty() {
+        live.note(&format!("< {}", out.trim_end()));
+    }
+    if !err.trim().is_empty() {
+        live.note(&format!("< stderr: {}", err.trim_end()));
+    }
+    if done.killed.is_some() {
+        return Err(format!(
+            "the script did not finish within {} s",
+            live.script_timeout.as_secs()
+        ));
+    }
+    match done.exit {
+        secgap_sandbox::Exit::Code(0) => Ok(()),
+        e => {
+            let why = out
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("(it printed nothing)")
+                .trim()
+                .to_string();
+            Err(format!("the script failed ({e:?}): {why}"))
+        }
+    }
+}
+
 /// Whether the app still runs and accepts a connection.
 pub fn alive(live: &mut Live) -> bool {
     for _ in 0..5 {
-        if live.app.has_exited() {
+        let Some(app) = live.app.as_mut() else {
+            return false;
+        };
+        if app.has_exited() {
             return false;
         }
         if super::connect(&live.addr, Duration::from_millis(300)).is_ok() {
@@ -454,7 +564,7 @@ fn check(live: &mut Live, label: &str, c: &Check) -> Result<(), String> {
             max_cpu_ms,
             max_memory_mb,
         } => {
-            let now = tree::usage(live.app.pid());
+            let now = tree::usage(live.pid.load(Ordering::SeqCst));
             let cpu = now.cpu_ms.saturating_sub(live.cpu_base_ms);
             let peak = live.peak_rss.load(Ordering::SeqCst).max(now.rss_bytes);
             live.note(&format!(

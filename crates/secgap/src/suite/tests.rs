@@ -325,6 +325,22 @@ fn scenario_mistakes_are_named_at_their_line() {
         err.contains("no_file_outside") && err.contains("scenario.toml:"),
         "{err}"
     );
+    // A script that is not in the scenario folder; a restart with a request.
+    let tests = WEB_TESTS.replace("check = \"no_file_outside\"", "script = \"../x.py\"");
+    let err = web_suite_with(&tests, "").1.unwrap_err().to_string();
+    assert!(
+        err.contains("`script = \"../x.py\"` must name a file inside the scenario folder"),
+        "{err}"
+    );
+    let tests = WEB_TESTS.replace(
+        "check = \"no_file_outside\"",
+        "restart = true\npath = \"/x\"",
+    );
+    let err = web_suite_with(&tests, "").1.unwrap_err().to_string();
+    assert!(
+        err.contains("`restart` and `script` are steps of their own"),
+        "{err}"
+    );
     // An exploit for a CWE the scenario does not list.
     let tests = WEB_TESTS.replace("cwe = 22\nattack", "cwe = 79\nattack");
     let err = web_suite_with(&tests, "").1.unwrap_err().to_string();

@@ -175,6 +175,10 @@ pub struct StepManifest {
     pub expect_lacks: Vec<String>,
     #[serde(default)]
     pub expect_header: BTreeMap<String, String>,
+    /// Header name → a substring its value must not hold (a missing
+    /// header holds nothing).
+    #[serde(default)]
+    pub expect_header_lacks: BTreeMap<String, String>,
     #[serde(default)]
     pub expect_no_secret: bool,
     #[serde(default)]
@@ -369,6 +373,7 @@ pub struct Expect {
     pub contains: Vec<String>,
     pub lacks: Vec<String>,
     pub headers: Vec<(String, String)>,
+    pub headers_lack: Vec<(String, String)>,
     pub no_secret: bool,
     pub max_ms: Option<u64>,
 }
@@ -838,6 +843,7 @@ fn check_step(
     strings.extend(s.expect_contains.iter().map(String::as_str));
     strings.extend(s.expect_lacks.iter().map(String::as_str));
     strings.extend(s.expect_header.values().map(String::as_str));
+    strings.extend(s.expect_header_lacks.values().map(String::as_str));
     strings.extend(s.password.as_deref());
     if let Some(f) = &s.form {
         strings.extend(f.values().map(String::as_str));
@@ -880,6 +886,7 @@ fn check_step(
         contains: s.expect_contains.clone(),
         lacks: s.expect_lacks.clone(),
         headers: s.expect_header.clone().into_iter().collect(),
+        headers_lack: s.expect_header_lacks.clone().into_iter().collect(),
         no_secret: s.expect_no_secret,
         max_ms: s.max_ms,
     };

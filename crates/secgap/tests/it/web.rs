@@ -356,6 +356,17 @@ jar = "alice"
 headers = { Authorization = "Bearer {{token}}" }
 expect_contains = ["cookie=sid=s-alice", "auth=Bearer tok-alice"]
 expect_lacks = ["s-bob"]
+expect_header = { "content-type" = "TEXT/plain" }
+expect_header_lacks = { "Content-Type" = "html", "X-Missing" = "anything" }
+
+[[tests]]
+name = "served_as_html"
+kind = "security"
+cwe = 22
+attack = "A response whose type must not be HTML."
+[[tests.steps]]
+path = "/login?user=eve"
+expect_header_lacks = { "Content-Type" = "json" }
 "#;
 
 #[test]
@@ -397,6 +408,10 @@ fn each_primitive_passes_on_good_behaviour_and_fails_on_bad() {
         ("burns_cpu", "ms of CPU, more than 1500 ms"),
         ("holds_memory", "more than 200 MiB"),
         ("slow_answer", "within 500 ms"),
+        (
+            "served_as_html",
+            "header `Content-Type` is `application/json`, which holds `json`",
+        ),
     ] {
         let v = verdict(&ex, fail);
         assert_eq!(v.outcome, TestOutcome::Fail, "{fail}:\n{}", describe(&ex));

@@ -391,6 +391,15 @@ fn expect(live: &Live, want: &Expect, resp: &Response) -> Result<(), String> {
             None => return Err(format!("expected a `{name}` header")),
         }
     }
+    for (name, sub) in &want.headers_lack {
+        let sub = fill(sub, &live.vars);
+        if let Some(v) = resp
+            .headers_named(name)
+            .find(|v| v.to_ascii_lowercase().contains(&sub.to_ascii_lowercase()))
+        {
+            return Err(format!("header `{name}` is `{v}`, which holds `{sub}`"));
+        }
+    }
     if want.no_secret && contains(&resp.raw, live.secret.as_bytes()) {
         return Err("the response holds the planted secret from /srv/secret.txt".into());
     }

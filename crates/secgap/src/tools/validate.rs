@@ -58,6 +58,8 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
     // (reference, test) -> outcomes across repeats
     let mut history: BTreeMap<(String, String), Vec<TestOutcome>> = BTreeMap::new();
     let mut caught_by: BTreeMap<String, usize> = BTreeMap::new();
+    // (reference, test) -> what each round's verdict said, to explain a flip.
+    let mut said: BTreeMap<(String, String), Vec<execute::Verdict>> = BTreeMap::new();
     let mut executions = 0;
     for round in 0..repeat.max(1) {
         for (name, code, cwe) in &refs {
@@ -68,6 +70,9 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
                     .entry((name.clone(), v.test.clone()))
                     .or_default()
                     .push(v.outcome);
+                said.entry((name.clone(), v.test.clone()))
+                    .or_default()
+                    .push(v.clone());
             }
             if round > 0 {
                 continue;
@@ -155,8 +160,26 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
     for ((r, test), outcomes) in &history {
         if outcomes.windows(2).any(|w| w[0] != w[1]) {
             let seq: Vec<&str> = outcomes.iter().map(|o| o.as_str()).collect();
+            // What the rounds that did not pass said, so the flip can be traced.
+            let mut why = String::new();
+            let rounds = said.get(&(r.clone(), test.clone()));
+            for (i, o) in outcomes.iter().enumerate() {
+                if *o == TestOutcome::Pass {
+                    continue;
+                }
+                if let Some(v) = rounds.and_then(|s| s.get(i)) {
+                    why.push_str(&format!(
+                        "\n     round {}: {}",
+                        i + 1,
+                        first_line(&v.message)
+                    ));
+                    if let Some(e) = &v.evidence {
+                        why.push_str(&format!("\n{}", indent(&execute::truncate(e, 1500))));
+                    }
+                }
+            }
             problems.push(format!(
-                "verdict of test `{test}` on {r} flips across runs: {}",
+                "verdict of test `{test}` on {r} flips across runs: {}{why}",
                 seq.join(", ")
             ));
         }

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::execute::{self, ExecOptions};
 use crate::suite::{Suite, Task};
+use crate::tools::bench::median;
 
 #[derive(Debug, Serialize)]
 pub struct EnvBench {
@@ -36,18 +37,6 @@ pub struct WebBench {
     pub validated_tasks: usize,
     pub validate_wall_ms: u64,
     pub validate_ok: bool,
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// The app's environment outside the sandbox: `/env` and `/srv/app` are

@@ -107,6 +107,27 @@ pub fn fleiss_kappa_from_ratings<T: Ord>(ratings: &[Vec<T>]) -> Result<FleissKap
     fleiss_kappa(&table)
 }
 
+/// Cohen's κ for two raters' yes/no verdicts on the same items, from
+/// their 2×2 table: `both` said yes, `only_first`, `only_second`, `neither`.
+/// κ = (p_o − p_e) / (1 − p_e), with p_o the share of items they agree on
+/// and p_e the agreement expected from each rater's own yes rate. None
+/// when there is no item, or when p_e = 1 (both raters gave one answer to
+/// everything, so agreement beyond chance is undefined).
+pub fn cohen_kappa(both: u64, only_first: u64, only_second: u64, neither: u64) -> Option<f64> {
+    let n = (both + only_first + only_second + neither) as f64;
+    if n == 0.0 {
+        return None;
+    }
+    let observed = (both + neither) as f64 / n;
+    let first_yes = (both + only_first) as f64 / n;
+    let second_yes = (both + only_second) as f64 / n;
+    let expected = first_yes * second_yes + (1.0 - first_yes) * (1.0 - second_yes);
+    if (1.0 - expected).abs() < 1e-12 {
+        return None;
+    }
+    Some((observed - expected) / (1.0 - expected))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +142,19 @@ mod tests {
         .unwrap();
         assert!((k.kappa - 1.0).abs() < 1e-12);
         assert_eq!((k.items, k.raters, k.categories), (3, 3, 2));
+    }
+
+    #[test]
+    fn cohen_on_known_tables() {
+        // 20 yes-yes, 5 + 10 disagreements, 15 no-no: p_o = 0.7,
+        // p_e = 0.5 * 0.6 + 0.5 * 0.4 = 0.5, so kappa = 0.4.
+        let k = cohen_kappa(20, 5, 10, 15).unwrap();
+        assert!((k - 0.4).abs() < 1e-12, "{k}");
+        assert!((cohen_kappa(7, 0, 0, 3).unwrap() - 1.0).abs() < 1e-12);
+        // Opposite answers on every item: as far below chance as it goes.
+        assert!((cohen_kappa(0, 5, 5, 0).unwrap() + 1.0).abs() < 1e-12);
+        assert_eq!(cohen_kappa(0, 0, 0, 0), None);
+        assert_eq!(cohen_kappa(4, 0, 0, 0), None);
     }
 
     #[test]

@@ -53,7 +53,7 @@ mod spearman;
 
 pub use bootstrap::{bootstrap_rate, cluster_bootstrap, BootstrapInterval, DEFAULT_REPLICATES};
 pub use design::{Clusters, Design, DesignBuilder, Factor};
-pub use kappa::{fleiss_kappa, fleiss_kappa_from_ratings, FleissKappa};
+pub use kappa::{cohen_kappa, fleiss_kappa, fleiss_kappa_from_ratings, FleissKappa};
 pub use logit::{
     fit_firth, fit_logit, fit_logit_or_firth, Coefficient, Covariance, Estimator, LogitFit,
     LogitOutcome, Regression,

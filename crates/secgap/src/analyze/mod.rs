@@ -1,6 +1,7 @@
 //! Analysis: metrics, the gap, paired comparisons and gates, over plain
 //! rows of the vocabulary.
 
+pub mod agreement;
 pub mod compare;
 pub mod gap;
 pub mod gate;

@@ -31,7 +31,7 @@ extracted, executed against the task's tests in a fresh bubblewrap sandbox, scor
 DIR/run.sqlite at once, so a killed run can be finished with `secgap resume DIR`. Prints a table, or with \
 --json one JSON object with a row per (subject, strategy)."
     )]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Finish an interrupted run: nothing finished is redone, nothing is lost.
     Resume(ResumeArgs),
     /// Write a run's exports: the HTML report, Markdown summary, versioned JSON, CSV and
@@ -176,6 +176,23 @@ struct RunArgs {
     /// Continue a run in --out even if its config differs
     #[arg(long)]
     force: bool,
+    /// Also run static analyzers on every sample's code (Bandit, cppcheck,
+    /// GCC -fanalyzer, ESLint, gocheck, Semgrep): their findings are stored
+    /// and measured against the executed tests, never scored
+    #[arg(long = "static")]
+    static_analysis: bool,
+    /// With --static: only these analyzers (repeatable or comma-separated)
+    /// [default: all; see `secgap doctor`]
+    #[arg(
+        long = "analyzer",
+        value_name = "ID",
+        value_delimiter = ',',
+        requires = "static_analysis"
+    )]
+    analyzers: Vec<String>,
+    /// With --static: Semgrep rules from this folder instead of secgap's own pack
+    #[arg(long, value_name = "DIR", requires = "static_analysis")]
+    semgrep_rules: Option<PathBuf>,
     #[command(flatten)]
     exec: ExecArgs,
 }
@@ -319,6 +336,21 @@ struct ValidateArgs {
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
+    /// Also run the static analyzers on every reference and show each one's
+    /// verdict per task (information only: a miss does not fail validation)
+    #[arg(long = "static")]
+    static_analysis: bool,
+    /// With --static: only these analyzers (repeatable or comma-separated)
+    #[arg(
+        long = "analyzer",
+        value_name = "ID",
+        value_delimiter = ',',
+        requires = "static_analysis"
+    )]
+    analyzers: Vec<String>,
+    /// With --static: Semgrep rules from this folder instead of secgap's own pack
+    #[arg(long, value_name = "DIR", requires = "static_analysis")]
+    semgrep_rules: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -406,7 +438,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Validate(a) => cmd_validate(a),
         Command::List(a) => cmd_list(a),
-        Command::Run(a) => cmd_run(a),
+        Command::Run(a) => cmd_run(*a),
         Command::Resume(a) => cmd_resume(a),
         Command::Analyze { dir, json } => cmd_analyze(&dir, json),
         Command::Compare {
@@ -568,7 +600,19 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
             jobs
         );
     }
-    let results = validate::validate_all(&suite, &tasks, a.repeat, jobs, &|v| {
+    let statics = if a.static_analysis {
+        let plan = crate::execute::oracles::analyzers::StaticPlan::resolve(
+            &a.analyzers,
+            a.semgrep_rules.as_deref(),
+        )?;
+        for (id, why) in plan.missing() {
+            eprintln!("warning: --static: skipping {id}: {why}");
+        }
+        Some(plan)
+    } else {
+        None
+    };
+    let results = validate::validate_all(&suite, &tasks, a.repeat, statics.as_ref(), jobs, &|v| {
         if !json {
             let mark = if v.ok { "ok  " } else { "FAIL" };
             eprintln!(
@@ -608,6 +652,9 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
         );
         if !failed.is_empty() {
             println!("failed: {}", failed.join(", "));
+        }
+        if statics.is_some() {
+            print!("{}", validate::static_table(&results));
         }
     }
     Ok(if failed.is_empty() { 0 } else { 1 })
@@ -761,6 +808,36 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `--static` and its options, checked: known analyzer ids, an existing
+/// rules folder (stored absolute, so a resume from elsewhere finds it).
+fn static_config(a: &RunArgs) -> Result<Option<crate::plan::StaticConfig>> {
+    if !a.static_analysis {
+        return Ok(None);
+    }
+    use crate::execute::oracles::analyzers;
+    for id in &a.analyzers {
+        if analyzers::named(id).is_none() {
+            bail!(
+                "--analyzer {id}: unknown analyzer; secgap knows {}",
+                analyzers::ids().join(", ")
+            );
+        }
+    }
+    let semgrep_rules = match &a.semgrep_rules {
+        Some(dir) => Some(std::fs::canonicalize(dir).with_context(|| {
+            format!(
+                "--semgrep-rules {}: no such folder; give a folder of Semgrep rule files (.yaml)",
+                dir.display()
+            )
+        })?),
+        None => None,
+    };
+    Ok(Some(crate::plan::StaticConfig {
+        analyzers: a.analyzers.clone(),
+        semgrep_rules,
+    }))
+}
+
 fn cmd_run(a: RunArgs) -> Result<i32> {
     let suite = load_suite(&a.suite)?;
     let tasks = select_tasks(&suite, &a.suite)?;
@@ -789,6 +866,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
             .iter()
             .filter_map(|g| Some((g.metric.to_string(), g.subject.clone()?)))
             .collect(),
+        static_analysis: static_config(&a)?,
     };
     let config = crate::plan::build(&suite, &tasks, &cfg, &request)?;
     crate::generate::check_subjects(&config.subjects, &a.judges, &cfg)?;
@@ -1090,6 +1168,7 @@ fn finish(
     let gap = crate::run::gap_of(store, config, suite)?;
     let level1 = crate::run::level1_of(store, config)?;
     let paths = strategies_of(store, suite)?;
+    let agreement = crate::analyze::agreement::analyze(suite, &store.static_rows()?);
     let mut v = rows_with_gap(&groups, gap.as_ref());
     let gate_failures =
         crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;
@@ -1102,6 +1181,9 @@ fn finish(
         }
         if let Some(p) = &paths {
             v["strategies"] = serde_json::to_value(p)?;
+        }
+        if let Some(a) = &agreement {
+            v["static_analysis"] = serde_json::to_value(a)?;
         }
         v["run"] = serde_json::json!({
             "dir": summary.dir, "config_hash": config.hash(), "planned": summary.planned,
@@ -1123,6 +1205,9 @@ fn finish(
         }
         if let Some(p) = &paths {
             println!("{}", crate::analyze::paths::table(p));
+        }
+        if let Some(a) = &agreement {
+            println!("{}", crate::report::terminal::static_table(a));
         }
         println!(
             "run stored in {} ({} samples; {} executed now, {} already done)",
@@ -1246,16 +1331,21 @@ fn cmd_doctor() -> Result<i32> {
     {
         checks.extend(crate::tools::doctor::web_checks(&suite));
     }
+    checks.extend(crate::tools::doctor::analyzer_checks());
     let mut bad = 0;
     for c in &checks {
         println!(
             "{} {:<24} {}",
-            if c.ok { "ok     " } else { "MISSING" },
+            match (c.ok, c.optional) {
+                (true, _) => "ok     ",
+                (false, true) => "warning",
+                (false, false) => "MISSING",
+            },
             c.name,
             c.detail
         );
         if let Some(f) = &c.fix {
-            bad += 1;
+            bad += !c.optional as usize;
             println!("        fix: {f}");
         }
     }

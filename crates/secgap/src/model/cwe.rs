@@ -60,8 +60,74 @@ pub fn name(id: u32) -> Option<&'static str> {
         .map(|i| NAMES[i].1)
 }
 
+/// Direct parent links of CWE's research view (CWE-1000): (child, parent).
+/// Facts from MITRE's catalog, listed only for the CWEs that the suite's
+/// tasks or the analyzers' rules name. Sorted.
+const CHILD_OF: &[(u32, u32)] = &[
+    (23, 22),
+    (36, 22),
+    (77, 74),
+    (78, 77),
+    (79, 74),
+    (80, 79),
+    (88, 77),
+    (89, 943),
+    (94, 74),
+    (95, 94),
+    (120, 787),
+    (121, 787),
+    (122, 787),
+    (125, 119),
+    (126, 125),
+    (127, 125),
+    (208, 203),
+    (256, 522),
+    (259, 798),
+    (276, 732),
+    (295, 287),
+    (321, 798),
+    (328, 327),
+    (338, 330),
+    (347, 345),
+    (367, 362),
+    (378, 377),
+    (379, 377),
+    (680, 190),
+    (754, 703),
+    (755, 703),
+    (759, 916),
+    (770, 400),
+    (787, 119),
+    (788, 119),
+    (916, 328),
+    (918, 441),
+    (1321, 915),
+];
+
+/// Whether a finding mapped to CWE-`found` counts as flagging CWE-`target`:
+/// the same CWE, or one is the other's direct parent in CWE's research
+/// view (a weak-PRNG finding, CWE-338, flags a task about CWE-330; an
+/// out-of-bounds write, CWE-787, flags CWE-119). Siblings do not match.
+pub fn flags(found: u32, target: u32) -> bool {
+    found == target
+        || CHILD_OF.binary_search(&(found, target)).is_ok()
+        || CHILD_OF.binary_search(&(target, found)).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parents_and_children_flag_each_other_and_siblings_do_not() {
+        assert!(super::CHILD_OF.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::flags(89, 89));
+        assert!(super::flags(338, 330) && super::flags(330, 338));
+        assert!(super::flags(787, 119));
+        // Open redirect and XXE are both children of CWE-610: not a match.
+        assert!(!super::flags(601, 611));
+        // Two steps apart: no match either.
+        assert!(!super::flags(759, 328));
+    }
+
     #[test]
     fn the_table_is_in_id_order_and_found() {
         assert!(super::NAMES.windows(2).all(|w| w[0].0 < w[1].0));

@@ -10,6 +10,7 @@ pub mod outcome;
 pub mod probe;
 pub mod record;
 pub mod source;
+pub mod statics;
 
 pub use call::{Message, ModelCall, Role, Sampling, Usage};
 pub use ids::{SampleKey, StrategyId, StrategyRef, SubjectId, TaskId};
@@ -24,3 +25,4 @@ pub use record::{
     SampleRecord, SampleUsage, ScoredRow, Scores, SelfIdentified, TurnKind, TurnRecord,
 };
 pub use source::{OutOfOrder, SampleCounts, SampleSource};
+pub use statics::{Finding, Severity, StaticRow, StaticRun, StaticStatus};

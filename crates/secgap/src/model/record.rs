@@ -5,6 +5,7 @@ use crate::model::call::ModelCall;
 use crate::model::ids::SampleKey;
 use crate::model::outcome::{Cwe, Failure, SampleStatus, Verdict};
 use crate::model::probe::Grade;
+use crate::model::statics::StaticRun;
 
 /// A finished sample, ready to commit.
 #[derive(Debug, Clone)]
@@ -31,6 +32,9 @@ pub struct SampleRecord {
     /// The strategy's exchanges with the subject, in order; their calls
     /// are `calls`, in the same order.
     pub turns: Vec<TurnRecord>,
+    /// The static analyzers' runs on the scored code (empty when the run
+    /// does not analyze, or there was no code).
+    pub static_runs: Vec<StaticRun>,
     pub gen_ms: u64,
     pub exec_ms: u64,
 }
@@ -209,6 +213,10 @@ pub struct ExportSample {
     /// and response above).
     #[serde(skip_serializing_if = "one_turn_at_most")]
     pub turns: Vec<TurnRecord>,
+    /// The static analyzers' runs on its code, with their findings (only
+    /// in runs made with `--static`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub static_runs: Vec<StaticRun>,
 }
 
 fn one_turn_at_most(turns: &[TurnRecord]) -> bool {

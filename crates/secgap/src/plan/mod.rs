@@ -71,6 +71,20 @@ pub struct RunConfig {
     /// their hashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// `--static`: run static analyzers on every sample's code too (left
+    /// out of the JSON when off, so other configs keep their hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_analysis: Option<StaticConfig>,
+}
+
+/// Which static analyzers a run asks, and with which rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaticConfig {
+    /// Analyzer ids; empty: every analyzer secgap knows.
+    pub analyzers: Vec<String>,
+    /// The user's Semgrep rules folder; None: secgap's own pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semgrep_rules: Option<PathBuf>,
 }
 
 /// How a run asks Level 1 probes.
@@ -114,6 +128,7 @@ impl RunConfig {
             strategy_defs: Default::default(),
             probes: None,
             temperature: None,
+            static_analysis: None,
             subjects,
         }
     }

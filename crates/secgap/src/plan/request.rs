@@ -31,6 +31,8 @@ pub struct RunRequest {
     pub temperature: Option<f64>,
     /// Subjects named by `--fail-under METRIC[SUBJECT]=MIN`, with the metric.
     pub gated_subjects: Vec<(String, String)>,
+    /// `--static`: the analyzers to run beside the tests.
+    pub static_analysis: Option<crate::plan::StaticConfig>,
 }
 
 /// Which tasks of a suite a run takes.
@@ -174,6 +176,7 @@ pub fn build(
     .with_agents(&cfg.agents, &cfg.subjects)
     .with_strategies(&cfg.strategies);
     config.temperature = req.temperature;
+    config.static_analysis = req.static_analysis.clone();
     if levels.contains(&1) {
         config.probes = Some(ProbeConfig {
             seed: req.probe_seed,

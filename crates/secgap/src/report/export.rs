@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analyze::agreement::AgreementTally;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
@@ -78,6 +79,8 @@ impl Default for ExportOptions {
 pub struct Exporter<'a> {
     sinks: Vec<Box<dyn ReportSink + 'a>>,
     code_files: bool,
+    suite: &'a Suite,
+    agreement: AgreementTally,
 }
 
 impl<'a> Exporter<'a> {
@@ -105,7 +108,12 @@ impl<'a> Exporter<'a> {
             .filter(|f| opts.formats.contains(f))
             .map(|f| (f.make)(&setup))
             .collect::<Result<_>>()?;
-        Ok(Exporter { sinks, code_files })
+        Ok(Exporter {
+            sinks,
+            code_files,
+            suite,
+            agreement: AgreementTally::new(),
+        })
     }
 
     /// Whether the generated code is written out as files.
@@ -115,6 +123,7 @@ impl<'a> Exporter<'a> {
 
     /// Export one sample (call in run order).
     pub fn add(&mut self, s: ExportSample) -> Result<()> {
+        self.agreement.add_sample(self.suite, &s);
         for sink in &mut self.sinks {
             sink.add(&s)?;
         }
@@ -131,12 +140,14 @@ impl<'a> Exporter<'a> {
         level1: Option<&Level1Report>,
         strategies: Option<&PathsReport>,
     ) -> Result<Vec<PathBuf>> {
+        let agreement = self.agreement.finish();
         let done = Finished {
             run: &run,
             groups,
             gap,
             level1,
             strategies,
+            agreement: agreement.as_ref(),
         };
         let mut written = Vec::new();
         for sink in self.sinks {

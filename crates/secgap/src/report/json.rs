@@ -55,5 +55,9 @@ fn results_json(done: &Finished, total: u64) -> Value {
     if let Some(p) = done.strategies {
         v["strategies"] = json!(p);
     }
+    // Beside the executed numbers, never in their place.
+    if let Some(a) = done.agreement {
+        v["static_analysis"] = json!(a);
+    }
     v
 }

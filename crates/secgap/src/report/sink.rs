@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::analyze::agreement::Agreement;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::GroupMetrics;
@@ -54,6 +55,9 @@ pub struct Finished<'a> {
     pub level1: Option<&'a Level1Report>,
     /// The strategy comparison, when the run has more than one strategy.
     pub strategies: Option<&'a PathsReport>,
+    /// The static analyzers against the executed tests, when the run ran
+    /// analyzers (`--static`).
+    pub agreement: Option<&'a Agreement>,
 }
 
 /// Makes a format's sink for one report.

@@ -293,3 +293,50 @@ pub fn coverage_table(rows: &[CoverRow], by: CoverBy, languages: &[&str]) -> Str
     }
     s
 }
+
+/// The static analyzers against the executed tests, per analyzer over
+/// the whole run: how it ran, its cost per sample, and its agreement.
+pub fn static_table(a: &crate::analyze::agreement::Agreement) -> String {
+    use crate::analyze::agreement::Scope;
+    let rate = |r: Option<&crate::analyze::metrics::Rate>| {
+        r.map_or("–".to_string(), |r| {
+            format!("{:.0}% ({}/{})", 100.0 * r.rate, r.successes, r.trials)
+        })
+    };
+    let mut out = String::from("static analyzers against the executed tests (a second opinion; scores above are the tests')\n");
+    out.push_str(&format!(
+        "{:<13} {:>5} {:>6} {:>8} {:>9} {:>16} {:>16} {:>6} {:>16} {:>16}\n",
+        "analyzer",
+        "ran",
+        "failed",
+        "findings",
+        "ms/sample",
+        "precision",
+        "recall",
+        "kappa",
+        "flags func-sec",
+        "silent on broken"
+    ));
+    for s in &a.analyzers {
+        let all = a
+            .rows
+            .iter()
+            .find(|r| r.analyzer == s.analyzer && r.scope == Scope::All);
+        out.push_str(&format!(
+            "{:<13} {:>5} {:>6} {:>8} {:>9} {:>16} {:>16} {:>6} {:>16} {:>16}\n",
+            s.analyzer,
+            s.ran,
+            s.failed,
+            s.findings,
+            s.mean_ms.map_or("–".into(), |m| format!("{m:.0}")),
+            rate(all.and_then(|r| r.precision.as_ref())),
+            rate(all.and_then(|r| r.recall.as_ref())),
+            all.and_then(|r| r.kappa)
+                .map_or("–".into(), |k| format!("{k:.2}")),
+            rate(s.func_sec_flagged.as_ref()),
+            rate(s.insecure_missed.as_ref()),
+        ));
+    }
+    out.push_str("precision and recall over (sample, CWE) pairs with an executed verdict; per language and CWE in report.html and results.json");
+    out
+}

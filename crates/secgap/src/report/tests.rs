@@ -37,6 +37,7 @@ fn sample(subject: &str, task: &str, index: u32, code: &str, message: &str) -> E
         prompt: "Write read_upload(base, name) <in Python>".into(),
         response: Some(format!("```python\n{code}\n```")),
         turns: Vec::new(),
+        static_runs: Vec::new(),
         verdicts: vec![
             Verdict {
                 test: "reads_file".into(),
@@ -184,6 +185,7 @@ fn render_with(samples: &[ExportSample], gap: Option<&GapReport>) -> String {
         total_samples: samples.len() as u64,
         pages: &[],
         code_files: true,
+        agreement: None,
     })
 }
 
@@ -722,6 +724,7 @@ fn long_subject_names_are_cut_on_the_right_with_the_full_name_in_a_title() {
         total_samples: 0,
         pages: &[],
         code_files: false,
+        agreement: None,
     });
     let full = format!("<title>{long}</title>");
     // The bar label and the heat map's column head keep the start of the

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::analyze::metrics;
+use crate::execute::oracles::analyzers::StaticPlan;
 use crate::execute::{self, ExecOptions};
 use crate::extract::{self, Extraction};
 use crate::generate::strategy::{self, Strategy};
@@ -223,6 +224,17 @@ pub fn execute_plan(
         None => 0,
     };
     execute::sweep_stale_stages();
+    let statics = match &config.static_analysis {
+        Some(c) => Some(StaticPlan::resolve(
+            &c.analyzers,
+            c.semgrep_rules.as_deref(),
+        )?),
+        None => None,
+    };
+    for (id, why) in statics.iter().flat_map(|p| p.missing()) {
+        eprintln!("warning: --static: skipping {id}: {why}");
+    }
+    let statics = statics.as_ref();
     let cleared = store.clear_generation_errors()?;
     let done = store.done()?;
     let all = plan::samples(config);
@@ -273,7 +285,12 @@ pub fn execute_plan(
                     Some(k) => k.clone(),
                     None => break,
                 };
-                let g = generate_sample(suite, subjects, strategies, &key, budget, timeout, slots);
+                let tools = tools::RunTools {
+                    suite,
+                    slots,
+                    statics,
+                };
+                let g = generate_sample(suite, subjects, strategies, &key, budget, timeout, &tools);
                 progress.generated();
                 if gen_tx.send(g).is_err() {
                     break;
@@ -288,7 +305,7 @@ pub fn execute_plan(
                 let next = gen_rx.lock().unwrap().recv();
                 let Ok(g) = next else { break };
                 let r = g.and_then(|(rec, response)| match response {
-                    Some(resp) => process_sample(suite, rec, resp),
+                    Some(resp) => process_sample(suite, statics, rec, resp),
                     None => Ok(rec),
                 });
                 if tx.send(r).is_err() {
@@ -544,7 +561,7 @@ fn generate_sample(
     key: &SampleKey,
     budget: &Budget,
     timeout: Duration,
-    slots: &tools::Slots,
+    tools: &tools::RunTools,
 ) -> Generated {
     let task = suite.task(&key.task).context("task vanished from suite")?;
     let strategy = strategies[key.strategy.as_str()].as_ref();
@@ -566,6 +583,7 @@ fn generate_sample(
         calls: Vec::new(),
         transcript: None,
         turns: Vec::new(),
+        static_runs: Vec::new(),
         gen_ms: 0,
         exec_ms: 0,
     };
@@ -584,7 +602,7 @@ fn generate_sample(
         suite,
         task,
         subject,
-        tools: &tools::RunTools { suite, slots },
+        tools,
         sample: key.index,
         deadline: Some(t0 + timeout),
     });
@@ -605,8 +623,15 @@ fn generate_sample(
     Ok((rec, response))
 }
 
-/// Extract the code from a response, execute it and score it.
-fn process_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Result<SampleRecord> {
+/// Extract the code from a response, execute it and score it; with
+/// `statics`, run the static analyzers on it too (their findings are
+/// stored beside the verdicts and change no score).
+fn process_sample(
+    suite: &Suite,
+    statics: Option<&StaticPlan>,
+    mut rec: SampleRecord,
+    response: String,
+) -> Result<SampleRecord> {
     let task = suite
         .task(&rec.key.task)
         .context("task vanished from suite")?;
@@ -636,6 +661,9 @@ fn process_sample(suite: &Suite, mut rec: SampleRecord, response: String) -> Res
         },
     )?;
     rec.exec_ms = t1.elapsed().as_millis() as u64;
+    if let Some(plan) = statics {
+        rec.static_runs = plan.analyze(task.language, &task.solution_file, &code)?;
+    }
     rec.code = Some(code);
     let (scores, failure) = score::score(&ex);
     rec.scores = Some(scores);

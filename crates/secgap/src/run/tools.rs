@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::execute::oracles::analyzers::{self, StaticPlan};
 use crate::execute::{self, ExecOptions};
 use crate::extract::{self, Extraction};
 use crate::generate::strategy::{Tools, VisibleRun};
@@ -20,6 +21,9 @@ pub struct RunTools<'a> {
     /// Caps the visible-test runs in flight: they happen on the generation
     /// workers, which may be many more than the execution pool.
     pub slots: &'a Slots,
+    /// The run's static analyzers (`--static`): their findings on the code
+    /// are shown with the visible tests' output.
+    pub statics: Option<&'a StaticPlan>,
 }
 
 /// A counting semaphore: at most `n` holders at a time.
@@ -89,11 +93,20 @@ impl Tools for RunTools<'_> {
         // Passed: built, and every visible test ran and passed (a visible
         // run has no security verdict to count).
         let ran = ex.verdicts.iter().any(|v| v.kind == TestKind::Functional);
-        let passed = ex.build.as_ref().is_none_or(|b| b.ok) && ran && ex.functional();
-        Ok(VisibleRun {
-            passed,
-            feedback: execute::feedback_text(task, &ex),
-        })
+        let mut passed = ex.build.as_ref().is_none_or(|b| b.ok) && ran && ex.functional();
+        let mut feedback = execute::feedback_text(task, &ex);
+        if let Some(plan) = self.statics {
+            let runs = self
+                .slots
+                .with(|| plan.analyze(task.language, &task.solution_file, code))?;
+            if let Some(text) = analyzers::feedback_text(&runs) {
+                // What the analyzers found is left to fix as well.
+                passed = false;
+                feedback.push_str("\n\n");
+                feedback.push_str(&text);
+            }
+        }
+        Ok(VisibleRun { passed, feedback })
     }
 
     fn grade_identify(&self, suite: &Suite, probe: &Probe, answer: &str) -> Option<Grade> {

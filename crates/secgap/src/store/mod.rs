@@ -23,7 +23,9 @@ use crate::model::{
 };
 
 pub const DB_FILE: &str = "run.sqlite";
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
+
+mod statics;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -247,6 +249,7 @@ impl Store {
         conn.execute_batch(PROBE_SCHEMA)?;
         conn.execute_batch(CALIBRATION_SCHEMA)?;
         conn.execute_batch(TURNS_SCHEMA)?;
+        conn.execute_batch(statics::STATIC_SCHEMA)?;
         let tx = conn.unchecked_transaction()?;
         for (k, v) in [
             ("schema_version", SCHEMA_VERSION.to_string()),
@@ -292,6 +295,8 @@ impl Store {
                 tx.execute_batch(TURNS_SCHEMA)?;
                 tx.execute_batch("ALTER TABLE model_calls ADD COLUMN turn INTEGER")?;
             }
+            // Version 6 added the static analyzers' runs and findings.
+            tx.execute_batch(statics::STATIC_SCHEMA)?;
             tx.execute(
                 "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
                 [SCHEMA_VERSION.to_string()],
@@ -440,6 +445,7 @@ fn insert_sample(tx: &rusqlite::Transaction, rec: &SampleRecord) -> Result<()> {
             c,
         )?;
     }
+    statics::insert(tx, id, rec)?;
     Ok(())
 }
 
@@ -966,6 +972,7 @@ impl Store {
             "SELECT sample_id, kind, prompt, response, code, tool_output, calls, grade FROM turns"
         })?;
         let mut turns = Children::new(ts.query([])?, !sorted);
+        let mut static_runs = self.static_runs_by_id()?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -986,6 +993,7 @@ impl Store {
                 response: r.get(17)?,
                 verdicts: Vec::new(),
                 turns: Vec::new(),
+                static_runs: static_runs.remove(&id).unwrap_or_default(),
             };
             turns.take(id, &mut sample.turns, |t| turn_at(t, 1))?;
             let mut numbered = Vec::new();
@@ -1289,12 +1297,14 @@ mod tests {
              DROP TABLE probe_calls; DROP TABLE judgments; DROP TABLE probe_answers; DROP TABLE probes;
              DROP TABLE calibration_calls; DROP TABLE judge_calibrations;
              DROP TABLE turns; ALTER TABLE model_calls DROP COLUMN turn;
+             DROP TABLE findings; DROP TABLE static_runs;
              UPDATE meta SET value = '1' WHERE key = 'schema_version';",
         )
         .unwrap();
         drop(conn);
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("5"));
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("6"));
+        assert!(!store.has_static_runs().unwrap());
         // The additions work after the migration.
         store.insert_probes(&[]).unwrap();
         assert!(store.probe_answers().unwrap().is_empty());
@@ -1361,6 +1371,7 @@ mod tests {
             calls,
             transcript: None,
             turns: Vec::new(),
+            static_runs: Vec::new(),
             gen_ms: 0,
             exec_ms: 0,
         };
@@ -1457,6 +1468,7 @@ mod tests {
                 calls: vec![call(Some(0.5)), call(None), call(Some(0.25))],
                 transcript: None,
                 turns: turns.clone(),
+                static_runs: Vec::new(),
                 gen_ms: 0,
                 exec_ms: 0,
             })
@@ -1517,6 +1529,7 @@ mod tests {
                 (2, 0, 'f', 'functional', NULL, 'pass', 'ok', NULL, 3),
                 (2, 1, 'a', 'security', 22, 'error', 'crashed: not running well', NULL, 3);
              DROP TABLE turns; ALTER TABLE model_calls DROP COLUMN turn;
+             DROP TABLE findings; DROP TABLE static_runs;
              UPDATE meta SET value = '3' WHERE key = 'schema_version';",
         )
         .unwrap();
@@ -1528,7 +1541,8 @@ mod tests {
             .is_err());
         drop(conn);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("5"));
+        assert_eq!(store.meta("schema_version").unwrap().as_deref(), Some("6"));
+        assert!(!store.has_static_runs().unwrap());
         let outcomes = |index: u32| -> Vec<TestOutcome> {
             let key = SampleKey {
                 subject: "m".into(),

@@ -275,6 +275,7 @@ pub fn report(
                     calls: Vec::new(),
                     transcript: None,
                     turns: Vec::new(),
+                    static_runs: Vec::new(),
                     gen_ms: 1,
                     exec_ms: 50,
                 });

@@ -186,7 +186,7 @@ pub fn web(suite: &Suite, iterations: usize, jobs: usize) -> Result<WebBench> {
         });
     }
     let started = Instant::now();
-    let results = crate::tools::validate::validate_all(suite, &web_tasks, 1, jobs, &|_| {})?;
+    let results = crate::tools::validate::validate_all(suite, &web_tasks, 1, None, jobs, &|_| {})?;
     Ok(WebBench {
         environments,
         validated_tasks: web_tasks.len(),

@@ -12,6 +12,8 @@ pub struct Check {
     pub ok: bool,
     pub detail: String,
     pub fix: Option<String>,
+    /// secgap works without it (a static analyzer): missing is a warning.
+    pub optional: bool,
 }
 
 fn check(name: &str, ok: bool, detail: String, fix: &str) -> Check {
@@ -20,7 +22,104 @@ fn check(name: &str, ok: bool, detail: String, fix: &str) -> Check {
         ok,
         detail,
         fix: (!ok).then(|| fix.to_string()),
+        optional: false,
     }
+}
+
+/// A tiny program per language for the analyzers' smoke test.
+fn smoke_sample(language: &str) -> (&'static str, &'static str) {
+    match language {
+        "python" => ("solution.py", "def f(x):\n    return x + 1\n"),
+        "c" => ("solution.c", "int f(int x) { return x + 1; }\n"),
+        "javascript" => (
+            "solution.js",
+            "function f(x) { return x + 1; }\nmodule.exports = { f };\n",
+        ),
+        _ => (
+            "solution.go",
+            "package solution\n\nfunc F(x int) int { return x + 1 }\n",
+        ),
+    }
+}
+
+/// Each static analyzer (`--static`): installed, and able to analyze a
+/// small program in its sandbox, offline. A missing one is a warning:
+/// runs skip it.
+pub fn analyzer_checks() -> Vec<Check> {
+    use crate::execute::oracles::analyzers::{StaticPlan, ANALYZERS};
+    use crate::model::StaticStatus;
+    let mut out = Vec::new();
+    for a in ANALYZERS {
+        let name = format!("static: {}", a.id());
+        let plan = match StaticPlan::resolve(&[a.id().to_string()], None) {
+            Ok(p) => p,
+            Err(e) => {
+                out.push(Check {
+                    optional: true,
+                    ..check(
+                        &name,
+                        false,
+                        format!("{e:#}"),
+                        "scripts/install-analyzers.sh",
+                    )
+                });
+                continue;
+            }
+        };
+        if let Some((_, why)) = plan.missing().first() {
+            out.push(Check {
+                optional: true,
+                ..check(
+                    &name,
+                    false,
+                    why.to_string(),
+                    "scripts/install-analyzers.sh (scripts/install-deps.sh runs it)",
+                )
+            });
+            continue;
+        }
+        let lang = a.languages()[0];
+        let (file, code) = smoke_sample(lang);
+        let language = Language::named(lang).expect("analyzers name registered languages");
+        let result = plan.analyze(language, file, code);
+        out.push(match result.as_deref() {
+            Ok([run, ..]) if run.status == StaticStatus::Ran => check(
+                &name,
+                true,
+                format!(
+                    "{} {} ({}; {} ms on a small {lang} file)",
+                    a.id(),
+                    run.version.as_deref().unwrap_or("?"),
+                    a.languages().join(", "),
+                    run.duration_ms
+                ),
+                "",
+            ),
+            Ok([run, ..]) => Check {
+                optional: true,
+                ..check(
+                    &name,
+                    false,
+                    format!(
+                        "installed but it does not run in the sandbox: {}",
+                        run.message.as_deref().unwrap_or("no report")
+                    ),
+                    "reinstall with scripts/install-analyzers.sh",
+                )
+            },
+            Ok([]) => continue,
+            Err(e) => Check {
+                optional: true,
+                ..check(
+                    &name,
+                    false,
+                    format!("{e:#}"),
+                    "check `secgap doctor`'s sandbox lines",
+                )
+            },
+        });
+    }
+    out
 }
 
 pub fn run_checks() -> Vec<Check> {

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::execute::oracles::analyzers::StaticPlan;
 use crate::execute::{self, ExecOptions, Execution, TestOutcome};
+use crate::model::{Cwe, StaticRun, StaticStatus};
 use crate::suite::{Suite, Task, TestKind};
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +26,72 @@ pub struct TaskValidation {
     pub problems: Vec<String>,
     pub executions: usize,
     pub wall_ms: u64,
+    /// With `--static`: each analyzer's verdict on each reference. Never
+    /// a problem: an analyzer that misses is information, not a failure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub static_checks: Vec<StaticCheck>,
+}
+
+/// One analyzer on one reference of a task.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaticCheck {
+    pub reference: String,
+    /// The insecure reference's CWE; None for the secure one.
+    pub cwe: Option<Cwe>,
+    pub analyzer: String,
+    pub status: StaticStatus,
+    /// Why it failed or was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The rules that fired, in order, each once.
+    pub rules: Vec<String>,
+    /// Insecure reference: a finding flags its CWE (or a direct parent or
+    /// child of it). None for the secure reference or without a verdict.
+    pub caught: Option<bool>,
+    pub duration_ms: u64,
+}
+
+impl StaticCheck {
+    fn of(reference: &str, cwe: Option<Cwe>, run: &StaticRun) -> StaticCheck {
+        let mut rules: Vec<String> = Vec::new();
+        for f in &run.findings {
+            if !rules.contains(&f.rule) {
+                rules.push(f.rule.clone());
+            }
+        }
+        StaticCheck {
+            reference: reference.to_string(),
+            cwe,
+            analyzer: run.analyzer.clone(),
+            status: run.status,
+            message: run.message.clone(),
+            rules,
+            caught: cwe.filter(|_| run.status == StaticStatus::Ran).map(|c| {
+                run.findings
+                    .iter()
+                    .any(|f| f.cwes.iter().any(|x| crate::model::cwe::flags(x.0, c.0)))
+            }),
+            duration_ms: run.duration_ms,
+        }
+    }
+
+    /// `clean`, `3 findings (B602, B404)`, `caught (B608)`, `missed`, or
+    /// why there is no verdict.
+    pub fn verdict(&self) -> String {
+        let rules = || self.rules.join(", ");
+        match (self.status, self.caught) {
+            (StaticStatus::Skipped, _) => "skipped".into(),
+            (StaticStatus::Failed, _) => format!(
+                "no verdict ({})",
+                first_line(self.message.as_deref().unwrap_or("failed"))
+            ),
+            (_, Some(true)) => format!("caught ({})", rules()),
+            (_, Some(false)) if self.rules.is_empty() => "missed".into(),
+            (_, Some(false)) => format!("missed; found {}", rules()),
+            (_, None) if self.rules.is_empty() => "clean".into(),
+            (_, None) => format!("flags safe code ({})", rules()),
+        }
+    }
 }
 
 fn rel(task: &Task, p: &Path) -> String {
@@ -43,8 +111,14 @@ fn outcome_list(exec: &Execution, kind: TestKind) -> String {
         .join(", ")
 }
 
-/// Validate one task, running each reference `repeat` times.
-pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskValidation> {
+/// Validate one task, running each reference `repeat` times; with
+/// `statics`, also run the static analyzers once on each reference.
+pub fn validate_task(
+    suite: &Suite,
+    task: &Task,
+    repeat: u32,
+    statics: Option<&StaticPlan>,
+) -> Result<TaskValidation> {
     let started = Instant::now();
     let opts = ExecOptions {
         runtime_dir: suite.runtime_dir(task.language),
@@ -184,13 +258,95 @@ pub fn validate_task(suite: &Suite, task: &Task, repeat: u32) -> Result<TaskVali
             ));
         }
     }
+    let mut static_checks = Vec::new();
+    if let Some(plan) = statics {
+        for (name, code, cwe) in &refs {
+            for run in plan.analyze(task.language, &task.solution_file, code)? {
+                static_checks.push(StaticCheck::of(name, *cwe, &run));
+            }
+        }
+    }
     Ok(TaskValidation {
         task: task.id.clone(),
         ok: problems.is_empty(),
         problems,
         executions,
         wall_ms: started.elapsed().as_millis() as u64,
+        static_checks,
     })
+}
+
+/// `validate --static`'s table: per task and reference, each analyzer's
+/// verdict; then per analyzer, the insecure references it caught and the
+/// secure ones it flagged.
+pub fn static_table(results: &[TaskValidation]) -> String {
+    let mut out = String::from(
+        "\nstatic analyzers on the references (information: a miss does not fail validation)\n",
+    );
+    // analyzer -> (caught, insecure with a verdict, secure flagged, secure with a verdict, ms)
+    let mut per: BTreeMap<String, (u64, u64, u64, u64, u64)> = BTreeMap::new();
+    for r in results {
+        let mut refs: Vec<(&str, Option<Cwe>)> = Vec::new();
+        for c in &r.static_checks {
+            if !refs.contains(&(c.reference.as_str(), c.cwe)) {
+                refs.push((c.reference.as_str(), c.cwe));
+            }
+        }
+        for (reference, cwe) in refs {
+            let verdicts: Vec<String> = r
+                .static_checks
+                .iter()
+                .filter(|c| c.reference == reference && c.cwe == cwe)
+                .map(|c| {
+                    let e = per.entry(c.analyzer.clone()).or_default();
+                    e.4 += c.duration_ms;
+                    if c.status == StaticStatus::Ran {
+                        match c.caught {
+                            Some(caught) => {
+                                e.0 += caught as u64;
+                                e.1 += 1;
+                            }
+                            None => {
+                                e.2 += !c.rules.is_empty() as u64;
+                                e.3 += 1;
+                            }
+                        }
+                    }
+                    format!("{}: {}", c.analyzer, c.verdict())
+                })
+                .collect();
+            let what = match cwe {
+                Some(c) => format!("{reference} ({c})"),
+                None => reference.to_string(),
+            };
+            out.push_str(&format!(
+                "{:<26} {:<44} {}\n",
+                r.task,
+                what,
+                verdicts.join(" · ")
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n{:<14} {:>22} {:>22} {:>12}\n",
+        "analyzer", "insecure refs caught", "secure refs flagged", "ms per ref"
+    ));
+    for (a, (caught, insecure, flagged, secure, ms)) in &per {
+        let refs = results
+            .iter()
+            .flat_map(|r| &r.static_checks)
+            .filter(|c| &c.analyzer == a)
+            .count()
+            .max(1) as u64;
+        out.push_str(&format!(
+            "{:<14} {:>22} {:>22} {:>12}\n",
+            a,
+            format!("{caught}/{insecure}"),
+            format!("{flagged}/{secure}"),
+            ms / refs
+        ));
+    }
+    out
 }
 
 /// A web test's requests and responses, which say why it failed.
@@ -218,6 +374,7 @@ pub fn validate_all(
     suite: &Suite,
     tasks: &[&Task],
     repeat: u32,
+    statics: Option<&StaticPlan>,
     jobs: usize,
     on_done: &(dyn Fn(&TaskValidation) + Sync),
 ) -> Result<Vec<TaskValidation>> {
@@ -236,7 +393,7 @@ pub fn validate_all(
                 if i >= tasks.len() {
                     break;
                 }
-                let r = validate_task(suite, tasks[i], repeat);
+                let r = validate_task(suite, tasks[i], repeat, statics);
                 if let Ok(v) = &r {
                     on_done(v);
                 }

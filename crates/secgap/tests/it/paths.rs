@@ -149,6 +149,7 @@ fn record(s: Sample) -> SampleRecord {
         calls: s.calls,
         transcript: None,
         turns,
+        static_runs: Vec::new(),
         gen_ms: 1,
         exec_ms: 1,
     }

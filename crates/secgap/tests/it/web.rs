@@ -616,7 +616,7 @@ expect_no_secret = true
 "#;
     let suite = suite_with(dir.path(), tests, APP, APP, "");
     let task = suite.task("probe.flask").unwrap();
-    let v = secgap::tools::validate::validate_task(&suite, task, 1).unwrap();
+    let v = secgap::tools::validate::validate_task(&suite, task, 1, None).unwrap();
     assert!(!v.ok, "{v:?}");
     assert!(
         v.problems

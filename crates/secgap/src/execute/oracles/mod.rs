@@ -14,6 +14,7 @@ use secgap_sandbox as sandbox;
 use crate::lang::Sources;
 use crate::model::{Cause, TestKind, TestOutcome};
 
+pub mod analyzers;
 mod attribution;
 mod channel;
 mod limits;

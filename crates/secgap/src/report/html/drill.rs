@@ -218,7 +218,55 @@ pub fn sample_block(h: &mut String, suite: &Suite, s: &ExportSample, up: Option<
         }
         h.push_str("</tbody></table>\n");
     }
+    static_findings(h, s);
     h.push_str("</div></details>\n");
+}
+
+/// What the static analyzers said about the sample's code (none of it
+/// changes the verdicts above).
+fn static_findings(h: &mut String, s: &ExportSample) {
+    use crate::model::StaticStatus;
+    if s.static_runs.is_empty() {
+        return;
+    }
+    h.push_str("<table class=\"verdicts static\"><thead><tr><th>analyzer</th><th>rule</th><th>line</th><th>CWE</th><th>severity</th><th>message</th></tr></thead><tbody>\n");
+    for r in &s.static_runs {
+        if r.status != StaticStatus::Ran || r.findings.is_empty() {
+            let what = match r.status {
+                StaticStatus::Ran => "no finding".to_string(),
+                StaticStatus::Failed => format!(
+                    "no verdict: {}",
+                    r.message.as_deref().unwrap_or("it failed")
+                ),
+                StaticStatus::Skipped => format!(
+                    "skipped: {}",
+                    r.message.as_deref().unwrap_or("not installed")
+                ),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td colspan=\"5\" class=\"msg\">{} ({} ms)</td></tr>",
+                esc(&r.analyzer),
+                esc(&what),
+                r.duration_ms
+            );
+            continue;
+        }
+        for f in &r.findings {
+            let cwes: Vec<String> = f.cwes.iter().map(|c| c.to_string()).collect();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
+                esc(&r.analyzer),
+                esc(&f.rule),
+                f.line.map_or("–".into(), |l| l.to_string()),
+                if cwes.is_empty() { "–".into() } else { cwes.join(", ") },
+                f.severity,
+                esc(&f.message)
+            );
+        }
+    }
+    h.push_str("</tbody></table>\n<p class=\"note\">Static analyzers' findings: a second opinion, not a verdict.</p>\n");
 }
 
 /// A multi-turn strategy's conversation, turn by turn: what the subject

@@ -13,6 +13,7 @@ pub mod drill;
 pub mod highlight;
 pub mod level1;
 pub mod page;
+pub mod statics;
 pub mod strategies;
 
 use std::collections::BTreeSet;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
+use crate::analyze::agreement::Agreement;
 use crate::analyze::gap::GapReport;
 use crate::analyze::level1::Level1Report;
 use crate::analyze::metrics::{GroupMetrics, Interval};
@@ -62,6 +64,8 @@ pub struct ReportInput<'a> {
     pub pages: &'a [DrillPage],
     /// Whether the code is written out under code/ (so pages can link it).
     pub code_files: bool,
+    /// The static analyzers against the executed tests (`--static` runs).
+    pub agreement: Option<&'a Agreement>,
 }
 
 fn sink<'a>(setup: &Setup<'a>) -> Result<Box<dyn ReportSink + 'a>> {
@@ -159,6 +163,7 @@ impl ReportSink for Html<'_> {
             total_samples: self.total,
             pages: &self.pages,
             code_files: self.code_files,
+            agreement: done.agreement,
         });
         let mut written = std::mem::take(&mut self.written);
         written.push(put(&self.dir, "report.html", &page)?);
@@ -211,6 +216,7 @@ pub fn render(input: &ReportInput) -> String {
     );
     web_slices(&mut h, input.groups);
     cwe_heat_map(&mut h, input.groups);
+    statics::section(&mut h, input.agreement);
     match input.gap {
         Some(gap) => gap_sections(&mut h, gap),
         None => h.push_str(

@@ -21,39 +21,48 @@ const nodeGlobals = Object.fromEntries(
   ].map((name) => [name, "readonly"]),
 );
 
+const linterOptions = {
+  // A sample's own `eslint-disable` comments must not hide findings.
+  noInlineConfig: true,
+  reportUnusedDisableDirectives: "off",
+};
+
+const rules = {
+  "no-eval": "error",
+  "no-implied-eval": "error",
+  "no-new-func": "error",
+  "security/detect-bidi-characters": "warn",
+  "security/detect-buffer-noassert": "warn",
+  "security/detect-child-process": "warn",
+  "security/detect-disable-mustache-escape": "warn",
+  "security/detect-eval-with-expression": "warn",
+  "security/detect-invisible-characters": "warn",
+  "security/detect-new-buffer": "warn",
+  "security/detect-no-csrf-before-method-override": "warn",
+  "security/detect-non-literal-fs-filename": "warn",
+  "security/detect-non-literal-regexp": "warn",
+  "security/detect-non-literal-require": "warn",
+  "security/detect-object-injection": "warn",
+  "security/detect-possible-timing-attacks": "warn",
+  "security/detect-pseudoRandomBytes": "warn",
+  "security/detect-unsafe-regex": "warn",
+};
+
 export default [
   {
     files: ["**/*.js", "**/*.cjs"],
     plugins: { security },
-    languageOptions: {
-      ecmaVersion: "latest",
-      sourceType: "commonjs",
-      globals: nodeGlobals,
-    },
-    linterOptions: {
-      // A sample's own `eslint-disable` comments must not hide findings.
-      noInlineConfig: true,
-      reportUnusedDisableDirectives: "off",
-    },
-    rules: {
-      "no-eval": "error",
-      "no-implied-eval": "error",
-      "no-new-func": "error",
-      "security/detect-bidi-characters": "warn",
-      "security/detect-buffer-noassert": "warn",
-      "security/detect-child-process": "warn",
-      "security/detect-disable-mustache-escape": "warn",
-      "security/detect-eval-with-expression": "warn",
-      "security/detect-invisible-characters": "warn",
-      "security/detect-new-buffer": "warn",
-      "security/detect-no-csrf-before-method-override": "warn",
-      "security/detect-non-literal-fs-filename": "warn",
-      "security/detect-non-literal-regexp": "warn",
-      "security/detect-non-literal-require": "warn",
-      "security/detect-object-injection": "warn",
-      "security/detect-possible-timing-attacks": "warn",
-      "security/detect-pseudoRandomBytes": "warn",
-      "security/detect-unsafe-regex": "warn",
-    },
+    languageOptions: { ecmaVersion: "latest", sourceType: "commonjs", globals: nodeGlobals },
+    linterOptions,
+    rules,
+  },
+  // ES modules get the same rules: without this block ESLint's defaults
+  // would lint a .mjs file with no rule at all and report nothing.
+  {
+    files: ["**/*.mjs"],
+    plugins: { security },
+    languageOptions: { ecmaVersion: "latest", sourceType: "module", globals: nodeGlobals },
+    linterOptions,
+    rules,
   },
 ];

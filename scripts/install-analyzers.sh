@@ -11,6 +11,9 @@
 #             (its native semgrep-core made executable)
 #   eslint:   npm ci from analyzers/eslint/package-lock.json into
 #             eslint/node_modules/, with our eslint.config.mjs next to it
+#   gocheck:  secgap's own Go analyzer, built from analyzers/gocheck with
+#             Debian's Go and its standard library only (offline) into
+#             gocheck/gocheck
 #   cppcheck, gcc -fanalyzer: system programs (scripts/install-deps.sh),
 #             only checked here
 # See analyzers/README.md for the command line of each.
@@ -151,7 +154,28 @@ check_system() {
     echo "install-analyzers: gcc-analyzer: $(/usr/bin/gcc -dumpfullversion) -fanalyzer (/usr/bin/gcc)"
 }
 
+install_gocheck() {
+    local name=gocheck dir=analyzers/gocheck dest="$root/gocheck"
+    [ -f "$dir/go.mod" ] || fail "$name" "$dir/go.mod is missing"
+    local stamp; stamp=$(cat "$dir"/go.mod "$dir"/*.go "$0" | sha256sum | cut -c1-64)
+    is_installed "$name" "$dest" "$stamp" && return 0
+    [ -x /usr/bin/go ] || fail "$name" "needs /usr/bin/go; run scripts/install-deps.sh"
+    local tmp="$dest.tmp.$$"
+    building=$tmp
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    # Standard library only: nothing is fetched, so no module proxy is needed.
+    (cd "$dir" && GOFLAGS=-mod=mod GOPROXY=off CGO_ENABLED=0 GOCACHE="$tmp/cache" \
+        /usr/bin/go build -trimpath -o "$tmp/gocheck" .) \
+        || fail "$name" "go build failed in $dir"
+    rm -rf "$tmp/cache"
+    local version
+    version=$("$tmp/gocheck" --version 2>&1) || fail "$name" "built, but gocheck --version fails: $version"
+    echo "install-analyzers: gocheck: $version"
+    finish "$name" "$tmp" "$dest" "$stamp"
+}
+
 check_system
+install_gocheck
 install_pip bandit -m bandit --version
 # `python3 -m semgrep` only says it is deprecated, and the `semgrep` console
 # script's entry point execs semgrep-core as osemgrep, which execs

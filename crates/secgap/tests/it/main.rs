@@ -16,6 +16,7 @@ mod layering;
 mod levels;
 mod paths;
 mod providers;
+mod statics;
 mod strategies;
 mod support;
 mod user_strategy;

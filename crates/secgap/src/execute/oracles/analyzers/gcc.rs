@@ -70,10 +70,9 @@ fn parse(report: &str, file: &str, exit: i32) -> Result<Vec<Finding>, String> {
                 errors.push(text("message").to_string());
                 continue;
             }
-            let Some(rule) = text("option").strip_prefix("-W") else {
-                continue;
-            };
-            if !rule.starts_with("analyzer-") {
+            // GCC's own name for the check, as it prints it.
+            let rule = text("option");
+            if !rule.starts_with("-Wanalyzer-") {
                 continue;
             }
             let caret = d.pointer("/locations/0/caret");
@@ -123,7 +122,7 @@ mod tests {
         assert_eq!(
             (f[0].rule.as_str(), f[0].line, f[0].cwes.clone()),
             (
-                "analyzer-double-free",
+                "-Wanalyzer-double-free",
                 Some(6),
                 vec![crate::model::Cwe(415)]
             )

@@ -105,6 +105,12 @@ impl Analyzer for Semgrep {
                 ("PYTHONDONTWRITEBYTECODE", "1".into()),
                 ("SEMGREP_ENABLE_VERSION_CHECK", "0".into()),
                 ("SEMGREP_SEND_METRICS", "off".into()),
+                // semgrep-core will not start without a certificate bundle,
+                // even offline; its own certifi wheel has one.
+                (
+                    "SSL_CERT_FILE",
+                    format!("{TOOL_DIR}/site/certifi/cacert.pem"),
+                ),
                 ("SEMGREP_SETTINGS_FILE", "/tmp/semgrep-settings.yml".into()),
                 ("SEMGREP_LOG_FILE", "/tmp/semgrep.log".into()),
                 ("SEMGREP_VERSION_CACHE_PATH", "/tmp/semgrep-version".into()),
@@ -118,6 +124,15 @@ impl Analyzer for Semgrep {
     }
 
     fn parse(&self, report: &str, file: &str, _exit: i32) -> Result<Vec<Finding>, String> {
-        sarif::parse(report, file)
+        let mut findings = sarif::parse(report, file)?;
+        // Semgrep prefixes a rule's id with the folder it was loaded from,
+        // as a dotted path: always `rules.` here, since the folder is
+        // mounted at /rules.
+        for f in &mut findings {
+            if let Some(id) = f.rule.strip_prefix("rules.") {
+                f.rule = id.to_string();
+            }
+        }
+        Ok(findings)
     }
 }

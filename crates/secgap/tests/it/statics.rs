@@ -1,0 +1,177 @@
+//! Static analyzers end to end: a run of the secure and insecure
+//! references with `--static` stores every applicable analyzer's verdict
+//! on every sample, changes no score, and its report shows the agreement
+//! table with the counts behind it; `validate --static` shows each
+//! analyzer's verdict per reference.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use secgap::model::StaticStatus;
+use secgap::store::Store;
+
+fn secgap() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secgap"));
+    c.env_remove("SECGAP_SUITE");
+    c
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "secgap failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// One task per language, so that every analyzer has samples.
+const TASKS: &str = "py-sql-user-lookup,c-config-reload,js-convert-image,go-archive-check";
+
+fn run(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = ok(secgap()
+        .args(["run", "--subject", "reference:secure", "--subject", "reference:insecure"])
+        .args(["--tasks", TASKS, "--json", "--out"])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_static_run_stores_findings_scores_nothing_and_reports_the_agreement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with = tmp.path().join("static");
+    let without = tmp.path().join("plain");
+    let v = run(&with, &["--static"]);
+    let plain = run(&without, &[]);
+    // The analyzers change no score: the rows are the same with and without.
+    assert_eq!(v["rows"], plain["rows"]);
+    assert!(plain.get("static_analysis").is_none());
+
+    // Every sample has a run of every analyzer of its language.
+    let store = Store::open(&with.join("run.sqlite")).unwrap();
+    let rows = store.static_rows().unwrap();
+    assert_eq!(rows.len(), 8);
+    for r in &rows {
+        let mut names: Vec<&str> = r.runs.iter().map(|x| x.analyzer.as_str()).collect();
+        names.sort();
+        let want: &[&str] = match r.language.as_str() {
+            "python" => &["bandit", "semgrep"],
+            "c" => &["cppcheck", "gcc-analyzer", "semgrep"],
+            "javascript" => &["eslint", "semgrep"],
+            _ => &["gocheck", "semgrep"],
+        };
+        assert_eq!(names, want, "{:?}", r.key);
+        for run in &r.runs {
+            assert_eq!(run.status, StaticStatus::Ran, "{:?} {run:?}", r.key);
+            assert!(run.version.is_some());
+        }
+    }
+    // Bandit flags the SQL built from the input in the insecure reference.
+    let sql = rows
+        .iter()
+        .find(|r| r.key.task == "py-sql-user-lookup" && r.key.subject == "reference:insecure")
+        .unwrap();
+    let bandit = sql.runs.iter().find(|r| r.analyzer == "bandit").unwrap();
+    assert!(
+        bandit.findings.iter().any(|f| f.rule == "B608"
+            && f.cwes.contains(&secgap::model::Cwe(89))
+            && f.line.is_some()),
+        "{bandit:?}"
+    );
+    // Plain runs keep no analyzer rows at all.
+    let plain_store = Store::open(&without.join("run.sqlite")).unwrap();
+    assert!(!plain_store.has_static_runs().unwrap());
+
+    // The run's JSON: a summary per analyzer and the table with its counts.
+    let a = &v["static_analysis"];
+    let names: Vec<&str> = a["analyzers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["analyzer"].as_str().unwrap())
+        .collect();
+    for n in ["bandit", "cppcheck", "gcc-analyzer", "eslint", "gocheck", "semgrep", "any"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let any_all = a["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["analyzer"] == "any" && r["scope"]["by"] == "all")
+        .expect("an overall row for any analyzer");
+    let c = &any_all["counts"];
+    let total: u64 = ["tp", "fp", "fn", "tn"]
+        .iter()
+        .map(|k| c[k].as_u64().unwrap())
+        .sum();
+    // One (sample, CWE) pair per CWE of each task: 89; 416, 415; 78, 88; 78.
+    assert_eq!(total, 2 * 6, "{c}");
+    assert!(c["tp"].as_u64().unwrap() >= 1, "{c}");
+
+    // The report: the section, per analyzer, with counts; the drill-down
+    // shows the findings.
+    ok(secgap().arg("report").arg(&with).output().unwrap());
+    let html = std::fs::read_to_string(with.join("report/report.html")).unwrap();
+    for needle in [
+        "id=\"static\"",
+        "Static analyzers against the executed tests",
+        "id=\"static-agreement\"",
+        "<td>gocheck</td>",
+        "<td>semgrep</td>",
+        "<code>B608</code>",
+    ] {
+        assert!(html.contains(needle), "report.html lacks {needle}");
+    }
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(with.join("report/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(results["static_analysis"]["rows"], a["rows"]);
+    let jsonl = std::fs::read_to_string(with.join("report/samples.jsonl")).unwrap();
+    assert!(jsonl.contains("\"static_runs\""));
+}
+
+#[test]
+fn validate_static_shows_each_analyzers_verdict_per_reference() {
+    let out = ok(secgap()
+        .args(["validate", "--static", "--tasks", "py-sql-user-lookup", "--json"])
+        .output()
+        .unwrap());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = v["tasks"][0]["static_checks"].as_array().unwrap();
+    // The secure reference and two insecure ones, each seen by Bandit and Semgrep.
+    assert_eq!(checks.len(), 3 * 2, "{checks:?}");
+    let caught = checks
+        .iter()
+        .filter(|c| c["analyzer"] == "bandit" && c["caught"] == true)
+        .count();
+    assert!(caught >= 1, "{checks:?}");
+    // A miss is information: validation still passes.
+    assert_eq!(v["ok"], true);
+    let text = ok(secgap()
+        .args(["validate", "--static", "--tasks", "py-sql-user-lookup"])
+        .output()
+        .unwrap());
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(t.contains("insecure refs caught"), "{t}");
+    assert!(t.contains("bandit: caught (B608)"), "{t}");
+}
+
+#[test]
+fn an_unknown_analyzer_is_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = secgap()
+        .args(["run", "--subject", "reference:secure", "--static", "--analyzer", "lint9000"])
+        .args(["--tasks", "py-sql-user-lookup", "--out"])
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--analyzer lint9000: unknown analyzer") && err.contains("bandit"), "{err}");
+    assert!(!tmp.path().join("r/run.sqlite").exists());
+}

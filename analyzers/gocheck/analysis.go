@@ -41,24 +41,26 @@ type fnCtx struct {
 	params  map[string]ast.Expr   // parameter name -> type, for the declaration and nested literals
 	assigns map[string][]ast.Expr // local name -> expressions assigned to it
 	calls   []*ast.CallExpr
-	strs    []string // string literal values
+	strs    []string // string and character literal values
 	words   map[string]bool
+	callees map[string]bool // names of plain functions called
 }
 
 type analysis struct {
-	fset     *token.FileSet
-	file     *ast.File
-	imports  map[string]string // local name -> import path
-	byPath   map[string]string // import path -> local name
-	pkgVars  map[string]ast.Expr
-	pkgTypes map[string]ast.Expr
-	consts   map[string]string
-	funcs    []*fnCtx
-	findings []finding
-	seen     map[string]bool
-	handlers map[string]bool // names of functions registered or typed as HTTP handlers
-	goFuncs  map[string]bool // names of functions started with go
-	strsAll  []string
+	fset        *token.FileSet
+	file        *ast.File
+	imports     map[string]string // local name -> import path
+	byPath      map[string]string // import path -> local name
+	pkgVars     map[string]ast.Expr
+	pkgTypes    map[string]ast.Expr
+	consts      map[string]string
+	funcs       []*fnCtx
+	findings    []finding
+	seen        map[string]bool
+	handlers    map[string]bool // names of functions registered or typed as HTTP handlers
+	goFuncs     map[string]bool // names of functions started with go
+	strsAll     []string
+	pathHelpers map[string]bool
 }
 
 func newAnalysis(fset *token.FileSet, file *ast.File) *analysis {
@@ -67,7 +69,7 @@ func newAnalysis(fset *token.FileSet, file *ast.File) *analysis {
 		imports: map[string]string{}, byPath: map[string]string{},
 		pkgVars: map[string]ast.Expr{}, pkgTypes: map[string]ast.Expr{},
 		consts: map[string]string{}, seen: map[string]bool{},
-		handlers: map[string]bool{}, goFuncs: map[string]bool{},
+		handlers: map[string]bool{}, goFuncs: map[string]bool{}, pathHelpers: map[string]bool{},
 	}
 	for _, im := range file.Imports {
 		p, _ := strconv.Unquote(im.Path.Value)
@@ -172,7 +174,7 @@ func isDigits(s string) bool {
 }
 
 func (a *analysis) buildFn(fd *ast.FuncDecl) *fnCtx {
-	f := &fnCtx{name: fd.Name.Name, decl: fd, params: map[string]ast.Expr{}, assigns: map[string][]ast.Expr{}, words: map[string]bool{}}
+	f := &fnCtx{name: fd.Name.Name, decl: fd, params: map[string]ast.Expr{}, assigns: map[string][]ast.Expr{}, words: map[string]bool{}, callees: map[string]bool{}}
 	addParams := func(fl *ast.FieldList) {
 		if fl == nil {
 			return
@@ -228,7 +230,15 @@ func (a *analysis) buildFn(fd *ast.FuncDecl) *fnCtx {
 			}
 		case *ast.CallExpr:
 			f.calls = append(f.calls, n)
+			if i, ok := n.Fun.(*ast.Ident); ok {
+				f.callees[i.Name] = true
+			}
 		case *ast.BasicLit:
+			if n.Kind == token.CHAR {
+				if r, _, _, err := strconv.UnquoteChar(n.Value[1:len(n.Value)-1], '\''); err == nil {
+					f.strs = append(f.strs, string(r))
+				}
+			}
 			if n.Kind == token.STRING {
 				if s, err := strconv.Unquote(n.Value); err == nil {
 					f.strs = append(f.strs, s)
@@ -579,6 +589,31 @@ func (a *analysis) enclosing(n ast.Node) *fnCtx {
 		}
 	}
 	return nil
+}
+
+// funcNamed returns the file's function declaration called name.
+func (a *analysis) funcNamed(name string) *fnCtx {
+	for _, f := range a.funcs {
+		if f.decl.Recv == nil && f.name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// returns lists the expressions f returns.
+func returns(f *fnCtx) []ast.Expr {
+	var rs []ast.Expr
+	ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if r, ok := n.(*ast.ReturnStmt); ok {
+			rs = append(rs, r.Results...)
+		}
+		return true
+	})
+	return rs
 }
 
 func (a *analysis) run() {

@@ -26,6 +26,7 @@ var rules = []rule{
 	{ID: "G-REDIRECT", CWE: 601, Level: "warning", Desc: "http.Redirect to a non-constant location"},
 	{ID: "G-REDIRECT-LOCAL", CWE: 601, Level: "warning", Desc: "a redirect target is accepted as local because it starts with \"/\", without rejecting \"//\" and \"/\\\" (other hosts)"},
 	{ID: "G-SSRF", CWE: 918, Level: "warning", Desc: "outgoing HTTP request to a non-constant URL without a dial-time address check"},
+	{ID: "G-SSRF-FILTER", CWE: 918, Level: "warning", Desc: "a host name is resolved to vet a URL, but not every resolved address is checked"},
 	{ID: "G-PATH-JOIN", CWE: 22, Level: "warning", Desc: "file opened at a path joined from non-constant parts without a containment check"},
 	{ID: "G-PATH-SYMLINK", CWE: 22, Also: []int{59}, Level: "note", Desc: "path containment checked lexically only; symbolic links inside the folder can still lead out of it"},
 	{ID: "G-FILE-PERM", CWE: 732, Level: "error", Desc: "file or folder created or chmod-ed world-writable or group-writable"},
@@ -89,6 +90,9 @@ func checkCommands(a *analysis) {
 			return
 		}
 		prog, ok := a.constString(args[0])
+		if !ok && f != nil && a.constProgram(f, args[0]) {
+			return
+		}
 		if !ok {
 			a.report("G-CMD-DYNAMIC", c, "exec.%s runs a program whose name is not a constant", fn)
 			return
@@ -121,6 +125,34 @@ func checkCommands(a *analysis) {
 			}
 		}
 	})
+}
+
+// constProgram reports whether a program name is a variable only ever set
+// from constants or from exec.LookPath of a constant.
+func (a *analysis) constProgram(f *fnCtx, e ast.Expr) bool {
+	i, ok := unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	rs := f.assigns[i.Name]
+	if len(rs) == 0 {
+		if v, ok := a.pkgVars[i.Name]; ok && v != nil {
+			rs = []ast.Expr{v}
+		}
+	}
+	if len(rs) == 0 {
+		return false
+	}
+	for _, r := range rs {
+		if a.isConstant(r) {
+			continue
+		}
+		if c, ok := unparen(r).(*ast.CallExpr); ok && a.isPkgCall(c, "os/exec", "LookPath") && len(c.Args) == 1 && a.isConstant(c.Args[0]) {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // ---------------------------------------------------------------- CWE-338
@@ -634,8 +666,9 @@ func checkRedirect(a *analysis) {
 			}
 		}
 	})
-	// A "starts with /" test used as the only local-path check.
+	// A "starts with /" test, or an empty url.URL Host, used as the local-path check.
 	for _, f := range a.funcs {
+		a.checkEmptyHost(f)
 		var slashCheck *ast.CallExpr
 		dbl, back := false, false
 		for _, c := range f.calls {
@@ -659,7 +692,7 @@ func checkRedirect(a *analysis) {
 		}
 		// helpers called from this function may do the other checks
 		for _, g := range a.funcs {
-			if g != f && f.words[strings.ToLower(g.name)] {
+			if g != f && f.callees[g.name] {
 				for _, s := range g.strs {
 					dbl = dbl || strings.Contains(s, "//")
 					back = back || strings.Contains(s, "\\")
@@ -681,6 +714,57 @@ func checkRedirect(a *analysis) {
 	}
 }
 
+var redirectWords = set("redirect", "next", "return", "target", "location", "continue", "dest", "destination", "goto", "url")
+
+// checkEmptyHost flags u.Host == "" taken to mean a local path, in code
+// about redirects that never looks at the scheme being empty or at Opaque:
+// "https:evil.example" and "/\\evil.example" parse with an empty Host.
+func (a *analysis) checkEmptyHost(f *fnCtx) {
+	if !hasWord(splitWords(f.name), redirectWords) && !f.words["redirect"] {
+		return
+	}
+	var hostTest ast.Node
+	schemeEmpty, opaque := false, false
+	ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.BinaryExpr:
+			if x.Op != token.EQL && x.Op != token.NEQ {
+				return true
+			}
+			for _, pair := range [][2]ast.Expr{{x.X, x.Y}, {x.Y, x.X}} {
+				sel, ok := pair[0].(*ast.SelectorExpr)
+				s, isLit := litString(pair[1])
+				if !ok || !isLit || s != "" {
+					if c, isCall := pair[0].(*ast.CallExpr); isCall && isLit && s == "" {
+						if _, m := methodName(c); m == "Hostname" && hostTest == nil {
+							hostTest = x
+						}
+					}
+					continue
+				}
+				switch sel.Sel.Name {
+				case "Host":
+					if hostTest == nil {
+						hostTest = x
+					}
+				case "Scheme":
+					schemeEmpty = true
+				case "Opaque":
+					opaque = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if x.Sel.Name == "Opaque" || x.Sel.Name == "IsAbs" {
+				opaque = true
+			}
+		}
+		return true
+	})
+	if hostTest != nil && !schemeEmpty && !opaque {
+		a.report("G-REDIRECT-LOCAL", hostTest, "an empty Host does not make a URL local: \"https:evil.example\" (Opaque) and \"/\\\\evil.example\" parse without one; also require an empty Scheme and Opaque")
+	}
+}
+
 // ---------------------------------------------------------------- CWE-918
 
 func (a *analysis) dialGuard() bool {
@@ -696,8 +780,30 @@ func (a *analysis) dialGuard() bool {
 	return guard
 }
 
+// hostAllowList reports whether the file compares a parsed URL's full Host
+// (name and port) with ==/!=, an allow-list of exact origins.
+func (a *analysis) hostAllowList() bool {
+	found := false
+	ast.Inspect(a.file, func(n ast.Node) bool {
+		b, ok := n.(*ast.BinaryExpr)
+		if !ok || (b.Op != token.EQL && b.Op != token.NEQ) {
+			return true
+		}
+		for _, pair := range [][2]ast.Expr{{b.X, b.Y}, {b.Y, b.X}} {
+			if sel, ok := pair[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "Host" {
+				if s, isLit := litString(pair[1]); !isLit || s != "" {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 func checkSSRF(a *analysis) {
-	guarded := a.dialGuard()
+	checkAddressFilters(a)
+	dial, allow := a.dialGuard(), a.hostAllowList()
 	a.eachCall(func(f *fnCtx, c *ast.CallExpr) {
 		p, fn := a.pkgFunc(c)
 		var u ast.Expr
@@ -720,12 +826,97 @@ func checkSSRF(a *analysis) {
 		if u == nil || a.isConstant(u) {
 			return
 		}
-		if guarded {
+		if dial {
 			a.reportLevel("G-SSRF", "note", c, "%s fetches a non-constant URL; the dialer has a Control hook, make sure it refuses internal addresses", what)
+			return
+		}
+		if allow {
+			a.reportLevel("G-SSRF", "note", c, "%s fetches a non-constant URL; the file compares URL hosts with an allow-list, make sure every fetched URL passes it", what)
 			return
 		}
 		a.report("G-SSRF", c, "%s fetches a non-constant URL; check the address actually dialled (net.Dialer.Control) against internal ranges, not just the URL text", what)
 	})
+}
+
+var lookupFuncs = set("LookupIP", "LookupHost", "LookupIPAddr", "LookupNetIP", "LookupAddr")
+
+// checkAddressFilters looks at code that resolves a host name to vet it:
+// every address the name resolves to must be checked, not the first one,
+// and not none.
+func checkAddressFilters(a *analysis) {
+	for _, f := range a.funcs {
+		resolved := map[string]*ast.CallExpr{}
+		funcParams := map[string]bool{}
+		for name, t := range f.params {
+			if ft, ok := t.(*ast.FuncType); ok && ft.Results != nil {
+				for _, r := range ft.Results.List {
+					if at, ok := r.Type.(*ast.ArrayType); ok {
+						if p, n := a.pkgSel(at.Elt); p == "net" && (n == "IP" || n == "IPAddr") || id(at.Elt) == "string" {
+							funcParams[name] = true
+						}
+						if p, n := a.pkgSel(at.Elt); p == "net/netip" && n == "Addr" {
+							funcParams[name] = true
+						}
+					}
+				}
+			}
+		}
+		ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Rhs) != 1 || len(as.Lhs) < 1 {
+				return true
+			}
+			c, ok := unparen(as.Rhs[0]).(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			p, fn := a.pkgFunc(c)
+			_, m := methodName(c)
+			if (p == "net" && lookupFuncs[fn]) || (p == "" && lookupFuncs[m]) || funcParams[id(c.Fun)] {
+				if v := id(as.Lhs[0]); v != "" && v != "_" {
+					resolved[v] = c
+				}
+			}
+			return true
+		})
+		for v, c := range resolved {
+			ranged, indexed, passed := false, false, false
+			ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.RangeStmt:
+					if root(x.X) == v {
+						ranged = true
+					}
+				case *ast.IndexExpr:
+					if id(x.X) == v {
+						indexed = true
+					}
+				case *ast.CallExpr:
+					if id(x.Fun) != "len" {
+						for _, arg := range x.Args {
+							if id(arg) == v {
+								passed = true
+							}
+						}
+					}
+				case *ast.ReturnStmt:
+					for _, r := range x.Results {
+						if id(r) == v {
+							passed = true
+						}
+					}
+				}
+				return true
+			})
+			switch {
+			case ranged || passed:
+			case indexed:
+				a.report("G-SSRF-FILTER", c, "only one of the addresses %s resolves to is checked; a name can resolve to a public and an internal address, check them all", v)
+			default:
+				a.report("G-SSRF-FILTER", c, "the addresses %s resolves to are never checked against internal ranges, so a host name pointing inside passes", v)
+			}
+		}
+	}
 }
 
 func isMapLike(e ast.Expr) bool {
@@ -739,6 +930,9 @@ func (a *analysis) joinedPath(f *fnCtx, e ast.Expr) bool {
 	return a.derives(f, e, func(x ast.Expr) bool {
 		switch y := x.(type) {
 		case *ast.CallExpr:
+			if g := a.funcNamed(id(y.Fun)); g != nil && g != f && a.returnsJoinedPath(g) {
+				return true
+			}
 			p, fn := a.pkgFunc(y)
 			if (p == "path/filepath" || p == "path") && fn == "Join" {
 				for _, arg := range y.Args {
@@ -764,6 +958,25 @@ func (a *analysis) joinedPath(f *fnCtx, e ast.Expr) bool {
 		}
 		return false
 	})
+}
+
+// returnsJoinedPath reports whether helper g returns a path joined from
+// non-constant parts without checking it.
+func (a *analysis) returnsJoinedPath(g *fnCtx) bool {
+	if v, ok := a.pathHelpers[g.name]; ok {
+		return v
+	}
+	a.pathHelpers[g.name] = false // recursion guard
+	res := false
+	if checked, _ := a.pathChecked(g); !checked {
+		for _, r := range returns(g) {
+			if a.joinedPath(g, r) {
+				res = true
+			}
+		}
+	}
+	a.pathHelpers[g.name] = res
+	return res
 }
 
 // safePart is true for path parts that cannot hold separators: filepath.Base
@@ -802,7 +1015,7 @@ func (a *analysis) pathChecked(f *fnCtx) (checked bool, lexical bool) {
 		}
 	}
 	for _, g := range a.funcs { // validation helpers such as validName(name)
-		if g != f && f.words[strings.ToLower(g.name)] && hasWord(splitWords(g.name), set("valid", "validate", "safe", "check", "allowed", "sanitize", "clean", "confine", "inside", "within")) {
+		if g != f && f.callees[g.name] && hasWord(splitWords(g.name), set("valid", "validate", "safe", "check", "allowed", "sanitize", "clean", "confine", "inside", "within")) {
 			checked = true
 		}
 	}
@@ -838,7 +1051,7 @@ func checkPaths(a *analysis) {
 
 func (a *analysis) symlinkSafe(f *fnCtx) bool {
 	for _, g := range a.funcs {
-		if g == f || f.words[strings.ToLower(g.name)] {
+		if g == f || f.callees[g.name] {
 			if a.callsAny(g, "path/filepath.EvalSymlinks", "os.Lstat", "os.Readlink", "os.OpenRoot", "os.OpenInRoot") {
 				return true
 			}
@@ -1030,7 +1243,9 @@ func checkBodyLimit(a *analysis) {
 					}
 				}
 			}
-			if body {
+			if body && fn == "NewDecoder" {
+				a.reportLevel("G-BODY-LIMIT", "note", c, "json.NewDecoder reads a request body of any size; wrap it in http.MaxBytesReader")
+			} else if body {
 				a.report("G-BODY-LIMIT", c, "%s.%s reads the whole body with no size limit; wrap it in http.MaxBytesReader", defaultImportName(p), fn)
 			} else if reader && fn != "NewDecoder" && fn != "Copy" {
 				a.report("G-BODY-LIMIT", c, "%s.%s reads a caller's reader to the end with no size limit; wrap it in io.LimitReader", defaultImportName(p), fn)
@@ -1196,6 +1411,8 @@ func (a *analysis) logSafeV(f *fnCtx, e ast.Expr, depth int) bool {
 	switch x := unparen(e).(type) {
 	case *ast.BasicLit:
 		return true
+	case *ast.BinaryExpr:
+		return (a.isConstant(x.X) || a.logSafeV(f, x.X, depth)) && (a.isConstant(x.Y) || a.logSafeV(f, x.Y, depth))
 	case *ast.CallExpr:
 		p, fn := a.pkgFunc(x)
 		if p == "strconv" && (strings.HasPrefix(fn, "Quote") || strings.HasPrefix(fn, "Format") || fn == "Itoa") {

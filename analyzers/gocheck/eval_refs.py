@@ -34,11 +34,11 @@ for s in sorted(glob.glob(os.path.join(suite, "scenarios", "*", "scenario.toml")
     ins = [(os.path.join(d, r["file"]), r["cwe"]) for r in g.get("insecure", [])]
     rows.append(("scenario " + os.path.basename(d), sec, ins))
 
-tot_c = tot_i = tot_fp = tot_s = 0
+tot_c = tot_i = tot_fp = tot_fpw = tot_s = 0
 tot_in_scope_c = tot_in_scope = 0
 scope = {78, 94, 338, 327, 323, 79, 601, 918, 22, 732, 377, 400, 117, 362, 208, 295, 89, 916, 522, 434}
-print("| task | insecure caught (right CWE) | secure refs with findings | missed |")
-print("| --- | --- | --- | --- |")
+print("| task | insecure caught (right CWE) | secure refs with any finding | secure refs with warning/error | missed |")
+print("| --- | --- | --- | --- | --- |")
 for unit, sec, ins in rows:
     caught, missed = 0, []
     for path, cwe in ins:
@@ -52,16 +52,18 @@ for unit, sec, ins in rows:
             missed.append(f"{os.path.basename(path)} (CWE-{cwe})")
         if verbose:
             print(f"  {'HIT ' if ok else 'MISS'} {path} cwe={cwe}: {[(f[0], f[1], f[2]) for f in fs]}", file=sys.stderr)
-    fp = 0
+    fp = fpw = 0
     for path in sec:
         fs = run(path)
         if fs:
             fp += 1
+        if any(f[1] != "note" for f in fs):
+            fpw += 1
         if verbose:
             print(f"  SEC  {path}: {[(f[0], f[1], f[2], f[4]) for f in fs]}", file=sys.stderr)
-    tot_c += caught; tot_i += len(ins); tot_fp += fp; tot_s += len(sec)
-    print(f"| {unit} | {caught}/{len(ins)} | {fp}/{len(sec)} | {', '.join(missed) or '-'} |")
-print(f"| **total** | **{tot_c}/{tot_i}** | **{tot_fp}/{tot_s}** | in rule scope: {tot_in_scope_c}/{tot_in_scope} |")
+    tot_c += caught; tot_i += len(ins); tot_fp += fp; tot_fpw += fpw; tot_s += len(sec)
+    print(f"| {unit} | {caught}/{len(ins)} | {fp}/{len(sec)} | {fpw}/{len(sec)} | {', '.join(missed) or '-'} |")
+print(f"| **total** | **{tot_c}/{tot_i}** | **{tot_fp}/{tot_s}** | **{tot_fpw}/{tot_s}** | CWEs some rule targets: {tot_in_scope_c}/{tot_in_scope} |")
 
 # timing: median wall time of one file, over every reference, 5 rounds
 files = [p for _, sec, ins in rows for p in sec + [i[0] for i in ins]]

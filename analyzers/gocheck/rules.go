@@ -35,6 +35,7 @@ var rules = []rule{
 	{ID: "G-TEMPFILE", CWE: 377, Level: "warning", Desc: "file created at a predictable name in a shared or temporary folder instead of os.CreateTemp"},
 	{ID: "G-BODY-LIMIT", CWE: 400, Level: "warning", Desc: "whole request body or reader read without a size limit (http.MaxBytesReader / io.LimitReader)"},
 	{ID: "G-ALLOC-SIZE", CWE: 400, Also: []int{789}, Level: "note", Desc: "buffer allocated with a size that comes from the caller or the request, before any data arrives"},
+	{ID: "G-BIG-EXP", CWE: 400, Also: []int{1333}, Level: "warning", Desc: "math/big exponentiation without modulus whose exponent is not bounded before the call"},
 	{ID: "G-LOG-INJECTION", CWE: 117, Level: "note", Desc: "non-constant text written to a log without neutralising CR and LF"},
 	{ID: "G-RACE-GLOBAL", CWE: 362, Level: "warning", Desc: "package-level map or counter changed in an HTTP handler or goroutine without a lock or atomic"},
 	{ID: "G-RACE-FIELD", CWE: 362, Level: "note", Desc: "method changes a map held by its receiver, whose type has no mutex"},
@@ -54,7 +55,7 @@ var ruleByID = func() map[string]rule {
 var checks = []func(*analysis){
 	checkCommands, checkMathRand, checkCrypto, checkPasswordHash, checkXSS, checkRedirect,
 	checkSSRF, checkPaths, checkPerms, checkTempFiles, checkBodyLimit, checkLogs,
-	checkRaces, checkTiming, checkTLS, checkSQL,
+	checkRaces, checkTiming, checkTLS, checkSQL, checkBigExp,
 }
 
 // eachCall runs fn for every call in the file with the function it is in
@@ -935,7 +936,11 @@ func (a *analysis) joinedPath(f *fnCtx, e ast.Expr) bool {
 			}
 			p, fn := a.pkgFunc(y)
 			if (p == "path/filepath" || p == "path") && fn == "Join" {
-				for _, arg := range y.Args {
+				parts := y.Args
+				if len(parts) > 1 {
+					parts = parts[1:] // the first part is the base folder
+				}
+				for _, arg := range parts {
 					if !a.isConstant(arg) && !a.safePart(f, arg) {
 						return true
 					}
@@ -982,6 +987,20 @@ func (a *analysis) returnsJoinedPath(g *fnCtx) bool {
 // safePart is true for path parts that cannot hold separators: filepath.Base
 // results and numbers.
 func (a *analysis) safePart(f *fnCtx, e ast.Expr) bool {
+	if c, ok := unparen(e).(*ast.CallExpr); ok && a.isPkgCall(c, "fmt", "Sprintf") && len(c.Args) > 0 {
+		// a name made only of numbers cannot hold a separator
+		if fs, ok := a.constString(c.Args[0]); ok && !strings.ContainsAny(fs, "/\\") {
+			numeric := true
+			for _, v := range formatVerbs(fs) {
+				if strings.IndexByte("dxXobcU", v) < 0 {
+					numeric = false
+				}
+			}
+			if numeric {
+				return true
+			}
+		}
+	}
 	return a.derives(f, e, func(x ast.Expr) bool {
 		if c, ok := x.(*ast.CallExpr); ok {
 			p, fn := a.pkgFunc(c)
@@ -1928,4 +1947,54 @@ func checkSQL(a *analysis) {
 			a.report("G-SQL-CONCAT", c, "the SQL text given to %s is built from values at run time; pass them as ? / $n parameters", m)
 		}
 	})
+}
+
+// ---------------------------------------------------------------- CWE-400 (math/big)
+
+var boundMethods = set("Cmp", "CmpAbs", "BitLen", "IsInt64", "IsUint64", "Int64", "Uint64", "TrailingZeroBits")
+
+// checkBigExp flags x.Exp(base, e, nil) where the exponent e is neither a
+// constant nor compared or measured earlier in the same function: a huge
+// exponent makes the result, and the time to compute it, unbounded.
+func checkBigExp(a *analysis) {
+	if !a.hasImport("math/big") {
+		return
+	}
+	for _, f := range a.funcs {
+		for _, c := range f.calls {
+			_, m := methodName(c)
+			if m != "Exp" || len(c.Args) != 3 || id(c.Args[2]) != "nil" {
+				continue
+			}
+			e := c.Args[1]
+			if ec, ok := unparen(e).(*ast.CallExpr); ok && a.isPkgCall(ec, "math/big", "NewInt") && len(ec.Args) == 1 && a.isConstant(ec.Args[0]) {
+				continue
+			}
+			name := root(e)
+			if name == "" {
+				continue
+			}
+			bounded := false
+			for _, other := range f.calls {
+				if other.Pos() >= c.Pos() {
+					continue
+				}
+				recv, om := methodName(other)
+				if !boundMethods[om] {
+					continue
+				}
+				if root(recv) == name {
+					bounded = true
+				}
+				for _, arg := range other.Args {
+					if root(arg) == name {
+						bounded = true
+					}
+				}
+			}
+			if !bounded {
+				a.report("G-BIG-EXP", c, "the exponent %s is not bounded before Exp; a large one takes unbounded time and memory", name)
+			}
+		}
+	}
 }

@@ -987,6 +987,20 @@ func (a *analysis) returnsJoinedPath(g *fnCtx) bool {
 // safePart is true for path parts that cannot hold separators: filepath.Base
 // results and numbers.
 func (a *analysis) safePart(f *fnCtx, e ast.Expr) bool {
+	return a.safePartV(f, e, 0)
+}
+
+func (a *analysis) safePartV(f *fnCtx, e ast.Expr, depth int) bool {
+	if i, ok := unparen(e).(*ast.Ident); ok && f != nil && depth < 4 {
+		if rs := f.assigns[i.Name]; len(rs) > 0 {
+			for _, r := range rs {
+				if !a.isConstant(r) && !a.safePartV(f, r, depth+1) {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	if c, ok := unparen(e).(*ast.CallExpr); ok && a.isPkgCall(c, "fmt", "Sprintf") && len(c.Args) > 0 {
 		// a name made only of numbers cannot hold a separator
 		if fs, ok := a.constString(c.Args[0]); ok && !strings.ContainsAny(fs, "/\\") {
@@ -1818,11 +1832,24 @@ func checkFieldRaces(a *analysis) {
 
 // ---------------------------------------------------------------- CWE-208
 
-var secretCompareWords = set("mac", "hmac", "signature", "sig", "token", "digest", "hash", "secret", "apikey", "password", "otp", "csrf", "tag")
+var secretCompareWords = set("mac", "hmac", "signature", "token", "secret", "apikey", "password", "otp", "csrf")
+
+// words that make a name a kind, size or state rather than the secret itself
+var notSecretWords = set("state", "type", "kind", "size", "sz", "len", "length", "count", "index", "idx", "pos", "name", "names", "mode", "version", "format", "alg", "algorithm", "scheme", "prefix", "expiry", "expires", "exp")
+
+// hash-like names are secrets only in code that does cryptography; elsewhere
+// they are mostly hash-table hashes.
+var digestWords = set("digest", "hash", "tag", "sum")
 
 func checkTiming(a *analysis) {
 	if a.hasImport("crypto/subtle") && a.hasImport("crypto/hmac") {
 		// still check: both may be imported for other reasons
+	}
+	cryptoFile := false
+	for p := range a.byPath {
+		if strings.HasPrefix(p, "crypto/") || strings.HasPrefix(p, "golang.org/x/crypto") {
+			cryptoFile = true
+		}
 	}
 	secretish := func(e ast.Expr) bool {
 		if a.isConstant(e) {
@@ -1831,7 +1858,14 @@ func checkTiming(a *analysis) {
 		if c, ok := unparen(e).(*ast.CallExpr); ok && id(c.Fun) == "len" {
 			return false
 		}
-		return hasWord(exprWords(e), secretCompareWords)
+		if i, ok := unparen(e).(*ast.Ident); ok && (strings.HasPrefix(i.Name, "_") || strings.ToUpper(i.Name) == i.Name) {
+			return false // a constant defined elsewhere
+		}
+		ws := exprWords(e)
+		if hasWord(ws, notSecretWords) {
+			return false
+		}
+		return hasWord(ws, secretCompareWords) || (cryptoFile && (hasWord(ws, digestWords) || hasWord(ws, set("sig", "sigs"))))
 	}
 	nilOrEmpty := func(e ast.Expr) bool {
 		if id(e) == "nil" {
@@ -1847,7 +1881,8 @@ func checkTiming(a *analysis) {
 		switch x := n.(type) {
 		case *ast.BinaryExpr:
 			if (x.Op == token.EQL || x.Op == token.NEQ) && !nilOrEmpty(x.X) && !nilOrEmpty(x.Y) && !a.isConstant(x.X) && !a.isConstant(x.Y) {
-				if secretish(x.X) && secretish(x.Y) || (secretish(x.X) || secretish(x.Y)) && isStringish(x) {
+				sx, sy := secretish(x.X), secretish(x.Y)
+				if sx && sy || (sx || sy) && isStringish(x) && !a.looksConstant(x.X) && !a.looksConstant(x.Y) {
 					a.report("G-TIMING-COMPARE", x, "secret values compared with %s leak through timing how much matched; use hmac.Equal or subtle.ConstantTimeCompare", x.Op)
 				}
 			}
@@ -1880,8 +1915,17 @@ func isStringish(b *ast.BinaryExpr) bool {
 			}
 		}
 	}
-	// two plain identifiers named like secrets: assume data
-	return id(b.X) != "" && id(b.Y) != ""
+	return false
+}
+
+// looksConstant is true for identifiers that name constants: declared
+// const in this file, or spelled like one (ALL_CAPS, _x).
+func (a *analysis) looksConstant(e ast.Expr) bool {
+	if a.isConstant(e) {
+		return true
+	}
+	i, ok := unparen(e).(*ast.Ident)
+	return ok && (strings.HasPrefix(i.Name, "_") || strings.ToUpper(i.Name) == i.Name)
 }
 
 // ---------------------------------------------------------------- CWE-295

@@ -135,7 +135,9 @@ func h(w http.ResponseWriter, r *http.Request) { os.ReadFile(where(r)) }`)},
 	{"field map mutex", "G-RACE-FIELD", false, hdr("sync", "type T struct{ mu sync.Mutex; m map[string]int }\nfunc (t *T) Add(k string) { t.mu.Lock(); t.m[k]++; t.mu.Unlock() }")},
 	// CWE-208
 	{"mac ==", "G-TIMING-COMPARE", true, hdr("", `func f(mac, expectedMAC string) bool { return mac == expectedMAC }`)},
-	{"bytes.Equal sig", "G-TIMING-COMPARE", true, hdr("bytes", `func f(sig, want []byte) bool { return bytes.Equal(sig, want) }`)},
+	{"bytes.Equal sig", "G-TIMING-COMPARE", true, hdr("bytes", `func f(signature, want []byte) bool { return bytes.Equal(signature, want) }`)},
+	{"digest == with crypto", "G-TIMING-COMPARE", true, hdr("crypto/sha256", `func f(got, wantDigest []byte) bool { return string(got) == string(wantDigest) }`)},
+	{"hash table hash", "G-TIMING-COMPARE", false, hdr("", `func f(h, bucketHash uint32) bool { return h == bucketHash }`)},
 	{"hmac.Equal", "G-TIMING-COMPARE", false, hdr("crypto/hmac", `func f(sig, want []byte) bool { return hmac.Equal(sig, want) }`)},
 	{"token empty", "G-TIMING-COMPARE", false, hdr("", `func f(token string) bool { return token == "" }`)},
 	// CWE-295

@@ -1410,8 +1410,10 @@ func checkLogs(a *analysis) {
 
 // logSink reports whether w looks like a log destination.
 func (a *analysis) logSink(f *fnCtx, w ast.Expr) bool {
-	if p, n := a.pkgSel(w); p == "os" && (n == "Stderr" || n == "Stdout") {
-		return true
+	if p, n := a.pkgSel(w); p == "os" && n == "Stderr" {
+		// in a server, standard error is the log; in a command-line tool
+		// it is the user's terminal
+		return a.fileHasHandler() || a.requestDerivedAny(f)
 	}
 	if hasWord(exprWords(w), logWords) {
 		return true
@@ -1419,6 +1421,16 @@ func (a *analysis) logSink(f *fnCtx, w ast.Expr) bool {
 	// an io.Writer parameter of a function whose name says it logs
 	if i, ok := unparen(w).(*ast.Ident); ok {
 		if _, isParam := f.params[i.Name]; isParam && hasWord(splitWords(f.name), logWords) {
+			return true
+		}
+	}
+	return false
+}
+
+// requestDerivedAny reports whether f reads from an *http.Request.
+func (a *analysis) requestDerivedAny(f *fnCtx) bool {
+	for _, t := range f.params {
+		if a.isRequestType(t) {
 			return true
 		}
 	}

@@ -125,6 +125,8 @@ func h(w http.ResponseWriter, r *http.Request) { os.ReadFile(where(r)) }`)},
 	{"log user", "G-LOG-INJECTION", true, hdr("log net/http", `func h(w http.ResponseWriter, r *http.Request) { log.Printf("login %s", r.FormValue("user")) }`)},
 	{"log %q", "G-LOG-INJECTION", false, hdr("log net/http", `func h(w http.ResponseWriter, r *http.Request) { log.Printf("login %q", r.FormValue("user")) }`)},
 	{"audit writer", "G-LOG-INJECTION", true, hdr("fmt io", `func WriteAudit(w io.Writer, user string) { fmt.Fprintf(w, "user=%s\n", user) }`)},
+	{"stderr in server", "G-LOG-INJECTION", true, hdr("fmt net/http os", `func h(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(os.Stderr, "bad name %s\n", r.FormValue("n")) }`)},
+	{"stderr in a tool", "G-LOG-INJECTION", false, hdr("fmt os", `func main() { fmt.Fprintf(os.Stderr, "cannot open %s\n", os.Args[1]) }`)},
 	{"LF only", "G-LOG-INJECTION", true, hdr("log strings", `func f(user string) { log.Println("user", strings.ReplaceAll(user, "\n", " ")) }`)},
 	{"CR and LF", "G-LOG-INJECTION", false, hdr("log strings", `func f(user string) { log.Println("user", strings.ReplaceAll(strings.ReplaceAll(user, "\n", " "), "\r", " ")) }`)},
 	// CWE-362

@@ -1401,6 +1401,9 @@ func checkLogs(a *analysis) {
 				if a.isConstant(arg) || a.logSafe(f, arg) || neutral {
 					continue
 				}
+				if n := id(arg); n == "err" || strings.HasSuffix(n, "Err") {
+					continue // error values: too common to be worth a note
+				}
 				a.report("G-LOG-INJECTION", arg, "a value goes into the log as it is; a CR or LF in it can forge log lines (use %%q or strip CR and LF)")
 				break
 			}

@@ -35,6 +35,7 @@ for s in sorted(glob.glob(os.path.join(suite, "scenarios", "*", "scenario.toml")
     rows.append(("scenario " + os.path.basename(d), sec, ins))
 
 tot_c = tot_i = tot_fp = tot_fpw = tot_s = 0
+tot_cw = [0]  # caught by a warning or an error
 tot_in_scope_c = tot_in_scope = 0
 scope = {78, 94, 338, 327, 323, 79, 601, 918, 22, 732, 377, 400, 117, 362, 208, 295, 89, 916, 522, 434}
 print("| task | insecure caught (right CWE) | secure refs with any finding | secure refs with warning/error | missed |")
@@ -45,6 +46,7 @@ for unit, sec, ins in rows:
         fs = run(path)
         ok = any(f"CWE-{cwe}" in f[3] for f in fs)
         caught += ok
+        tot_cw[0] += any(f"CWE-{cwe}" in f[3] and f[1] != "note" for f in fs)
         if cwe in scope:
             tot_in_scope += 1
             tot_in_scope_c += ok
@@ -63,7 +65,7 @@ for unit, sec, ins in rows:
             print(f"  SEC  {path}: {[(f[0], f[1], f[2], f[4]) for f in fs]}", file=sys.stderr)
     tot_c += caught; tot_i += len(ins); tot_fp += fp; tot_fpw += fpw; tot_s += len(sec)
     print(f"| {unit} | {caught}/{len(ins)} | {fp}/{len(sec)} | {fpw}/{len(sec)} | {', '.join(missed) or '-'} |")
-print(f"| **total** | **{tot_c}/{tot_i}** | **{tot_fp}/{tot_s}** | **{tot_fpw}/{tot_s}** | CWEs some rule targets: {tot_in_scope_c}/{tot_in_scope} |")
+print(f"| **total** | **{tot_c}/{tot_i}** | **{tot_fp}/{tot_s}** | **{tot_fpw}/{tot_s}** | CWEs some rule targets: {tot_in_scope_c}/{tot_in_scope}; caught by a warning or error: {tot_cw[0]}/{tot_i} |")
 
 # timing: median wall time of one file, over every reference, 5 rounds
 files = [p for _, sec, ins in rows for p in sec + [i[0] for i in ins]]

@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"os"
 	"sort"
+	"strings"
 )
 
 const version = "0.1.0"
@@ -107,7 +108,8 @@ func main() {
 		return
 	case "--rules", "-rules":
 		for _, r := range rules {
-			fmt.Printf("%-22s CWE-%-4d %-7s %s\n", r.ID, r.CWE, r.Level, r.Desc)
+			cwes := strings.Join(r.tags()[1:], ",")
+			fmt.Printf("%-22s %-22s %-7s %s\n", r.ID, cwes, r.Level, r.Desc)
 		}
 		return
 	case "--help", "-h", "-help":

@@ -35,7 +35,7 @@ var rules = []rule{
 	{ID: "G-TEMPFILE", CWE: 377, Level: "warning", Desc: "file created at a predictable name in a shared or temporary folder instead of os.CreateTemp"},
 	{ID: "G-BODY-LIMIT", CWE: 400, Level: "warning", Desc: "whole request body or reader read without a size limit (http.MaxBytesReader / io.LimitReader)"},
 	{ID: "G-ALLOC-SIZE", CWE: 400, Also: []int{789}, Level: "note", Desc: "buffer allocated with a size that comes from the caller or the request, before any data arrives"},
-	{ID: "G-BIG-EXP", CWE: 400, Also: []int{1333}, Level: "warning", Desc: "math/big exponentiation without modulus whose exponent is not bounded before the call"},
+	{ID: "G-BIG-EXP", CWE: 400, Also: []int{770}, Level: "warning", Desc: "math/big exponentiation without modulus whose exponent is not bounded before the call"},
 	{ID: "G-LOG-INJECTION", CWE: 117, Level: "note", Desc: "non-constant text written to a log without neutralising CR and LF"},
 	{ID: "G-RACE-GLOBAL", CWE: 362, Level: "warning", Desc: "package-level map or counter changed in an HTTP handler or goroutine without a lock or atomic"},
 	{ID: "G-RACE-FIELD", CWE: 362, Level: "note", Desc: "method changes a map held by its receiver, whose type has no mutex"},

@@ -1,0 +1,3 @@
+module secgap.dev/gocheck
+
+go 1.19

@@ -1,6 +1,7 @@
 //! samples.jsonl and verdicts.jsonl: one JSON object per line per sample
-//! (with its code, prompt and response) and per test verdict (with its
-//! evidence), for re-analysis.
+//! (with its code, prompt and response, and its static analyzers' findings
+//! when the run had them) and per test verdict (with its evidence), for
+//! re-analysis.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -86,6 +87,10 @@ impl serde::Serialize for SampleLine<'_> {
         // and response above).
         if s.turns.len() > 1 {
             m.serialize_entry("turns", &s.turns)?;
+        }
+        // The static analyzers' runs and findings (`--static` runs only).
+        if !s.static_runs.is_empty() {
+            m.serialize_entry("static_runs", &s.static_runs)?;
         }
         m.end()
     }

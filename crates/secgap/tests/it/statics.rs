@@ -211,3 +211,59 @@ fn an_unknown_analyzer_is_refused_before_anything_runs() {
     );
     assert!(!tmp.path().join("r/run.sqlite").exists());
 }
+
+#[test]
+fn tool_feedback_shows_the_subject_the_findings_and_nothing_of_the_hidden_tests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    ok(secgap()
+        .args([
+            "run",
+            "--subject",
+            "reference:insecure",
+            "--strategy",
+            "tool-feedback:rounds=1",
+        ])
+        .args([
+            "--static",
+            "--analyzer",
+            "bandit",
+            "--tasks",
+            "py-sql-user-lookup",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap());
+    let store = Store::open(&dir.join("run.sqlite")).unwrap();
+    let key = secgap::plan::SampleKey {
+        subject: "reference:insecure".into(),
+        strategy: "tool-feedback:rounds=1".into(),
+        task: "py-sql-user-lookup".into(),
+        index: 0,
+    };
+    let turns = store.turns(&key).unwrap();
+    // The visible tests pass, but Bandit's finding is left to fix: the
+    // subject is asked again, with the finding in what it is shown.
+    assert_eq!(turns.len(), 2, "{turns:?}");
+    let shown = turns[0].tool_output.as_deref().unwrap();
+    assert!(
+        shown.contains("Static analyzers looked at your code"),
+        "{shown}"
+    );
+    assert!(shown.contains("bandit B608 at line"), "{shown}");
+    assert!(
+        turns[1].prompt.contains("bandit B608"),
+        "{}",
+        turns[1].prompt
+    );
+    let task = secgap::suite::load(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../suites/builtin"),
+    )
+    .unwrap();
+    let task = task.task("py-sql-user-lookup").unwrap();
+    for t in task.tests.iter().filter(|t| !t.visible) {
+        assert!(!shown.contains(&t.name), "{} leaked: {shown}", t.name);
+    }
+    assert!(!shown.contains("CWE"), "{shown}");
+}

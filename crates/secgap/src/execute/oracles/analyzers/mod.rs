@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+
+use crate::execute::set_mode;
 use secgap_sandbox::{self as sandbox, Exit, Limits, Mount};
 
 use crate::lang::Language;
@@ -346,7 +348,7 @@ fn run_one(
                 StaticStatus::Failed,
                 Some(format!(
                     "ended by {other:?}: {}",
-                    tail(&outcome.stderr.text())
+                    super::tail_of(outcome.stderr.text().trim(), 600)
                 )),
                 Vec::new(),
             ))
@@ -365,11 +367,10 @@ fn run_one(
             StaticStatus::Failed,
             Some(format!(
                 "{why}; what it printed: {}",
-                tail(&format!(
-                    "{}{}",
-                    outcome.stderr.text(),
-                    outcome.stdout.text()
-                ))
+                super::tail_of(
+                    format!("{}{}", outcome.stderr.text(), outcome.stdout.text()).trim(),
+                    600
+                )
             )),
             Vec::new(),
         ),
@@ -408,24 +409,6 @@ pub fn feedback_text(runs: &[StaticRun]) -> Option<String> {
         "Fix what they found where it applies to your code; a finding that does not apply can be left as it is.",
     );
     Some(out)
-}
-
-fn tail(s: &str) -> String {
-    let s = s.trim();
-    if s.len() <= 600 {
-        return s.to_string();
-    }
-    let mut cut = s.len() - 600;
-    while !s.is_char_boundary(cut) {
-        cut += 1;
-    }
-    format!("[...]{}", &s[cut..])
-}
-
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("chmod {}", path.display()))
 }
 
 /// The version in a pip package's `dist-info` folder name under `site`

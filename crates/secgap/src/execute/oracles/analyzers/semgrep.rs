@@ -42,10 +42,10 @@ pub fn write_builtin_rules(scratch: &Path) -> Result<PathBuf> {
         let p = dir.join(name);
         std::fs::write(&p, text).with_context(|| format!("write {}", p.display()))?;
     }
-    super::set_mode(scratch, 0o755)?;
-    super::set_mode(&dir, 0o755)?;
+    crate::execute::set_mode(scratch, 0o755)?;
+    crate::execute::set_mode(&dir, 0o755)?;
     for (name, _) in BUILTIN_RULES {
-        super::set_mode(&dir.join(name), 0o644)?;
+        crate::execute::set_mode(&dir.join(name), 0o644)?;
     }
     Ok(dir)
 }

@@ -176,9 +176,19 @@ struct RunArgs {
     /// Continue a run in --out even if its config differs
     #[arg(long)]
     force: bool,
-    /// Also run static analyzers on every sample's code (Bandit, cppcheck,
-    /// GCC -fanalyzer, ESLint, gocheck, Semgrep): their findings are stored
-    /// and measured against the executed tests, never scored
+    #[command(flatten)]
+    statics: StaticArgs,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+/// The static analyzers; shared by `run` and `validate`.
+#[derive(Args)]
+struct StaticArgs {
+    /// Also run the static analyzers (Bandit, cppcheck, GCC -fanalyzer,
+    /// ESLint, gocheck, Semgrep) on the code: `run` stores their findings
+    /// and measures them against the executed tests, never scoring them;
+    /// `validate` shows their verdict on every reference, never failing
     #[arg(long = "static")]
     static_analysis: bool,
     /// With --static: only these analyzers (repeatable or comma-separated)
@@ -193,8 +203,6 @@ struct RunArgs {
     /// With --static: Semgrep rules from this folder instead of secgap's own pack
     #[arg(long, value_name = "DIR", requires = "static_analysis")]
     semgrep_rules: Option<PathBuf>,
-    #[command(flatten)]
-    exec: ExecArgs,
 }
 
 /// How a run executes and prints; shared by `run` and `resume`.
@@ -336,21 +344,8 @@ struct ValidateArgs {
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
-    /// Also run the static analyzers on every reference and show each one's
-    /// verdict per task (information only: a miss does not fail validation)
-    #[arg(long = "static")]
-    static_analysis: bool,
-    /// With --static: only these analyzers (repeatable or comma-separated)
-    #[arg(
-        long = "analyzer",
-        value_name = "ID",
-        value_delimiter = ',',
-        requires = "static_analysis"
-    )]
-    analyzers: Vec<String>,
-    /// With --static: Semgrep rules from this folder instead of secgap's own pack
-    #[arg(long, value_name = "DIR", requires = "static_analysis")]
-    semgrep_rules: Option<PathBuf>,
+    #[command(flatten)]
+    statics: StaticArgs,
 }
 
 #[derive(Args)]
@@ -600,10 +595,10 @@ fn cmd_validate(a: ValidateArgs) -> Result<i32> {
             jobs
         );
     }
-    let statics = if a.static_analysis {
+    let statics = if let Some(c) = static_config(&a.statics)? {
         let plan = crate::execute::oracles::analyzers::StaticPlan::resolve(
-            &a.analyzers,
-            a.semgrep_rules.as_deref(),
+            &c.analyzers,
+            c.semgrep_rules.as_deref(),
         )?;
         for (id, why) in plan.missing() {
             eprintln!("warning: --static: skipping {id}: {why}");
@@ -810,7 +805,7 @@ fn cmd_list(a: ListArgs) -> Result<i32> {
 
 /// `--static` and its options, checked: known analyzer ids, an existing
 /// rules folder (stored absolute, so a resume from elsewhere finds it).
-fn static_config(a: &RunArgs) -> Result<Option<crate::plan::StaticConfig>> {
+fn static_config(a: &StaticArgs) -> Result<Option<crate::plan::StaticConfig>> {
     if !a.static_analysis {
         return Ok(None);
     }
@@ -866,7 +861,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
             .iter()
             .filter_map(|g| Some((g.metric.to_string(), g.subject.clone()?)))
             .collect(),
-        static_analysis: static_config(&a)?,
+        static_analysis: static_config(&a.statics)?,
     };
     let config = crate::plan::build(&suite, &tasks, &cfg, &request)?;
     crate::generate::check_subjects(&config.subjects, &a.judges, &cfg)?;

@@ -376,6 +376,22 @@ pub fn truncate(s: &str, n: usize) -> String {
 
 pub(crate) const STAGE_PREFIX: &str = "secgap-stage-";
 
+/// Where an install script put what the sandbox mounts read-only (web
+/// environments, static analyzers): `$VAR`, else `/var/lib/secgap/LEAF`
+/// for root (whose sandboxes run as `nobody`, who cannot enter root's
+/// home), else `~/.local/share/secgap/LEAF`.
+pub fn install_root(var: &str, leaf: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/secgap").join(leaf);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+    home.join(".local/share/secgap").join(leaf)
+}
+
 /// Remove staging folders left by secgap processes that no longer exist
 /// (a harness killed with SIGKILL cannot clean up after itself). Returns
 /// how many were removed.

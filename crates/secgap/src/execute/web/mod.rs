@@ -51,15 +51,7 @@ pub mod layout {
 /// `nobody`, who cannot enter root's home), else
 /// `~/.local/share/secgap/envs`.
 pub fn envs_root() -> PathBuf {
-    if let Some(p) = std::env::var_os("SECGAP_ENVS") {
-        return PathBuf::from(p);
-    }
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return PathBuf::from("/var/lib/secgap/envs");
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
-    home.join(".local/share/secgap/envs")
+    crate::execute::install_root("SECGAP_ENVS", "envs")
 }
 
 /// The installed dependencies of `env`, or why they are missing.

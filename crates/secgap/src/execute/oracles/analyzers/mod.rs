@@ -62,15 +62,7 @@ pub const RULES_DIR: &str = "/rules";
 /// `$SECGAP_ANALYZERS`, else `/var/lib/secgap/analyzers` for root (the
 /// sandbox then runs as `nobody`), else `~/.local/share/secgap/analyzers`.
 pub fn analyzers_root() -> PathBuf {
-    if let Some(p) = std::env::var_os("SECGAP_ANALYZERS") {
-        return PathBuf::from(p);
-    }
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return PathBuf::from("/var/lib/secgap/analyzers");
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
-    home.join(".local/share/secgap/analyzers")
+    crate::execute::install_root("SECGAP_ANALYZERS", "analyzers")
 }
 
 /// An installed analyzer, found on this machine.

@@ -1,5 +1,6 @@
 //! samples.csv and verdicts.csv: one row per sample and one per test
-//! verdict, for spreadsheets and data frames.
+//! verdict, for spreadsheets and data frames; static.csv, in runs made
+//! with `--static`, one row per static analyzer run on a sample.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ fn sink<'a>(setup: &Setup<'a>) -> Result<Box<dyn ReportSink + 'a>> {
     Ok(Box::new(Csv {
         samples,
         verdicts,
+        statics: None,
+        dir: setup.dir.clone(),
         written: vec![samples_path, verdicts_path],
     }))
 }
@@ -32,14 +35,61 @@ fn sink<'a>(setup: &Setup<'a>) -> Result<Box<dyn ReportSink + 'a>> {
 struct Csv {
     samples: ::csv::Writer<Out>,
     verdicts: ::csv::Writer<Out>,
+    /// static.csv, made with the first sample that has analyzer runs.
+    statics: Option<::csv::Writer<Out>>,
+    dir: PathBuf,
     written: Vec<PathBuf>,
 }
+
+const STATIC_COLUMNS: [&str; 11] = [
+    "subject",
+    "strategy",
+    "task",
+    "sample",
+    "analyzer",
+    "version",
+    "status",
+    "static_clean",
+    "findings",
+    "rules",
+    "duration_ms",
+];
 
 impl ReportSink for Csv {
     fn add(&mut self, s: &ExportSample) -> Result<()> {
         self.samples.write_record(sample_record(s))?;
         for v in &s.verdicts {
             self.verdicts.write_record(verdict_record(s, v))?;
+        }
+        if !s.static_runs.is_empty() && self.statics.is_none() {
+            let path = self.dir.join("static.csv");
+            let mut w = ::csv::Writer::from_writer(create(&path)?);
+            w.write_record(STATIC_COLUMNS)?;
+            self.statics = Some(w);
+            self.written.push(path);
+        }
+        if let Some(w) = &mut self.statics {
+            for r in &s.static_runs {
+                let mut rules: Vec<&str> = Vec::new();
+                for f in &r.findings {
+                    if !rules.contains(&f.rule.as_str()) {
+                        rules.push(&f.rule);
+                    }
+                }
+                w.write_record([
+                    s.key.subject.to_string(),
+                    s.key.strategy.to_string(),
+                    s.key.task.to_string(),
+                    s.key.index.to_string(),
+                    r.analyzer.clone(),
+                    r.version.clone().unwrap_or_default(),
+                    r.status.as_str().to_string(),
+                    opt_bool(r.static_clean()),
+                    r.findings.len().to_string(),
+                    rules.join(" "),
+                    r.duration_ms.to_string(),
+                ])?;
+            }
         }
         Ok(())
     }
@@ -48,9 +98,11 @@ impl ReportSink for Csv {
         let Csv {
             samples,
             verdicts,
+            statics,
             written,
+            ..
         } = *self;
-        for w in [samples, verdicts] {
+        for w in [samples, verdicts].into_iter().chain(statics) {
             w.into_inner()
                 .map_err(|e| anyhow::anyhow!("write CSV: {}", e.error()))?
                 .flush()?;

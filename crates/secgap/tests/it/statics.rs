@@ -153,6 +153,15 @@ fn a_static_run_stores_findings_scores_nothing_and_reports_the_agreement() {
     assert_eq!(results["static_analysis"]["rows"], a["rows"]);
     let jsonl = std::fs::read_to_string(with.join("report/samples.jsonl")).unwrap();
     assert!(jsonl.contains("\"static_runs\""));
+    // static.csv: one row per analyzer run, with its static_clean verdict.
+    let csv = std::fs::read_to_string(with.join("report/static.csv")).unwrap();
+    let runs: usize = rows.iter().map(|r| r.runs.len()).sum();
+    assert_eq!(csv.lines().count(), 1 + runs, "{csv}");
+    assert!(csv.lines().next().unwrap().contains("static_clean"));
+    assert!(csv.contains(",bandit,") && csv.contains("B608"), "{csv}");
+    // A run without --static writes no static.csv.
+    ok(secgap().arg("report").arg(&without).output().unwrap());
+    assert!(!without.join("report/static.csv").exists());
 }
 
 #[test]

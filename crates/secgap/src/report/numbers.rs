@@ -62,3 +62,10 @@ mod tests {
         );
     }
 }
+
+/// Cohen's kappa to two places; a value that rounds to zero prints as
+/// 0.00, never -0.00.
+pub fn kappa(k: f64) -> String {
+    let k = if k.abs() < 0.005 { 0.0 } else { k };
+    format!("{k:.2}")
+}

@@ -332,7 +332,7 @@ pub fn static_table(a: &crate::analyze::agreement::Agreement) -> String {
             rate(all.and_then(|r| r.precision.as_ref())),
             rate(all.and_then(|r| r.recall.as_ref())),
             all.and_then(|r| r.kappa)
-                .map_or("–".into(), |k| format!("{k:.2}")),
+                .map_or("–".into(), crate::report::numbers::kappa),
             rate(s.func_sec_flagged.as_ref()),
             rate(s.insecure_missed.as_ref()),
         ));

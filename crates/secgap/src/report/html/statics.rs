@@ -42,7 +42,7 @@ fn row(h: &mut String, r: &AgreementRow) {
         c.tn,
         rate_cell(r.precision.as_ref()),
         rate_cell(r.recall.as_ref()),
-        r.kappa.map_or("–".into(), |k| format!("{k:.2}")),
+        r.kappa.map_or("–".into(), crate::report::numbers::kappa),
     );
 }
 

@@ -125,7 +125,9 @@ pub fn cohen_kappa(both: u64, only_first: u64, only_second: u64, neither: u64) -
     if (1.0 - expected).abs() < 1e-12 {
         return None;
     }
-    Some((observed - expected) / (1.0 - expected))
+    let k = (observed - expected) / (1.0 - expected);
+    // Rounding leaves -0.0 or 1e-17 where the tables agree exactly with chance.
+    Some(if k.abs() < 1e-12 { 0.0 } else { k })
 }
 
 #[cfg(test)]

@@ -45,6 +45,13 @@ pub fn not_run_reason(g: &crate::analyze::metrics::GroupMetrics) -> String {
     }
 }
 
+/// Cohen's kappa to two places; a value that rounds to zero prints as
+/// 0.00, never -0.00.
+pub fn kappa(k: f64) -> String {
+    let k = if k.abs() < 0.005 { 0.0 } else { k };
+    format!("{k:.2}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,11 +68,4 @@ mod tests {
             "$0.5000; 2 calls not priced; 3 answers from the cache cost nothing new"
         );
     }
-}
-
-/// Cohen's kappa to two places; a value that rounds to zero prints as
-/// 0.00, never -0.00.
-pub fn kappa(k: f64) -> String {
-    let k = if k.abs() < 0.005 { 0.0 } else { k };
-    format!("{k:.2}")
 }

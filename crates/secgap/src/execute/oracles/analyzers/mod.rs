@@ -55,6 +55,8 @@ pub const TOOL_DIR: &str = "/opt/analyzer";
 pub const WORK_DIR: &str = "/work";
 /// Where the analyzer writes its report (the only writable mount).
 pub const OUT_DIR: &str = "/out";
+/// Memory for one analyzer's process tree, in MiB.
+pub const MEMORY_MB: u64 = 2048;
 /// Where the rule files are mounted, for analyzers that take rules.
 pub const RULES_DIR: &str = "/rules";
 
@@ -289,6 +291,9 @@ fn run_one(
         ("LANG".to_string(), "C.UTF-8".to_string()),
     ];
     env.extend(cmd.env.iter().cloned());
+    // A memory cgroup binds the analyzer's whole process tree where one can
+    // be made (root); elsewhere each process gets a generous address space.
+    let cgroup = sandbox::cgroup::Cgroup::create(MEMORY_MB).ok();
     let spec = sandbox::Spec {
         argv: cmd.argv.clone(),
         env,
@@ -297,8 +302,8 @@ fn run_one(
         limits: Limits {
             cpu_secs: timeout.as_secs().max(1),
             // Semgrep's engine and Node reserve far more address space
-            // than they use; the wall and CPU limits bound them.
-            address_space_mb: None,
+            // than they use: the cgroup, when there is one, bounds memory.
+            address_space_mb: cgroup.is_none().then_some(4 * MEMORY_MB),
             processes: 64,
             file_size_mb: 64,
             open_files: 1024,
@@ -310,7 +315,7 @@ fn run_one(
         after_nonce: None,
         worker: None,
         network: Default::default(),
-        cgroup: None,
+        cgroup: cgroup.as_ref().map(sandbox::cgroup::Cgroup::procs_file),
     };
     let started = Instant::now();
     let outcome = sandbox::run(&spec)?;
@@ -323,6 +328,15 @@ fn run_one(
         duration_ms,
         findings,
     };
+    if cgroup.as_ref().is_some_and(|c| c.oom_killed()) {
+        return Ok(ran(
+            StaticStatus::Failed,
+            Some(format!(
+                "stopped at its memory limit of {MEMORY_MB} MiB after {duration_ms} ms"
+            )),
+            Vec::new(),
+        ));
+    }
     if let Some(k) = outcome.killed {
         return Ok(ran(
             StaticStatus::Failed,

@@ -1163,7 +1163,12 @@ fn finish(
     let gap = crate::run::gap_of(store, config, suite)?;
     let level1 = crate::run::level1_of(store, config)?;
     let paths = strategies_of(store, suite)?;
-    let agreement = crate::analyze::agreement::analyze(suite, &store.static_rows()?);
+    let mut agreement = crate::analyze::agreement::AgreementTally::new();
+    store.for_each_static_row(|r| {
+        agreement.add(suite, &r);
+        Ok(())
+    })?;
+    let agreement = agreement.finish();
     let mut v = rows_with_gap(&groups, gap.as_ref());
     let gate_failures =
         crate::analyze::gate::check(&exec.fail_under, &groups, &understanding_of(gap.as_ref()))?;

@@ -972,7 +972,10 @@ impl Store {
             "SELECT sample_id, kind, prompt, response, code, tool_output, calls, grade FROM turns"
         })?;
         let mut turns = Children::new(ts.query([])?, !sorted);
-        let mut static_runs = self.static_runs_by_id()?;
+        let mut rs = self.conn.prepare(statics::runs_sql(sorted))?;
+        let mut static_runs = Children::new(rs.query([])?, !sorted);
+        let mut fs = self.conn.prepare(statics::findings_sql(sorted))?;
+        let mut findings = Children::new(fs.query([])?, !sorted);
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -993,8 +996,12 @@ impl Store {
                 response: r.get(17)?,
                 verdicts: Vec::new(),
                 turns: Vec::new(),
-                static_runs: static_runs.remove(&id).unwrap_or_default(),
+                static_runs: Vec::new(),
             };
+            static_runs.take(id, &mut sample.static_runs, statics::run_at)?;
+            let mut found = Vec::new();
+            findings.take(id, &mut found, statics::finding_at)?;
+            statics::attach(&mut sample.static_runs, found);
             turns.take(id, &mut sample.turns, |t| turn_at(t, 1))?;
             let mut numbered = Vec::new();
             verdicts.take(id, &mut numbered, |v| {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use rusqlite::params;
 
-use super::{key_at, text_at, Store};
+use super::{key_at, text_at, Children, Store};
 use crate::model::{Cwe, Finding, SampleKey, SampleRecord, StaticRow, StaticRun, TestOutcome};
 
 /// Version 6: one row per (sample, analyzer) that the run asked, and the
@@ -71,6 +71,63 @@ pub(super) fn insert(tx: &rusqlite::Transaction, id: i64, rec: &SampleRecord) ->
     Ok(())
 }
 
+/// The analyzer runs, in sample order (`sorted`) or in storage order,
+/// which is sample order since a sample's rows are written with it.
+pub(super) fn runs_sql(sorted: bool) -> &'static str {
+    if sorted {
+        "SELECT sample_id, analyzer, version, status, message, duration_ms
+         FROM static_runs ORDER BY sample_id, rowid"
+    } else {
+        "SELECT sample_id, analyzer, version, status, message, duration_ms FROM static_runs"
+    }
+}
+
+/// The findings, likewise.
+pub(super) fn findings_sql(sorted: bool) -> &'static str {
+    if sorted {
+        "SELECT sample_id, analyzer, rule, message, line, col, severity, cwes
+         FROM findings ORDER BY sample_id, analyzer, ordinal"
+    } else {
+        "SELECT sample_id, analyzer, rule, message, line, col, severity, cwes FROM findings"
+    }
+}
+
+/// A run (without its findings) from a row of [`runs_sql`].
+pub(super) fn run_at(r: &rusqlite::Row) -> rusqlite::Result<StaticRun> {
+    Ok(StaticRun {
+        analyzer: r.get(1)?,
+        version: r.get(2)?,
+        status: text_at(r, 3)?,
+        message: r.get(4)?,
+        duration_ms: r.get::<_, i64>(5)? as u64,
+        findings: Vec::new(),
+    })
+}
+
+/// (analyzer, finding) from a row of [`findings_sql`].
+pub(super) fn finding_at(r: &rusqlite::Row) -> rusqlite::Result<(String, Finding)> {
+    Ok((
+        r.get(1)?,
+        Finding {
+            rule: r.get(2)?,
+            message: r.get(3)?,
+            line: r.get(4)?,
+            column: r.get(5)?,
+            severity: text_at(r, 6)?,
+            cwes: cwes_of(&r.get::<_, String>(7)?),
+        },
+    ))
+}
+
+/// Give each finding to its analyzer's run.
+pub(super) fn attach(runs: &mut [StaticRun], findings: Vec<(String, Finding)>) {
+    for (analyzer, f) in findings {
+        if let Some(run) = runs.iter_mut().find(|r| r.analyzer == analyzer) {
+            run.findings.push(f);
+        }
+    }
+}
+
 fn cwes_of(text: &str) -> Vec<Cwe> {
     text.split(',')
         .filter_map(|s| s.trim().parse().ok())
@@ -79,46 +136,28 @@ fn cwes_of(text: &str) -> Vec<Cwe> {
 }
 
 impl Store {
-    /// Every sample's analyzer runs with their findings, by sample row id,
-    /// in analyzer order as stored.
-    pub(super) fn static_runs_by_id(&self) -> Result<HashMap<i64, Vec<StaticRun>>> {
+    /// The analyzer runs of one sample (`only`), or of every sample, with
+    /// their findings, by sample row id.
+    fn static_runs_where(&self, only: Option<i64>) -> Result<HashMap<i64, Vec<StaticRun>>> {
+        let filter = " WHERE ?1 IS NULL OR sample_id = ?1";
         let mut out: HashMap<i64, Vec<StaticRun>> = HashMap::new();
-        let mut st = self.conn.prepare(
-            "SELECT sample_id, analyzer, version, status, message, duration_ms
-             FROM static_runs ORDER BY sample_id, rowid",
-        )?;
-        let mut rows = st.query([])?;
+        let sql = runs_sql(false).to_string() + filter + " ORDER BY sample_id, rowid";
+        let mut st = self.conn.prepare(&sql)?;
+        let mut rows = st.query([only])?;
         while let Some(r) = rows.next()? {
-            out.entry(r.get(0)?).or_default().push(StaticRun {
-                analyzer: r.get(1)?,
-                version: r.get(2)?,
-                status: text_at(r, 3)?,
-                message: r.get(4)?,
-                duration_ms: r.get::<_, i64>(5)? as u64,
-                findings: Vec::new(),
-            });
+            out.entry(r.get(0)?).or_default().push(run_at(r)?);
         }
-        let mut st = self.conn.prepare(
-            "SELECT sample_id, analyzer, rule, message, line, col, severity, cwes
-             FROM findings ORDER BY sample_id, analyzer, ordinal",
-        )?;
-        let mut rows = st.query([])?;
+        let sql =
+            findings_sql(false).to_string() + filter + " ORDER BY sample_id, analyzer, ordinal";
+        let mut st = self.conn.prepare(&sql)?;
+        let mut rows = st.query([only])?;
+        let mut found: HashMap<i64, Vec<(String, Finding)>> = HashMap::new();
         while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let analyzer: String = r.get(1)?;
-            let finding = Finding {
-                rule: r.get(2)?,
-                message: r.get(3)?,
-                line: r.get(4)?,
-                column: r.get(5)?,
-                severity: text_at(r, 6)?,
-                cwes: cwes_of(&r.get::<_, String>(7)?),
-            };
-            if let Some(run) = out
-                .get_mut(&id)
-                .and_then(|runs| runs.iter_mut().find(|run| run.analyzer == analyzer))
-            {
-                run.findings.push(finding);
+            found.entry(r.get(0)?).or_default().push(finding_at(r)?);
+        }
+        for (id, f) in found {
+            if let Some(runs) = out.get_mut(&id) {
+                attach(runs, f);
             }
         }
         Ok(out)
@@ -144,41 +183,57 @@ impl Store {
         let Some(id) = id else {
             return Ok(Vec::new());
         };
-        Ok(self.static_runs_by_id()?.remove(&id).unwrap_or_default())
+        Ok(self
+            .static_runs_where(Some(id))?
+            .remove(&id)
+            .unwrap_or_default())
     }
 
     /// Every scored sample that was analyzed, with its security verdicts
     /// and its analyzers' runs, in sample order: what the agreement
     /// between the two oracles is measured on.
     pub fn static_rows(&self) -> Result<Vec<StaticRow>> {
-        let mut runs = self.static_runs_by_id()?;
-        let mut security: HashMap<i64, Vec<(Option<Cwe>, TestOutcome)>> = HashMap::new();
+        let mut out = Vec::new();
+        self.for_each_static_row(|r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hand each analyzed sample to `f` in sample order, one at a time.
+    pub fn for_each_static_row(&self, mut f: impl FnMut(StaticRow) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
+            "SELECT id, subject, strategy, task, sample_index, language, functional, secure
+             FROM samples WHERE status = 'scored'
+               AND EXISTS (SELECT 1 FROM static_runs r WHERE r.sample_id = samples.id)
+             ORDER BY id",
+        )?;
+        let mut vs = self.conn.prepare(
             "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
              ORDER BY sample_id, ordinal",
         )?;
+        let mut verdicts = Children::new(vs.query([])?, false);
+        let mut rs = self.conn.prepare(runs_sql(true))?;
+        let mut runs = Children::new(rs.query([])?, false);
+        let mut fs = self.conn.prepare(findings_sql(true))?;
+        let mut findings = Children::new(fs.query([])?, false);
         let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let outcome =
-                TestOutcome::from_stored(r.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error);
-            security
-                .entry(r.get(0)?)
-                .or_default()
-                .push((r.get::<_, Option<u32>>(1)?.map(Cwe), outcome));
-        }
-        let mut st = self.conn.prepare(
-            "SELECT id, subject, strategy, task, sample_index, language, functional, secure
-             FROM samples WHERE status = 'scored' ORDER BY id",
-        )?;
-        let mut rows = st.query([])?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let Some(sample_runs) = runs.remove(&id) else {
-                continue;
-            };
-            let security = security.remove(&id).unwrap_or_default();
-            out.push(StaticRow {
+            let mut security = Vec::new();
+            verdicts.take(id, &mut security, |v| {
+                Ok((
+                    v.get::<_, Option<u32>>(1)?.map(Cwe),
+                    TestOutcome::from_stored(v.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error),
+                ))
+            })?;
+            let mut sample_runs = Vec::new();
+            runs.take(id, &mut sample_runs, run_at)?;
+            let mut found = Vec::new();
+            findings.take(id, &mut found, finding_at)?;
+            attach(&mut sample_runs, found);
+            f(StaticRow {
                 key: key_at(r, 1)?,
                 language: r.get(5)?,
                 functional: r.get(6)?,
@@ -186,9 +241,9 @@ impl Store {
                 not_run: security.is_empty() || security.iter().any(|(_, o)| !o.ran()),
                 security,
                 runs: sample_runs,
-            });
+            })?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -276,3 +276,33 @@ fn tool_feedback_shows_the_subject_the_findings_and_nothing_of_the_hidden_tests(
     }
     assert!(!shown.contains("CWE"), "{shown}");
 }
+
+#[test]
+fn a_missing_analyzer_is_skipped_with_a_warning_and_recorded_as_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let out = ok(secgap()
+        .env("SECGAP_ANALYZERS", tmp.path().join("nothing-installed"))
+        .args([
+            "run",
+            "--subject",
+            "reference:secure",
+            "--static",
+            "--analyzer",
+            "bandit",
+        ])
+        .args(["--tasks", "py-sql-user-lookup", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: --static: skipping bandit: Bandit is not installed"),
+        "{err}"
+    );
+    let store = Store::open(&dir.join("run.sqlite")).unwrap();
+    let rows = store.static_rows().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].runs[0].status, StaticStatus::Skipped);
+    assert!(rows[0].secure && rows[0].functional);
+}

@@ -514,7 +514,13 @@ fn script(live: &mut Live, label: &str, path: &std::path::Path) -> Result<(), St
     }
 }
 
-/// Whether the app still runs and accepts a connection.
+/// How long an app must still be running after it accepted a connection.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// Whether the app still runs and accepts a connection. An app that a
+/// request made crash can still accept one while it exits (its listening
+/// socket outlives the step's exchange by some milliseconds, more on a
+/// loaded machine), so it must also still be running [`SETTLE`] later.
 pub fn alive(live: &mut Live) -> bool {
     for _ in 0..5 {
         let Some(app) = live.app.as_mut() else {
@@ -524,7 +530,8 @@ pub fn alive(live: &mut Live) -> bool {
             return false;
         }
         if super::connect(&live.addr, Duration::from_millis(300)).is_ok() {
-            return true;
+            std::thread::sleep(SETTLE);
+            return live.app.as_mut().is_some_and(|a| !a.has_exited());
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -49,6 +49,7 @@ fn run(dir: &Path, extra: &[&str]) -> serde_json::Value {
 
 #[test]
 fn a_static_run_stores_findings_scores_nothing_and_reports_the_agreement() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let with = tmp.path().join("static");
     let without = tmp.path().join("plain");
@@ -166,6 +167,7 @@ fn a_static_run_stores_findings_scores_nothing_and_reports_the_agreement() {
 
 #[test]
 fn validate_static_shows_each_analyzers_verdict_per_reference() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let out = ok(secgap()
         .args([
             "validate",
@@ -198,6 +200,7 @@ fn validate_static_shows_each_analyzers_verdict_per_reference() {
 
 #[test]
 fn an_unknown_analyzer_is_refused_before_anything_runs() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let out = secgap()
         .args([
@@ -223,6 +226,7 @@ fn an_unknown_analyzer_is_refused_before_anything_runs() {
 
 #[test]
 fn tool_feedback_shows_the_subject_the_findings_and_nothing_of_the_hidden_tests() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("r");
     ok(secgap()
@@ -279,6 +283,7 @@ fn tool_feedback_shows_the_subject_the_findings_and_nothing_of_the_hidden_tests(
 
 #[test]
 fn a_missing_analyzer_is_skipped_with_a_warning_and_recorded_as_skipped() {
+    let _sandboxes = crate::support::shared_sandboxes();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("r");
     let out = ok(secgap()

@@ -3,7 +3,7 @@
 //! headless Chromium (when Chromium is installed: scripts/install-deps.sh).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn builtin() -> PathBuf {
@@ -17,15 +17,7 @@ fn secgap() -> Command {
     c
 }
 
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::support::ok;
 
 /// Run the three references at levels 1-3 and report; returns report.html.
 fn report(tmp: &Path) -> PathBuf {

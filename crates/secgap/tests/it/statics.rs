@@ -5,7 +5,7 @@
 //! analyzer's verdict per reference.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use secgap::model::StaticStatus;
 use secgap::store::Store;
@@ -16,16 +16,7 @@ fn secgap() -> Command {
     c
 }
 
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "secgap failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::support::ok;
 
 /// One task per language, so that every analyzer has samples.
 const TASKS: &str = "py-sql-user-lookup,c-config-reload,js-convert-image,go-archive-check";

@@ -24,6 +24,19 @@ pub fn exclusive_sandboxes() -> RwLockWriteGuard<'static, ()> {
     SANDBOXES.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `out` of a finished `secgap` command, after asserting it succeeded
+/// (the failure shows its stdout and stderr).
+pub fn ok(out: std::process::Output) -> std::process::Output {
+    assert!(
+        out.status.success(),
+        "secgap failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Copy a folder tree (files and folders only, without `__pycache__`):
 /// how the tests make private copies of fixture suites and check libraries.
 pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {

@@ -290,7 +290,7 @@ impl AgreementTally {
             language: s.language.clone(),
             functional: s.functional.unwrap_or(false),
             secure: s.secure.unwrap_or(false),
-            not_run: security.is_empty() || security.iter().any(|(_, o)| !o.ran()),
+            not_run: StaticRow::untested(&security),
             security,
             runs: s.static_runs.clone(),
         };

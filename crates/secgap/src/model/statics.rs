@@ -138,3 +138,11 @@ pub struct StaticRow {
     pub security: Vec<(Option<Cwe>, TestOutcome)>,
     pub runs: Vec<StaticRun>,
 }
+
+impl StaticRow {
+    /// Whether security verdicts give no executed truth: there are none,
+    /// or one of the tests did not run.
+    pub fn untested(security: &[(Option<Cwe>, TestOutcome)]) -> bool {
+        security.is_empty() || security.iter().any(|(_, o)| !o.ran())
+    }
+}

@@ -880,10 +880,7 @@ impl Store {
             "SELECT id, subject, strategy, task, sample_index, functional, secure, failure
              FROM samples WHERE status = 'scored' ORDER BY id",
         )?;
-        let mut vs = self.conn.prepare(
-            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
-             ORDER BY sample_id, ordinal",
-        )?;
+        let mut vs = self.conn.prepare(SECURITY_VERDICTS)?;
         let mut verdicts = Children::new(vs.query([])?, false);
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -897,12 +894,7 @@ impl Store {
                 not_run: false,
             };
             let mut security = Vec::new();
-            verdicts.take(id, &mut security, |v| {
-                Ok((
-                    v.get::<_, Option<u32>>(1)?.map(Cwe),
-                    TestOutcome::from_stored(v.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error),
-                ))
-            })?;
+            verdicts.take(id, &mut security, security_at)?;
             row.not_run = security.iter().any(|(_, o)| !o.ran());
             row.security = security
                 .into_iter()
@@ -1183,6 +1175,18 @@ fn turn_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<TurnRecord> {
 
 /// A sample's key from the columns subject, strategy, task, sample_index,
 /// starting at column `at` of `r`.
+/// Every security verdict's (sample id, CWE, outcome), in sample order.
+const SECURITY_VERDICTS: &str = "SELECT sample_id, cwe, outcome FROM verdicts
+     WHERE kind = 'security' ORDER BY sample_id, ordinal";
+
+/// (CWE, outcome) from a row of [`SECURITY_VERDICTS`].
+fn security_at(v: &rusqlite::Row) -> rusqlite::Result<(Option<Cwe>, TestOutcome)> {
+    Ok((
+        v.get::<_, Option<u32>>(1)?.map(Cwe),
+        TestOutcome::from_stored(v.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error),
+    ))
+}
+
 fn key_at(r: &rusqlite::Row, at: usize) -> rusqlite::Result<SampleKey> {
     Ok(SampleKey {
         subject: r.get(at)?,

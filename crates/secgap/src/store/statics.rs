@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use anyhow::Result;
 use rusqlite::params;
 
-use super::{key_at, text_at, Children, Store};
-use crate::model::{Cwe, Finding, SampleKey, SampleRecord, StaticRow, StaticRun, TestOutcome};
+use super::{key_at, security_at, text_at, Children, Store, SECURITY_VERDICTS};
+use crate::model::{Cwe, Finding, SampleKey, SampleRecord, StaticRow, StaticRun};
 
 /// Version 6: one row per (sample, analyzer) that the run asked, and the
 /// findings of those that ran. CWEs are kept as a comma-separated list of
@@ -209,10 +209,7 @@ impl Store {
                AND EXISTS (SELECT 1 FROM static_runs r WHERE r.sample_id = samples.id)
              ORDER BY id",
         )?;
-        let mut vs = self.conn.prepare(
-            "SELECT sample_id, cwe, outcome FROM verdicts WHERE kind = 'security'
-             ORDER BY sample_id, ordinal",
-        )?;
+        let mut vs = self.conn.prepare(SECURITY_VERDICTS)?;
         let mut verdicts = Children::new(vs.query([])?, false);
         let mut rs = self.conn.prepare(runs_sql(true))?;
         let mut runs = Children::new(rs.query([])?, false);
@@ -222,12 +219,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let mut security = Vec::new();
-            verdicts.take(id, &mut security, |v| {
-                Ok((
-                    v.get::<_, Option<u32>>(1)?.map(Cwe),
-                    TestOutcome::from_stored(v.get_ref(2)?.as_str()?).unwrap_or(TestOutcome::Error),
-                ))
-            })?;
+            verdicts.take(id, &mut security, security_at)?;
             let mut sample_runs = Vec::new();
             runs.take(id, &mut sample_runs, run_at)?;
             let mut found = Vec::new();
@@ -238,7 +230,7 @@ impl Store {
                 language: r.get(5)?,
                 functional: r.get(6)?,
                 secure: r.get(7)?,
-                not_run: security.is_empty() || security.iter().any(|(_, o)| !o.ran()),
+                not_run: StaticRow::untested(&security),
                 security,
                 runs: sample_runs,
             })?;

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::analyze::metrics::Rate;
 use crate::model::{
-    cwe, Cwe, ExportSample, SampleStatus, StaticRow, StaticRun, StaticStatus, TestKind, TestOutcome,
+    Cwe, ExportSample, SampleStatus, StaticRow, StaticRun, StaticStatus, TestKind, TestOutcome,
 };
 use crate::suite::Suite;
 
@@ -163,12 +163,6 @@ fn truth(row: &StaticRow, cwes: &[Cwe]) -> Vec<(Cwe, bool)> {
         .collect()
 }
 
-fn flags_cwe(run: &StaticRun, target: Cwe) -> bool {
-    run.findings
-        .iter()
-        .any(|f| f.cwes.iter().any(|c| cwe::flags(c.0, target.0)))
-}
-
 #[derive(Default)]
 struct Acc {
     versions: BTreeSet<String>,
@@ -254,7 +248,7 @@ impl AgreementTally {
             a.findings += run.findings.len() as u64;
             let flags: Vec<(Cwe, bool, bool)> = truth
                 .iter()
-                .map(|(c, exploited)| (*c, flags_cwe(run, *c), *exploited))
+                .map(|(c, exploited)| (*c, run.flags(*c), *exploited))
                 .collect();
             a.ran_on(row, run.findings.is_empty(), run.duration_ms, &flags);
         }
@@ -267,7 +261,7 @@ impl AgreementTally {
         a.findings += ran.iter().map(|r| r.findings.len() as u64).sum::<u64>();
         let flags: Vec<(Cwe, bool, bool)> = truth
             .iter()
-            .map(|(c, exploited)| (*c, ran.iter().any(|r| flags_cwe(r, *c)), *exploited))
+            .map(|(c, exploited)| (*c, ran.iter().any(|r| r.flags(*c)), *exploited))
             .collect();
         let clean = ran.iter().all(|r| r.findings.is_empty());
         let ms = ran.iter().map(|r| r.duration_ms).sum();

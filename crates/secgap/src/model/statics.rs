@@ -121,6 +121,16 @@ impl StaticRun {
     pub fn static_clean(&self) -> Option<bool> {
         (self.status == StaticStatus::Ran).then_some(self.findings.is_empty())
     }
+
+    /// Whether a finding flags CWE `target`: its CWE, or a direct parent
+    /// or child of it ([`crate::model::cwe::flags`]).
+    pub fn flags(&self, target: Cwe) -> bool {
+        self.findings.iter().any(|f| {
+            f.cwes
+                .iter()
+                .any(|c| crate::model::cwe::flags(c.0, target.0))
+        })
+    }
 }
 
 /// One scored sample with its analyzers' runs, as the agreement analysis

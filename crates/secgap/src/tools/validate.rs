@@ -66,11 +66,9 @@ impl StaticCheck {
             status: run.status,
             message: run.message.clone(),
             rules,
-            caught: cwe.filter(|_| run.status == StaticStatus::Ran).map(|c| {
-                run.findings
-                    .iter()
-                    .any(|f| f.cwes.iter().any(|x| crate::model::cwe::flags(x.0, c.0)))
-            }),
+            caught: cwe
+                .filter(|_| run.status == StaticStatus::Ran)
+                .map(|c| run.flags(c)),
             duration_ms: run.duration_ms,
         }
     }
